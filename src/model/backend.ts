@@ -1,0 +1,33 @@
+// The one interface every forward implementation offers (CPU reference, WebGPU engine), so the
+// CLI and the UI are written once against it.
+import type { ModelConfig } from './config';
+import type { ToMeOptions, Top } from './tome';
+
+export interface ForwardResult {
+  logits: Float32Array;
+  probs: Float32Array;
+  top5: Top[];
+  /** Token count entering block 0, then after each block (depth + 1 numbers). */
+  tokens: number[];
+  /** Patch->token map after each block: depth rows of numPatches token indices (-1 = pruned). */
+  tokenOfPatch: Int32Array[];
+  /** Canonical group per patch after the last block. */
+  groups: Int32Array;
+}
+
+export interface Timing {
+  /** Time of this forward (whole batch), in ms. */
+  ms: number;
+  /** 'gpu-timestamp' when measured with timestamp queries, 'wall' for host wall-clock time. */
+  source: 'gpu-timestamp' | 'wall';
+}
+
+export interface Backend {
+  readonly name: 'cpu' | 'webgpu';
+  readonly config: ModelConfig;
+  /** Human-readable description of where it runs (adapter name, or "CPU reference"). */
+  readonly description: string;
+  /** Runs a batch of preprocessed CHW float32 inputs (3 x S x S each). */
+  run(inputs: Float32Array[], opts: ToMeOptions): Promise<{ results: ForwardResult[]; timing: Timing }>;
+  dispose(): void;
+}

@@ -1,0 +1,129 @@
+// Backend-independent ToMe bookkeeping shared by the CPU reference, the GPU engine, the CLI
+// and the UI: the r schedule, the token counts it implies, and canonical merge groups.
+
+export type Schedule = 'constant' | 'decreasing';
+export type MergeMode = 'merge' | 'prune';
+
+export interface ToMeOptions {
+  /** Tokens merged per block (the paper's r); the decreasing schedule starts at 2r. */
+  r: number;
+  schedule: Schedule;
+  /** Proportional attention: + log(size) on every key's logit. */
+  propAttn: boolean;
+  /** merge = size-weighted average into the destination; prune = drop the sources. */
+  mode: MergeMode;
+}
+
+export const DEFAULT_TOME: ToMeOptions = { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' };
+
+/**
+ * r requested for each block, as the official `tome.utils.parse_r`: constant r, or for the
+ * decreasing schedule `parse_r(depth, (r, -1))`, a line from 2r down to 0 truncated to ints.
+ */
+export function rPerLayer(depth: number, r: number, schedule: Schedule): number[] {
+  if (!Number.isInteger(r) || r < 0) throw new Error(`r must be a non-negative integer, got ${r}`);
+  if (schedule === 'constant') return new Array(depth).fill(r);
+  const inflect = -1;
+  const minVal = Math.trunc(r * (1 - inflect));
+  const maxVal = 2 * r - minVal;
+  const step = depth > 1 ? (maxVal - minVal) / (depth - 1) : 0;
+  return Array.from({ length: depth }, (_, i) => Math.trunc(minVal + step * i));
+}
+
+/** r actually applied in a block with T tokens (cls included): ToMe never merges cls and
+ * needs r <= |A| - 1, so r is clamped to (T - 1) // 2. */
+export function clampR(r: number, tokens: number): number {
+  return Math.min(r, Math.floor((tokens - 1) / 2));
+}
+
+/** Token count entering block 0, then after each block. Depends on r only, never on the image. */
+export function tokenCounts(numPatches: number, rs: number[]): number[] {
+  const out = [numPatches + 1];
+  let t = numPatches + 1;
+  for (const r of rs) {
+    t -= clampR(r, t);
+    out.push(t);
+  }
+  return out;
+}
+
+/** Effective (clamped) r per block. */
+export function effectiveR(numPatches: number, rs: number[]): number[] {
+  const counts = tokenCounts(numPatches, rs);
+  return rs.map((_, i) => counts[i] - counts[i + 1]);
+}
+
+/** Largest r for which the last block still merges r tokens under a constant schedule. */
+export function maxUsefulR(numPatches: number, depth: number): number {
+  let best = 0;
+  for (let r = 1; r <= numPatches; r++) {
+    const counts = tokenCounts(numPatches, new Array(depth).fill(r));
+    if (counts[depth] < counts[depth - 1]) best = r;
+    if (counts[depth] <= 2) break;
+  }
+  return best;
+}
+
+/**
+ * Canonical group per patch: the smallest patch index that ends in the same token. `tokenOf`
+ * is the patch->token map (token index per patch; -1 for a patch whose token was pruned, which
+ * then stands alone as its own group).
+ */
+export function canonicalGroups(tokenOf: ArrayLike<number>): Int32Array {
+  const first = new Map<number, number>();
+  const out = new Int32Array(tokenOf.length);
+  for (let p = 0; p < tokenOf.length; p++) {
+    const t = tokenOf[p];
+    if (t < 0) {
+      out[p] = p;
+      continue;
+    }
+    const f = first.get(t);
+    if (f === undefined) {
+      first.set(t, p);
+      out[p] = p;
+    } else out[p] = f;
+  }
+  return out;
+}
+
+export function softmax(logits: ArrayLike<number>): Float32Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  const out = new Float32Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
+  for (let i = 0; i < logits.length; i++) out[i] /= sum;
+  return out;
+}
+
+export interface Top {
+  index: number;
+  prob: number;
+}
+
+/** k best classes, ties broken by the lower index. */
+export function topK(probs: ArrayLike<number>, k = 5): Top[] {
+  const idx = Array.from({ length: probs.length }, (_, i) => i);
+  idx.sort((a, b) => probs[b] - probs[a] || a - b);
+  return idx.slice(0, k).map((index) => ({ index, prob: probs[index] }));
+}
+
+/** Multiply-accumulate count of one forward (matmuls and attention), for FLOP-based ratios. */
+export function forwardMacs(
+  c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number },
+  tokens: number[],
+): number {
+  const D = c.embedDim;
+  const P = tokens[0] - 1;
+  let macs = P * 3 * c.patchSize * c.patchSize * D; // patch embedding
+  for (let i = 0; i < tokens.length - 1; i++) {
+    const tIn = tokens[i];
+    const tOut = tokens[i + 1];
+    macs += tIn * D * 3 * D; // qkv
+    macs += 2 * tIn * tIn * D; // QK^T and AV
+    macs += tIn * D * D; // proj
+    macs += 2 * tOut * D * c.mlpHidden; // fc1 + fc2 run after the merge
+  }
+  return macs + D * c.numClasses;
+}
