@@ -1,0 +1,125 @@
+// Command-line parsing for the `tome` CLI (DESIGN.md "The CLI contract"). Pure: no I/O.
+import type { MergeMode, Schedule } from '../model/tome';
+
+export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
+
+export type Command = 'classify' | 'eval' | 'bench';
+export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
+
+export interface CliOptions {
+  command: Command;
+  positional: string[];
+  model: string;
+  /** classify: one r; eval/bench: a list. */
+  rs: number[];
+  schedules: Schedule[];
+  propAttn: boolean;
+  mode: MergeMode;
+  backend: BackendChoice;
+  logits: boolean;
+  labels?: string;
+  limit?: number;
+  batches: number[];
+  peer?: string;
+  repeat: number;
+  /** eval only: images per forward (webgpu throughput). */
+  batch: number;
+  out?: string;
+}
+
+export class UsageError extends Error {}
+
+const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu] [--logits] INPUT...
+       tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu] [--limit N] [--batch N]
+       tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs|none] [--repeat N] [--out DIR]`;
+
+export function usage(): string {
+  return USAGE;
+}
+
+function intList(flag: string, v: string, min: number): number[] {
+  const parts = v.split(',').map((s) => s.trim());
+  return parts.map((p) => {
+    if (!/^-?\d+$/.test(p)) throw new UsageError(`${flag}: "${p}" is not an integer`);
+    const n = Number(p);
+    if (n < min) throw new UsageError(`${flag}: ${n} must be >= ${min}`);
+    return n;
+  });
+}
+
+function scheduleList(v: string): Schedule[] {
+  return v.split(',').map((s) => {
+    if (s !== 'constant' && s !== 'decreasing') throw new UsageError(`--schedule: "${s}" is not constant or decreasing`);
+    return s;
+  });
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const [command, ...rest] = argv;
+  if (command !== 'classify' && command !== 'eval' && command !== 'bench') {
+    throw new UsageError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
+  }
+  const o: CliOptions = {
+    command,
+    positional: [],
+    model: DEFAULT_MODEL,
+    rs: command === 'bench' ? [0, 4, 8, 13, 16] : [0],
+    schedules: ['constant'],
+    propAttn: true,
+    mode: 'merge',
+    backend: 'auto',
+    logits: false,
+    batches: [1, 8],
+    repeat: 10,
+    batch: 1,
+  };
+  let scheduleGiven = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--model': o.model = value(); break;
+      case '--r': o.rs = intList('--r', value(), 0); break;
+      case '--schedule': o.schedules = scheduleList(value()); scheduleGiven = true; break;
+      case '--no-prop-attn': o.propAttn = false; break;
+      case '--mode': {
+        const m = value();
+        if (m !== 'merge' && m !== 'prune') throw new UsageError(`--mode: "${m}" is not merge or prune`);
+        o.mode = m;
+        break;
+      }
+      case '--backend': {
+        const b = value();
+        if (b !== 'webgpu' && b !== 'cpu') throw new UsageError(`--backend: "${b}" is not webgpu or cpu`);
+        o.backend = b;
+        break;
+      }
+      case '--logits': o.logits = true; break;
+      case '--labels': o.labels = value(); break;
+      case '--limit': o.limit = intList('--limit', value(), 1)[0]; break;
+      case '--batch':
+        if (command === 'bench') o.batches = intList('--batch', value(), 1);
+        else o.batch = intList('--batch', value(), 1)[0];
+        break;
+      case '--peer': o.peer = value(); break;
+      case '--repeat': o.repeat = intList('--repeat', value(), 1)[0]; break;
+      case '--out': o.out = value(); break;
+      case '-h':
+      case '--help': throw new UsageError(USAGE);
+      default:
+        if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+        o.positional.push(a);
+    }
+  }
+  if (command === 'classify' && o.rs.length !== 1) throw new UsageError('classify takes a single --r value');
+  if (command === 'classify' && o.schedules.length !== 1) throw new UsageError('classify takes a single --schedule');
+  if (command === 'classify' && o.positional.length === 0) throw new UsageError(`classify needs at least one INPUT\n${USAGE}`);
+  if (command === 'eval' && o.positional.length !== 1) throw new UsageError(`eval needs exactly one DIR\n${USAGE}`);
+  // bench measures decreasing-16 beside the constant schedule unless told otherwise.
+  if (command === 'bench' && !scheduleGiven) o.schedules = ['constant', 'decreasing'];
+  return o;
+}
