@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL, parseArgs, UsageError } from '../../src/cli/args';
+
+describe('CLI argument parsing', () => {
+  it('classify defaults follow DESIGN.md', () => {
+    const o = parseArgs(['classify', 'a.jpg']);
+    expect(o).toMatchObject({ model: DEFAULT_MODEL, rs: [0], schedules: ['constant'], propAttn: true, mode: 'merge', backend: 'auto' });
+  });
+  it('parses every classify option', () => {
+    const o = parseArgs(['classify', '--model', 'm', '--r', '13', '--schedule', 'decreasing', '--no-prop-attn', '--mode', 'prune', '--backend', 'cpu', '--logits', 'a', 'b']);
+    expect(o).toMatchObject({ model: 'm', rs: [13], schedules: ['decreasing'], propAttn: false, mode: 'prune', backend: 'cpu', logits: true, positional: ['a', 'b'] });
+  });
+  it('eval takes an r list, labels and a limit', () => {
+    const o = parseArgs(['eval', 'dir', '--r', '0,8,13', '--labels', 'l.tsv', '--limit', '5']);
+    expect(o).toMatchObject({ rs: [0, 8, 13], labels: 'l.tsv', limit: 5, positional: ['dir'] });
+  });
+  it('bench measures both schedules and batches 1 and 8 by default', () => {
+    const o = parseArgs(['bench']);
+    expect(o).toMatchObject({ rs: [0, 4, 8, 13, 16], schedules: ['constant', 'decreasing'], batches: [1, 8] });
+  });
+  it.each([
+    [['classify', '--r', '-1', 'a']],
+    [['classify', '--r', 'x', 'a']],
+    [['classify', '--schedule', 'linear', 'a']],
+    [['classify', '--mode', 'drop', 'a']],
+    [['classify', '--backend', 'cuda', 'a']],
+    [['classify']],
+    [['classify', '--bogus', 'a']],
+    [['eval']],
+    [['frobnicate']],
+  ])('rejects %j', (argv) => {
+    expect(() => parseArgs(argv)).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,30 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLabels } from '../../src/cli/labels';
+
+const dir = mkdtempSync(join(tmpdir(), 'tome-labels-'));
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('label files', () => {
+  it('accepts a header line', () => {
+    expect(readLabels(file('h.tsv', 'file\tclass_index\na.JPEG\t3\nb.JPEG\t7\n'))).toEqual([
+      { file: 'a.JPEG', label: 3 },
+      { file: 'b.JPEG', label: 7 },
+    ]);
+  });
+  it('accepts no header and CRLF line ends', () => {
+    expect(readLabels(file('n.tsv', 'a.JPEG\t3\r\nb.JPEG\t7\r\n'))).toHaveLength(2);
+  });
+  it('rejects a malformed row with its line number', () => {
+    expect(() => readLabels(file('bad.tsv', 'a.JPEG\t3\nb.JPEG seven\n'))).toThrow(/bad\.tsv:2/);
+  });
+  it('rejects a missing file by name', () => {
+    expect(() => readLabels(join(dir, 'none.tsv'))).toThrow(/none\.tsv/);
+  });
+});
