@@ -1,0 +1,113 @@
+// ToMe's bipartite soft matching and merge, as the official implementation
+// (facebookresearch/ToMe tome/merge.py: bipartite_soft_matching, merge_wavg, merge_source),
+// for one image with a class token. The r schedule, its clamp, token counts and canonical
+// groups live in src/model/tome.ts and are shared with the GPU engine.
+import type { MergeMode } from '../model/tome';
+
+export interface MergePlan {
+  /** Tokens entering the merge (cls included). */
+  T: number;
+  /** Tokens merged away (already clamped to (T - 1) // 2). */
+  r: number;
+  /** For each A token (token 2a), its most similar B token b (token 2b + 1); -1 for cls. */
+  bestB: Int32Array;
+  /** Cosine similarity of each A token to its best B; -Infinity for cls (never a source). */
+  bestScore: Float32Array;
+  /** The r merged A tokens, strongest match first. */
+  srcA: Int32Array;
+  /** The A tokens that stay, in original order (cls first). */
+  keptA: Int32Array;
+}
+
+/**
+ * Matches A = even tokens against B = odd tokens on the L2-normalised metric [T, C] and picks
+ * the r A tokens with the highest best-score. Ties (never exact in the golden set: its
+ * `exact_tie` is false everywhere) go to the lower index, for the best B as for the ranking.
+ */
+export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: number): MergePlan {
+  const nA = Math.ceil(T / 2);
+  const nB = Math.floor(T / 2);
+  if (r < 0 || r > Math.floor((T - 1) / 2)) throw new Error(`bipartiteMatch: r=${r} out of range for ${T} tokens`);
+  const bestB = new Int32Array(nA).fill(-1);
+  const bestScore = new Float32Array(nA).fill(-Infinity);
+  for (let a = 1; a < nA; a++) {
+    const ao = 2 * a * C;
+    let best = -Infinity;
+    let arg = -1;
+    for (let b = 0; b < nB; b++) {
+      const bo = (2 * b + 1) * C;
+      let s = 0;
+      for (let c = 0; c < C; c++) s += metric[ao + c] * metric[bo + c];
+      if (s > best) {
+        best = s;
+        arg = b;
+      }
+    }
+    bestB[a] = arg;
+    bestScore[a] = best;
+  }
+  const order = Array.from({ length: nA }, (_, a) => a);
+  order.sort((x, y) => bestScore[y] - bestScore[x] || x - y);
+  const srcA = Int32Array.from(order.slice(0, r));
+  const keptA = Int32Array.from(order.slice(r)).sort();
+  return { T, r, bestB, bestScore, srcA, keptA };
+}
+
+/** Merges of a plan as [src, dst] token positions (as the golden `merges`), sorted by src. */
+export function mergePairs(plan: MergePlan): Array<[number, number]> {
+  return [...plan.srcA].sort((x, y) => x - y).map((a) => [2 * a, 2 * plan.bestB[a] + 1]);
+}
+
+/** Patch->token map before any merge: patch p is token p + 1 (token 0 is cls). */
+export function initialTokenOfPatch(numPatches: number): Int32Array {
+  return Int32Array.from({ length: numPatches }, (_, p) => p + 1);
+}
+
+export interface MergeResult {
+  x: Float32Array;
+  size: Float32Array;
+  tokenOfPatch: Int32Array;
+  T: number;
+}
+
+/**
+ * Applies a plan to tokens x [T, D] with sizes [T]. New order: kept A tokens (cls first), then
+ * every B token, both in original order. merge: each B becomes the size-weighted mean of itself
+ * and its sources (Σ sᵢxᵢ / Σ sᵢ, computed for every token as merge_wavg does), sizes add.
+ * prune: sources are dropped, B keeps its value and size, their patches map to -1.
+ */
+export function applyMerge(
+  x: Float32Array,
+  T: number,
+  D: number,
+  size: Float32Array,
+  tokenOfPatch: Int32Array,
+  plan: MergePlan,
+  mode: MergeMode,
+): MergeResult {
+  if (plan.T !== T) throw new Error(`applyMerge: plan is for ${plan.T} tokens, got ${T}`);
+  const nKept = plan.keptA.length;
+  const nB = Math.floor(T / 2);
+  const T2 = nKept + nB;
+  // newIndex[old token] = its position after the merge (sources: their destination, or -1 pruned).
+  const newIndex = new Int32Array(T);
+  for (let i = 0; i < nKept; i++) newIndex[2 * plan.keptA[i]] = i;
+  for (let b = 0; b < nB; b++) newIndex[2 * b + 1] = nKept + b;
+  for (const a of plan.srcA) newIndex[2 * a] = mode === 'merge' ? nKept + plan.bestB[a] : -1;
+
+  const acc = new Float64Array(T2 * D);
+  const size2 = new Float32Array(T2);
+  for (let t = 0; t < T; t++) {
+    const n = newIndex[t];
+    if (n < 0) continue;
+    const s = size[t];
+    size2[n] += s;
+    for (let d = 0; d < D; d++) acc[n * D + d] += Math.fround(x[t * D + d] * s);
+  }
+  const x2 = new Float32Array(T2 * D);
+  for (let n = 0; n < T2; n++) {
+    for (let d = 0; d < D; d++) x2[n * D + d] = acc[n * D + d] / size2[n];
+  }
+  const tokenOfPatch2 = tokenOfPatch.map((t) => (t < 0 ? -1 : newIndex[t]));
+  return { x: x2, size: size2, tokenOfPatch: tokenOfPatch2, T: T2 };
+}
