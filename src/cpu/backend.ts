@@ -1,0 +1,19 @@
+// The CPU reference behind the common Backend interface: the fallback where WebGPU is missing,
+// and the `--backend cpu` of the CLI. Runs the batch one image after another on this thread.
+import type { Backend } from '../model/backend';
+import type { ViTWeights } from '../model/weights';
+import { forward } from './vit';
+
+export function createCpuBackend(weights: ViTWeights): Backend {
+  return {
+    name: 'cpu',
+    config: weights.config,
+    description: 'CPU reference (TypeScript, single thread)',
+    async run(inputs, opts) {
+      const start = performance.now();
+      const results = inputs.map((input) => forward(weights, input, opts));
+      return { results, timing: { ms: performance.now() - start, source: 'wall' } };
+    },
+    dispose() {},
+  };
+}

@@ -1,0 +1,53 @@
+// The reference ViT forward with ToMe in every block, for one preprocessed image:
+// x = x + proj(attn(LN1(x))); ToMe merge (r for this block, clamped); x = x + MLP(LN2(x)).
+import type { ForwardResult } from '../model/backend';
+import { numPatches } from '../model/config';
+import { canonicalGroups, clampR, rPerLayer, softmax, tokenCounts, topK, type ToMeOptions } from '../model/tome';
+import { tensor, type ViTWeights } from '../model/weights';
+import { addInPlace, attention, classifierHead, geluInPlace, layerNorm, linear, patchEmbed } from './ops';
+import { applyMerge, bipartiteMatch, initialTokenOfPatch } from './tome';
+
+export function forward(weights: ViTWeights, input: Float32Array, opts: ToMeOptions): ForwardResult {
+  const c = weights.config;
+  const w = (name: string) => tensor(weights, name);
+  const D = c.embedDim;
+  const hd = D / c.numHeads;
+  const P = numPatches(c);
+  const rs = rPerLayer(c.depth, opts.r, opts.schedule);
+
+  let x: Float32Array = patchEmbed(input, c.imgSize, c.patchSize, w('patch_embed.proj.weight'), w('patch_embed.proj.bias'), w('cls_token'), w('pos_embed'), D);
+  let T = P + 1;
+  let size: Float32Array = new Float32Array(T).fill(1);
+  let tokenOfPatch: Int32Array = initialTokenOfPatch(P);
+  const tokens = [T];
+  const maps: Int32Array[] = [];
+
+  for (let i = 0; i < c.depth; i++) {
+    const b = `blocks.${i}.`;
+    const h = layerNorm(x, T, D, w(b + 'norm1.weight'), w(b + 'norm1.bias'), c.eps);
+    const qkv = linear(h, T, D, w(b + 'attn.qkv.weight'), w(b + 'attn.qkv.bias'), 3 * D);
+    // Sizes are all 1 before the first merge, where log(size) = 0 changes nothing.
+    const logSize = opts.propAttn ? size.map(Math.log) : null;
+    const { out, metric } = attention(qkv, T, D, c.numHeads, logSize);
+    addInPlace(x, linear(out, T, D, w(b + 'attn.proj.weight'), w(b + 'attn.proj.bias'), D));
+
+    const r = clampR(rs[i], T);
+    if (r > 0) {
+      const merged = applyMerge(x, T, D, size, tokenOfPatch, bipartiteMatch(metric, T, hd, r), opts.mode);
+      ({ x, size, tokenOfPatch, T } = merged);
+    }
+
+    const h2 = layerNorm(x, T, D, w(b + 'norm2.weight'), w(b + 'norm2.bias'), c.eps);
+    const hidden = geluInPlace(linear(h2, T, D, w(b + 'mlp.fc1.weight'), w(b + 'mlp.fc1.bias'), c.mlpHidden));
+    addInPlace(x, linear(hidden, T, c.mlpHidden, w(b + 'mlp.fc2.weight'), w(b + 'mlp.fc2.bias'), D));
+    tokens.push(T);
+    maps.push(tokenOfPatch.slice());
+  }
+
+  const expected = tokenCounts(P, rs);
+  if (tokens.some((t, i) => t !== expected[i])) throw new Error(`forward: token counts ${tokens} differ from the schedule's ${expected}`);
+
+  const logits = classifierHead(x, D, w('norm.weight'), w('norm.bias'), c.eps, w('head.weight'), w('head.bias'), c.numClasses);
+  const probs = softmax(logits);
+  return { logits, probs, top5: topK(probs, 5), tokens, tokenOfPatch: maps, groups: canonicalGroups(tokenOfPatch) };
+}
