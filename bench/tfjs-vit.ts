@@ -87,7 +87,7 @@ export class TfjsViT {
         x = tf.add(x, this.linear(hidden, blk.fc2));
       }
       // The final norm is per token, so normalising only the class token gives the same logits.
-      const cls = tf.reshape(tf.slice(tf.reshape(x, [B, T, D]), [0, 0, 0], [B, 1, D]), [B, D]);
+      const cls: tf.Tensor2D = tf.reshape(tf.slice(tf.reshape(x, [B, T, D]), [0, 0, 0], [B, 1, D]), [B, D]);
       return this.linear(this.layerNorm(cls, this.norm), this.head);
     });
   }
@@ -111,7 +111,7 @@ export class TfjsViT {
   }
 
   private linear(x: tf.Tensor2D, [w, b]: [tf.Tensor2D, tf.Tensor1D]): tf.Tensor2D {
-    return tf.fused.matMul({ a: x, b: w, bias: b });
+    return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
   }
 
   private layerNorm(x: tf.Tensor2D, [gamma, beta]: [tf.Tensor1D, tf.Tensor1D]): tf.Tensor2D {
