@@ -5,9 +5,23 @@ import { numPatches } from '../model/config';
 import { canonicalGroups, clampR, rPerLayer, softmax, tokenCounts, topK, type ToMeOptions } from '../model/tome';
 import { tensor, type ViTWeights } from '../model/weights';
 import { addInPlace, attention, classifierHead, geluInPlace, layerNorm, linear, patchEmbed } from './ops';
-import { applyMerge, bipartiteMatch, initialTokenOfPatch } from './tome';
+import { applyMerge, bipartiteMatch, initialTokenOfPatch, type MergePlan } from './tome';
 
-export function forward(weights: ViTWeights, input: Float32Array, opts: ToMeOptions): ForwardResult {
+/** What one block did, for tests and for checking the GPU engine's merges step by step. */
+export interface BlockTrace {
+  block: number;
+  /** The block's merge plan; null when its (clamped) r is 0. */
+  plan: MergePlan | null;
+  /** Token sizes after the block (patches each token stands for, cls counting 1). */
+  size: Float32Array;
+}
+
+export function forward(
+  weights: ViTWeights,
+  input: Float32Array,
+  opts: ToMeOptions,
+  onBlock?: (trace: BlockTrace) => void,
+): ForwardResult {
   const c = weights.config;
   const w = (name: string) => tensor(weights, name);
   const D = c.embedDim;
@@ -26,22 +40,21 @@ export function forward(weights: ViTWeights, input: Float32Array, opts: ToMeOpti
     const b = `blocks.${i}.`;
     const h = layerNorm(x, T, D, w(b + 'norm1.weight'), w(b + 'norm1.bias'), c.eps);
     const qkv = linear(h, T, D, w(b + 'attn.qkv.weight'), w(b + 'attn.qkv.bias'), 3 * D);
-    // Sizes are all 1 before the first merge, where log(size) = 0 changes nothing.
+    // Proportional attention: a token standing for n patches gets log(n) on its logits as a key.
     const logSize = opts.propAttn ? size.map(Math.log) : null;
     const { out, metric } = attention(qkv, T, D, c.numHeads, logSize);
     addInPlace(x, linear(out, T, D, w(b + 'attn.proj.weight'), w(b + 'attn.proj.bias'), D));
 
     const r = clampR(rs[i], T);
-    if (r > 0) {
-      const merged = applyMerge(x, T, D, size, tokenOfPatch, bipartiteMatch(metric, T, hd, r), opts.mode);
-      ({ x, size, tokenOfPatch, T } = merged);
-    }
+    const plan = r > 0 ? bipartiteMatch(metric, T, hd, r) : null;
+    if (plan) ({ x, size, tokenOfPatch, T } = applyMerge(x, T, D, size, tokenOfPatch, plan, opts.mode));
 
     const h2 = layerNorm(x, T, D, w(b + 'norm2.weight'), w(b + 'norm2.bias'), c.eps);
     const hidden = geluInPlace(linear(h2, T, D, w(b + 'mlp.fc1.weight'), w(b + 'mlp.fc1.bias'), c.mlpHidden));
     addInPlace(x, linear(hidden, T, c.mlpHidden, w(b + 'mlp.fc2.weight'), w(b + 'mlp.fc2.bias'), D));
     tokens.push(T);
     maps.push(tokenOfPatch.slice());
+    onBlock?.({ block: i, plan, size: size.slice() });
   }
 
   const expected = tokenCounts(P, rs);
