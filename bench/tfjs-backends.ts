@@ -6,17 +6,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { create, globals } from 'webgpu';
+import { requestNodeAdapter, type ConcreteRoute, type NodeRoute } from '../src/gpu/node-adapter';
 
 export type PeerBackendName = 'webgpu' | 'wasm' | 'cpu';
-/** Dawn routes on GPU-less machines: Vulkan (Mesa lavapipe) or OpenGL ES (Mesa llvmpipe). */
-export type AdapterRoute = 'vulkan' | 'gl';
 
 export interface PeerAdapterInfo {
   /** Engine name for bench rows: tfjs-webgpu, tfjs-wasm or tfjs-cpu. */
   engine: string;
   backend: PeerBackendName;
-  route?: AdapterRoute;
+  route?: ConcreteRoute;
   vendor?: string;
   architecture?: string;
   device?: string;
@@ -26,15 +24,12 @@ export interface PeerAdapterInfo {
 }
 
 /**
- * Requests the Dawn adapter and device for a route, with the options our engine uses: the GL
- * route only exists in compatibility mode and exposes 4 storage buffers per stage unless the
- * limit is raised, so every limit tfjs may need is raised to the adapter's maximum.
+ * A device on `adapter` with what tfjs' own factory asks for, plus the storage-buffer limit: the
+ * GL route exposes only 4 storage buffers per stage unless it is raised.
  */
-async function requestDawnDevice(gpu: GPU, route: AdapterRoute): Promise<{ device: GPUDevice; info: GPUAdapterInfo }> {
-  const adapter = await gpu.requestAdapter(route === 'gl' ? { featureLevel: 'compatibility' } : {});
-  if (!adapter) throw new Error(`no WebGPU adapter on the ${route} route (see ../shared/WEBGPU-ON-CPU.md)`);
+function requestPeerDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const l = adapter.limits;
-  const device = await adapter.requestDevice({
+  return adapter.requestDevice({
     requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
     requiredLimits: {
       maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
@@ -46,25 +41,34 @@ async function requestDawnDevice(gpu: GPU, route: AdapterRoute): Promise<{ devic
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
     },
   });
-  return { device, info: adapter.info };
 }
 
 /**
- * Registers 'webgpu' with a factory bound to our route. tfjs-backend-webgpu checks
- * `navigator.gpu` when imported, which Node 20 lacks, so a navigator is defined first; its stock
- * factory is then replaced (it would pick its own adapter, and fails on the GL route), keeping
- * the name 'webgpu' under which its kernels are registered.
+ * tfjs-backend-webgpu registers itself only if `navigator.gpu` exists when it is imported, and
+ * Node 20 has no navigator. The stand-in offers exactly our adapter, so even tfjs' stock
+ * factory could not land on another one.
  */
-async function registerWebGpu(route: AdapterRoute): Promise<GPUAdapterInfo> {
-  Object.assign(globalThis, globals);
-  if (route === 'gl') process.env.EGL_PLATFORM ??= 'surfaceless';
-  const gpu = create(route === 'gl' ? ['backend=opengles'] : []);
-  if (!('navigator' in globalThis)) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+function exposeNavigatorGpu(adapter: GPUAdapter): void {
+  const gpu = { requestAdapter: async () => adapter };
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  if (!nav) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  else if (!nav.gpu) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+}
+
+/**
+ * Registers 'webgpu' with a factory bound to the adapter our engine uses on `route`. The stock
+ * factory is replaced (it requests an adapter without `featureLevel: 'compatibility'` and so
+ * fails on the GL route) under the same name, under which its kernels are registered.
+ */
+async function registerWebGpu(route: NodeRoute): Promise<{ route: ConcreteRoute; info: GPUAdapterInfo }> {
+  const chosen = await requestNodeAdapter(route);
+  exposeNavigatorGpu(chosen.adapter);
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-  const { device, info } = await requestDawnDevice(gpu, route);
+  const device = await requestPeerDevice(chosen.adapter);
+  const info = chosen.adapter.info;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, info));
-  return info;
+  return { route: chosen.route, info };
 }
 
 function wasmDistDir(): string {
@@ -74,16 +78,16 @@ function wasmDistDir(): string {
 
 /**
  * Makes `name` the active tfjs backend and describes where it runs. For 'webgpu', `adapterRoute`
- * picks the Dawn route (default vulkan, i.e. `create([])`, as our engine's default).
+ * is passed to our engine's `requestNodeAdapter` (default 'auto', env TOME_ADAPTER overrides),
+ * so the peer runs on the same Dawn route and adapter as the engine.
  */
 export async function usePeerBackend(
   name: PeerBackendName,
-  opts: { adapterRoute?: AdapterRoute } = {},
+  opts: { adapterRoute?: NodeRoute } = {},
 ): Promise<PeerAdapterInfo> {
   const engine = `tfjs-${name}`;
   if (name === 'webgpu') {
-    const route = opts.adapterRoute ?? 'vulkan';
-    const info = await registerWebGpu(route);
+    const { route, info } = await registerWebGpu(opts.adapterRoute ?? 'auto');
     await activate('webgpu');
     return {
       engine,
