@@ -16,7 +16,8 @@ function isModelDir(dir: string): boolean {
  * reports the missing one by name instead of silently skipping the model.
  */
 export function findModelDirs(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: no such directory`);
+  if (!existsSync(dir)) throw new Error(`${dir}: no such directory`);
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory (give the directory that holds config.json + model.safetensors)`);
   if (isModelDir(dir)) return [dir];
   const dirs = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && isModelDir(join(dir, d.name)))

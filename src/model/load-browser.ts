@@ -6,7 +6,8 @@ import { metadataOf, progressOf, sha256Hex, weightsFromArtifacts, type ModelInde
 import type { ViTWeights } from './weights';
 
 const CACHE_NAME = 'tome-weights-v1';
-const DEFAULT_BASE_URL = `${import.meta.env.BASE_URL}weights/`;
+// Vite's base path; import.meta.env is absent outside Vite (e.g. a Node script importing this).
+const DEFAULT_BASE_URL = `${import.meta.env?.BASE_URL ?? '/'}weights/`;
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
