@@ -6,7 +6,7 @@
 // - EXIF orientation IS applied (PIL would not): a phone photo should be classified upright.
 // Every failure is one line naming the file, so the CLI can report it and go on.
 import { statSync } from 'node:fs';
-import sharp from 'sharp';
+import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import { MAX_DECODE_PIXELS, reducedSize, type DecodedImage, type PrepareLimits } from '../model/preprocess';
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
@@ -37,17 +37,18 @@ export async function decodeImageFile(path: string, limits: PrepareLimits = DEFA
   if (size === 0) throw new Error(`${path}: empty file (0 bytes)`);
 
   // failOn 'truncated': libjpeg recovers from a truncated JPEG by filling grey, which would
-  // silently classify half an image; warnings (extraneous bytes and such, common in photo
-  // collections and accepted by PIL) still pass. limitInputPixels is a second guard on memory.
-  const options: sharp.SharpOptions = {
+  // silently classify half an image; libjpeg warnings (e.g. extraneous bytes
+  // before a marker, which PIL accepts too) still pass. limitInputPixels also guards memory.
+  const options: SharpOptions = {
     failOn: 'truncated',
     ignoreIcc: true,
     limitInputPixels: limits.maxPixels,
     autoOrient: true,
   };
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
-    meta = await sharp(path, options).metadata();
+    // Header only: the pixel limit is checked below with a clearer message than libvips'.
+    meta = await sharp(path, { ...options, limitInputPixels: false }).metadata();
   } catch (e) {
     throw new Error(`${path}: not a readable image (${oneLine(e)})`);
   }
