@@ -10,6 +10,7 @@ import { decodeImageFile } from '../../src/cli/decode-node';
 import { parseTimmConfig, type ModelConfig } from '../../src/model/config';
 import {
   normalizeLut,
+  type DecodedImage,
   PRECISION_BITS,
   prepareLimits,
   preprocess,
@@ -170,7 +171,7 @@ describe('decodeImageFile', () => {
   const raw = (data: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4) =>
     sharp(data, { raw: { width, height, channels } });
 
-  function pixel(img: { data: Uint8Array; width: number }, x: number, y: number): number[] {
+  function pixel(img: DecodedImage, x: number, y: number): number[] {
     const p = (y * img.width + x) * 3;
     return Array.from(img.data.subarray(p, p + 3));
   }
