@@ -1,0 +1,324 @@
+// The WebGPU ViT+ToMe engine: whole forward passes in our WGSL kernels, one command
+// submission per forward (per batch chunk), no read-back until the end. Runs unchanged in the
+// browser (navigator.gpu) and in Node (pass an adapter from node-adapter.ts).
+import { numPatches, headDim, type ModelConfig } from '../model/config';
+import type { Backend, ForwardResult, Timing } from '../model/backend';
+import { canonicalGroups, type ToMeOptions } from '../model/tome';
+import type { ViTWeights } from '../model/weights';
+import { createActivations, destroyActivations, type Activations } from './activations';
+import { buildPlan, type ForwardPlan, type PlanContext } from './forward-plan';
+import { destroyWeights, uploadWeights, checkGpuShapes, type GpuWeights, type Precision } from './gpu-weights';
+import { compileKernels, MATMUL_VARIANTS, type MatmulVariant } from './kernels';
+import { adapterKey, measureMatmuls, type MatmulTiming } from './matmul-choice';
+import { aggregateProfile, type ForwardProfile } from './profile';
+import { loadShaderSources } from './shader-source';
+
+export interface WebGpuBackendOptions {
+  device?: GPUDevice;
+  adapter?: GPUAdapter;
+  precision?: 'f32' | 'f16';
+  /** Force a matmul variant (see MATMUL_VARIANTS); default: the fastest measured here. */
+  matmul?: string;
+  /** Largest batch one submission carries; bigger inputs are split. Default 8. */
+  maxBatch?: number;
+  /** Time every kernel (one pass per dispatch); fills lastProfile. */
+  profile?: boolean;
+}
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+export interface WebGpuBackend extends Backend {
+  readonly name: 'webgpu';
+  readonly adapterInfo: AdapterSummary;
+  readonly features: string[];
+  readonly precision: Precision;
+  readonly matmulVariant: MatmulVariant;
+  /** Measured matmul variants on this adapter, fastest first (empty when forced). */
+  readonly matmulTimings: MatmulTiming[];
+  profile: boolean;
+  /** Per-kernel, per-block and per-family times of the last forward (profile mode), or null. */
+  readonly lastProfile: ForwardProfile | null;
+  /** Resolves with the reason when the device is lost; create a new backend then. */
+  readonly lost: Promise<string>;
+}
+
+const MAX_PLANS = 32;
+
+async function defaultAdapter(): Promise<GPUAdapter> {
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) throw new Error('WebGPU is not available here (no navigator.gpu); in Node pass an adapter from requestNodeAdapter()');
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('WebGPU: no adapter');
+  return adapter;
+}
+
+function summary(info: GPUAdapterInfo): AdapterSummary {
+  return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+}
+
+class Engine implements WebGpuBackend {
+  readonly name = 'webgpu' as const;
+  readonly description: string;
+  lastProfile: ForwardProfile | null = null;
+  private plans = new Map<string, ForwardPlan>();
+  private readback: GPUBuffer;
+  private querySet: GPUQuerySet | null = null;
+  private queryResolve: GPUBuffer | null = null;
+  private maxDispatches: number;
+  private imageStage: Float32Array<ArrayBuffer>;
+  private ones: Float32Array<ArrayBuffer>;
+  private chain: Promise<unknown> = Promise.resolve();
+  private lostReason: string | null = null;
+  private layout: { logits: number; probs: number; top5: number; maps: number; times: number };
+
+  constructor(
+    readonly config: ModelConfig,
+    private device: GPUDevice,
+    private ownsDevice: boolean,
+    readonly adapterInfo: AdapterSummary,
+    readonly features: string[],
+    readonly precision: Precision,
+    readonly matmulVariant: MatmulVariant,
+    readonly matmulTimings: MatmulTiming[],
+    public profile: boolean,
+    private ctx: PlanContext,
+    readonly lost: Promise<string>,
+  ) {
+    const a = ctx.act;
+    const c = config;
+    this.description = `WebGPU ${[adapterInfo.vendor, adapterInfo.architecture, adapterInfo.description].filter(Boolean).join(' ')} (${precision}, matmul ${matmulVariant})`;
+    void lost.then((r) => (this.lostReason = r));
+    // Upper bound on dispatches: every block merging.
+    this.maxDispatches = 4 + c.depth * 14;
+    const P = numPatches(c);
+    const logits = 0;
+    const probs = logits + a.maxBatch * a.classStride * 4;
+    const top5 = probs + a.maxBatch * a.classStride * 4;
+    const maps = top5 + a.maxBatch * 40;
+    const times = maps + a.maxBatch * c.depth * P * 4;
+    this.layout = { logits, probs, top5, maps, times };
+    const hasTimestamps = features.includes('timestamp-query');
+    if (hasTimestamps) {
+      const count = 2 * this.maxDispatches;
+      this.querySet = device.createQuerySet({ type: 'timestamp', count });
+      this.queryResolve = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    }
+    const readbackSize = times + (hasTimestamps ? 2 * this.maxDispatches * 8 : 0);
+    this.readback = device.createBuffer({ label: 'readback', size: readbackSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.imageStage = new Float32Array(a.maxBatch * 3 * c.imgSize * c.imgSize);
+    this.ones = new Float32Array(a.maxBatch * (P + 1)).fill(1);
+  }
+
+  run(inputs: Float32Array[], opts: ToMeOptions): Promise<{ results: ForwardResult[]; timing: Timing }> {
+    // Forwards share the working buffers and the read-back buffer: one at a time.
+    const next = this.chain.then(() => this.runChunks(inputs, opts));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runChunks(inputs: Float32Array[], opts: ToMeOptions) {
+    if (this.lostReason) throw new Error(`WebGPU device lost (${this.lostReason}); create a new backend`);
+    const S = this.config.imgSize;
+    inputs.forEach((x, i) => {
+      if (x.length !== 3 * S * S) throw new Error(`input ${i}: ${x.length} floats, expected 3x${S}x${S} = ${3 * S * S}`);
+    });
+    const results: ForwardResult[] = [];
+    let ms = 0;
+    let source: Timing['source'] = 'gpu-timestamp';
+    for (let i = 0; i < inputs.length; i += this.ctx.act.maxBatch) {
+      const chunk = await this.forward(inputs.slice(i, i + this.ctx.act.maxBatch), opts);
+      results.push(...chunk.results);
+      ms += chunk.ms;
+      if (chunk.source === 'wall') source = 'wall';
+    }
+    return { results, timing: { ms, source } };
+  }
+
+  private plan(batch: number, opts: ToMeOptions): ForwardPlan {
+    const key = `${batch}|${opts.r}|${opts.schedule}|${opts.propAttn}|${opts.mode}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      if (this.plans.size >= MAX_PLANS) {
+        const [oldKey, old] = this.plans.entries().next().value as [string, ForwardPlan];
+        old.uniforms.destroy();
+        this.plans.delete(oldKey);
+      }
+      plan = buildPlan(this.ctx, batch, opts);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private async forward(inputs: Float32Array[], opts: ToMeOptions): Promise<{ results: ForwardResult[]; ms: number; source: Timing['source'] }> {
+    const { device, ctx } = this;
+    const c = this.config;
+    const a = ctx.act;
+    const B = inputs.length;
+    const plan = this.plan(B, opts);
+    const imgLen = 3 * c.imgSize * c.imgSize;
+    inputs.forEach((x, i) => this.imageStage.set(x, i * imgLen));
+    device.queue.writeBuffer(a.image, 0, this.imageStage, 0, B * imgLen);
+    device.queue.writeBuffer(a.sizes, 0, this.ones, 0, B * (numPatches(c) + 1));
+
+    const ts = this.querySet !== null;
+    const perKernelWall = this.profile && !ts;
+    let wallKernelMs: number[] = [];
+    const t0 = performance.now();
+    const enc = device.createCommandEncoder({ label: 'forward' });
+    if (perKernelWall) {
+      // No timestamp queries: time each dispatch as its own submission (profiling only).
+      wallKernelMs = await this.timeDispatchesOnHost(plan);
+    } else if (this.profile) {
+      plan.dispatches.forEach((d, i) => {
+        const pass = enc.beginComputePass({ label: d.label, timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        this.encode(pass, d);
+        pass.end();
+      });
+    } else {
+      const pass = enc.beginComputePass(ts ? { timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+      for (const d of plan.dispatches) this.encode(pass, d);
+      pass.end();
+    }
+    const L = this.layout;
+    const cs = a.classStride;
+    enc.copyBufferToBuffer(a.logits, 0, this.readback, L.logits, B * cs * 4);
+    enc.copyBufferToBuffer(a.probs, 0, this.readback, L.probs, B * cs * 4);
+    enc.copyBufferToBuffer(a.top5, 0, this.readback, L.top5, B * 40);
+    const mapFloats = B * c.depth * numPatches(c);
+    enc.copyBufferToBuffer(a.maps, 0, this.readback, L.maps, mapFloats * 4);
+    const nQueries = perKernelWall ? 0 : ts ? (this.profile ? 2 * plan.dispatches.length : 2) : 0;
+    if (nQueries) {
+      enc.resolveQuerySet(this.querySet!, 0, nQueries, this.queryResolve!, 0);
+      enc.copyBufferToBuffer(this.queryResolve!, 0, this.readback, L.times, nQueries * 8);
+    }
+    device.queue.submit([enc.finish()]);
+    await this.readback.mapAsync(GPUMapMode.READ);
+    const wallMs = performance.now() - t0;
+    const bytes = this.readback.getMappedRange();
+    const logits = new Float32Array(bytes, L.logits, B * cs).slice();
+    const probs = new Float32Array(bytes, L.probs, B * cs).slice();
+    const top5Words = new Uint32Array(bytes, L.top5, B * 10).slice();
+    const top5Probs = new Float32Array(bytes, L.top5, B * 10).slice();
+    const maps = new Int32Array(bytes, L.maps, mapFloats).slice();
+    const stamps = nQueries ? new BigUint64Array(bytes, L.times, nQueries).slice() : null;
+    this.readback.unmap();
+
+    let ms = wallMs;
+    let source: Timing['source'] = 'wall';
+    if (perKernelWall) {
+      this.lastProfile = aggregateProfile(plan.dispatches, wallKernelMs, c.depth, 'wall');
+      ms = this.lastProfile.totalMs;
+    } else if (stamps) {
+      source = 'gpu-timestamp';
+      ms = Number(stamps[nQueries - 1] - stamps[0]) / 1e6;
+      if (this.profile) {
+        const per = plan.dispatches.map((_, i) => Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6);
+        this.lastProfile = aggregateProfile(plan.dispatches, per, c.depth, 'gpu-timestamp');
+      }
+    }
+    if (!this.profile) this.lastProfile = null;
+
+    const P = numPatches(c);
+    const C = c.numClasses;
+    const results: ForwardResult[] = [];
+    for (let b = 0; b < B; b++) {
+      const tokenOfPatch = Array.from({ length: c.depth }, (_, l) => maps.slice((b * c.depth + l) * P, (b * c.depth + l + 1) * P));
+      results.push({
+        logits: logits.slice(b * cs, b * cs + C),
+        probs: probs.slice(b * cs, b * cs + C),
+        top5: Array.from({ length: 5 }, (_, k) => ({ index: top5Words[b * 10 + 2 * k], prob: top5Probs[b * 10 + 2 * k + 1] })),
+        tokens: plan.tokens.slice(),
+        tokenOfPatch,
+        groups: canonicalGroups(tokenOfPatch[c.depth - 1]),
+      });
+    }
+    return { results, ms, source };
+  }
+
+  private encode(pass: GPUComputePassEncoder, d: ForwardPlan['dispatches'][number]): void {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(...d.groups);
+  }
+
+  private async timeDispatchesOnHost(plan: ForwardPlan): Promise<number[]> {
+    const out: number[] = [];
+    for (const d of plan.dispatches) {
+      const enc = this.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      this.encode(pass, d);
+      pass.end();
+      const t0 = performance.now();
+      this.device.queue.submit([enc.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const p of this.plans.values()) p.uniforms.destroy();
+    this.plans.clear();
+    destroyActivations(this.ctx.act);
+    destroyWeights(this.ctx.weights);
+    this.readback.destroy();
+    this.querySet?.destroy();
+    this.queryResolve?.destroy();
+    if (this.ownsDevice) this.device.destroy();
+  }
+}
+
+export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const c = weights.config;
+  checkGpuShapes(c);
+  let device = opts.device;
+  let info: GPUAdapterInfo;
+  const ownsDevice = !device;
+  if (!device) {
+    const adapter = opts.adapter ?? (await defaultAdapter());
+    const wanted: GPUFeatureName[] = ['timestamp-query'];
+    if (opts.precision === 'f16') wanted.push('shader-f16');
+    const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+    device = await adapter.requestDevice({
+      requiredFeatures,
+      // Bigger models need bigger single buffers (the hidden activations of a batch).
+      requiredLimits: {
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+      },
+    });
+    info = adapter.info;
+  } else {
+    info = device.adapterInfo;
+  }
+  const features = [...device.features].map(String).sort();
+  const f16 = opts.precision === 'f16';
+  if (f16 && !device.features.has('shader-f16')) throw new Error('precision f16 requested but the adapter has no shader-f16');
+  const lost = device.lost.then((i) => `${i.reason}: ${i.message}`);
+  device.onuncapturederror = (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
+
+  const src = await loadShaderSources();
+  let variant: MatmulVariant;
+  let timings: MatmulTiming[] = [];
+  if (opts.matmul) {
+    if (!(MATMUL_VARIANTS as readonly string[]).includes(opts.matmul)) throw new Error(`unknown matmul variant "${opts.matmul}" (have ${MATMUL_VARIANTS.join(', ')})`);
+    variant = opts.matmul as MatmulVariant;
+  } else {
+    timings = await measureMatmuls(device, src, adapterKey(info, f16), f16, numPatches(c) + 1, c.mlpHidden, c.embedDim);
+    variant = timings[0].variant;
+  }
+  const precision: Precision = f16 ? 'f16' : 'f32';
+  const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
+  const [kernels, gpuWeights, act] = await Promise.all([
+    compileKernels(device, src, { headDim: headDim(c), matmul: variant, f16 }),
+    Promise.resolve(uploadWeights(device, weights, precision)),
+    Promise.resolve(createActivations(device, c, maxBatch)),
+  ]);
+  const ctx: PlanContext = { device, config: c, kernels, matmul: variant, weights: gpuWeights as GpuWeights, act: act as Activations };
+  return new Engine(c, device, ownsDevice, summary(info), features, precision, variant, timings, opts.profile ?? false, ctx, lost);
+}

@@ -1,0 +1,126 @@
+// Encodes the dispatch list of one whole forward for a given batch size and r schedule. Every
+// shape follows from r alone (tokenCounts), so the list, its uniforms and its bind groups are
+// built once per (batch, schedule, options) and replayed by every forward with that key.
+import { headDim, numPatches, type ModelConfig } from '../model/config';
+import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../model/tome';
+import type { Activations } from './activations';
+import type { GpuWeights } from './gpu-weights';
+import type { Family, Kernel, KernelSet, MatmulVariant } from './kernels';
+
+export interface Dispatch {
+  label: string;
+  family: Family;
+  /** Transformer block index, or -1 for the embedding and the classifier tail. */
+  block: number;
+  /** Part of ToMe's merge overhead (metric, matching, merge, map update). */
+  tome: boolean;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  groups: [number, number, number];
+}
+
+export interface ForwardPlan {
+  batch: number;
+  tokens: number[];
+  dispatches: Dispatch[];
+  uniforms: GPUBuffer;
+}
+
+export interface PlanContext {
+  device: GPUDevice;
+  config: ModelConfig;
+  kernels: KernelSet;
+  matmul: MatmulVariant;
+  weights: GpuWeights;
+  act: Activations;
+}
+
+// Uniform slots are bound at offsets that must be multiples of 256.
+const SLOT = 256;
+const UNIFORM_BYTES = 48;
+type Field = number | { f: number };
+
+const ceil = (a: number, b: number) => Math.ceil(a / b);
+
+export function matmulGroups(variant: MatmulVariant, M: number, N: number): [number, number, number] {
+  return variant === 'reg4x4' ? [ceil(N / 4, 8), ceil(ceil(M, 4), 8), 1] : [ceil(N, 32), ceil(M, 32), 1];
+}
+
+export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): ForwardPlan {
+  const { device, config: c, kernels: k, weights: w, act } = ctx;
+  const D = c.embedDim;
+  const D4 = D / 4;
+  const hd = headDim(c);
+  const P = numPatches(c);
+  const T0 = P + 1;
+  const rs = effectiveR(P, rPerLayer(c.depth, tome.r, tome.schedule));
+  const tokens = tokenCounts(P, rs);
+  const prune = tome.mode === 'prune' ? 1 : 0;
+
+  const uniformData: Field[][] = [];
+  const pending: Array<{ label: string; block: number; tome: boolean; kernel: Kernel; buffers: GPUBuffer[]; groups: [number, number, number] }> = [];
+  const add = (label: string, block: number, kernel: Kernel, uniform: Field[], buffers: GPUBuffer[], groups: [number, number, number], isTome = false) => {
+    uniformData.push(uniform);
+    pending.push({ label, block, tome: isTome, kernel, buffers, groups });
+  };
+  const matmul = (label: string, block: number, epi: keyof KernelSet['matmul'], M: number, lin: { buffer: GPUBuffer; N: number; K: number }, xIn: GPUBuffer, y: GPUBuffer) =>
+    add(label, block, k.matmul[epi], [M, lin.N, lin.K, 0], [xIn, lin.buffer, y], matmulGroups(ctx.matmul, M, lin.N));
+  const layerNorm = (label: string, block: number, rows: number, inStride: number, params: GPUBuffer, xIn: GPUBuffer, y: GPUBuffer) =>
+    add(label, block, k.layerNorm, [rows, D, inStride, { f: c.eps }], [xIn, params, y], [ceil(rows, 64), 1, 1]);
+
+  add('patch_embed', -1, k.patchEmbed, [D, c.patchSize, c.imgSize / c.patchSize, c.imgSize, batch, 0, 0, 0], [act.image, w.patch.buffer, w.embedExtra, act.x], [
+    ceil(D4, 8),
+    ceil(ceil(P, 4), 8),
+    batch,
+  ]);
+  let x = act.x;
+  let x2 = act.x2;
+  let sizes = act.sizes;
+  let sizes2 = act.sizes2;
+  for (let l = 0; l < c.depth; l++) {
+    const T = tokens[l];
+    const r = rs[l];
+    const Tn = tokens[l + 1];
+    const bw = w.blocks[l];
+    const M = batch * T;
+    layerNorm('norm1', l, M, 1, bw.norm1, x, act.xn);
+    matmul('qkv', l, 'bias', M, bw.qkv, act.xn, act.qkv);
+    add('attention', l, k.attention, [T, D, tome.propAttn ? 1 : 0, { f: 1 / Math.sqrt(hd) }], [act.qkv, sizes, act.xn], [ceil(T, 64), c.numHeads, batch]);
+    matmul('proj', l, 'residual', M, bw.proj, act.xn, x);
+    const tm: Field[] = [T, r, D, hd, c.numHeads, prune, l, c.depth, P, T0, batch, 0];
+    if (r > 0) {
+      const nA = Math.ceil(T / 2);
+      add('metric', l, k.metric, tm, [act.qkv, act.metric], [ceil(M, 64), 1, 1], true);
+      add('similarity', l, k.similarity, tm, [act.metric, act.plan], [ceil(nA, 64), 1, batch], true);
+      add('rank', l, k.rank, tm, [act.plan], [ceil(nA, 64), 1, batch], true);
+      add('order', l, k.order, tm, [act.plan], [ceil(T, 64), 1, batch], true);
+      add('merge_tokens', l, k.mergeTokens, tm, [x, sizes, act.plan, x2], [ceil(Tn * D4, 64), 1, batch], true);
+      add('merge_sizes', l, k.mergeSizes, tm, [sizes, act.plan, sizes2], [ceil(Tn, 64), 1, batch], true);
+      [x, x2] = [x2, x];
+      [sizes, sizes2] = [sizes2, sizes];
+    }
+    add('update_map', l, k.updateMap, tm, [act.plan, act.maps], [ceil(P, 64), 1, batch], r > 0);
+    const Mn = batch * Tn;
+    layerNorm('norm2', l, Mn, 1, bw.norm2, x, act.xn);
+    matmul('fc1', l, 'gelu', Mn, bw.fc1, act.xn, act.hidden);
+    matmul('fc2', l, 'residual', Mn, bw.fc2, act.hidden, x);
+  }
+  layerNorm('final_norm', -1, batch, tokens[c.depth], w.norm, x, act.cls);
+  matmul('head', -1, 'bias', batch, w.head, act.cls, act.logits);
+  add('softmax_top5', -1, k.head, [c.numClasses, batch, act.classStride, 0], [act.logits, act.probs, act.top5], [ceil(batch, 64), 1, 1]);
+
+  const uniforms = device.createBuffer({ label: 'forward uniforms', size: uniformData.length * SLOT, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+  const mapped = uniforms.getMappedRange();
+  uniformData.forEach((fields, i) => {
+    const view = new DataView(mapped, i * SLOT, UNIFORM_BYTES);
+    fields.forEach((v, j) => (typeof v === 'number' ? view.setUint32(j * 4, v, true) : view.setFloat32(j * 4, v.f, true)));
+  });
+  uniforms.unmap();
+  const dispatches = pending.map((p, i) => {
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: i * SLOT, size: UNIFORM_BYTES } }];
+    p.kernel.bindings.forEach((binding, j) => entries.push({ binding, resource: { buffer: p.buffers[j] } }));
+    const bindGroup = device.createBindGroup({ label: p.label, layout: p.kernel.pipeline.getBindGroupLayout(0), entries });
+    return { label: p.label, family: p.kernel.family, block: p.block, tome: p.tome, pipeline: p.kernel.pipeline, bindGroup, groups: p.groups };
+  });
+  return { batch, tokens, dispatches, uniforms };
+}

@@ -1,0 +1,123 @@
+// Uploads a ViT's weights into GPU buffers in the layouts the kernels read: one buffer per
+// tensor group (never one giant buffer: ViT-Base exceeds the 128 MiB binding limit), linear
+// layers as W^T [K, N] followed by the bias [N], LayerNorm as gamma then beta.
+import { gridSize, numPatches, type ModelConfig } from '../model/config';
+import { tensor, type ViTWeights } from '../model/weights';
+import { toHalfArray } from './f16';
+
+export type Precision = 'f32' | 'f16';
+
+export interface LinearBuffer {
+  buffer: GPUBuffer;
+  /** Output features as the kernel sees them (padded to a multiple of 4). */
+  N: number;
+  K: number;
+}
+
+export interface BlockBuffers {
+  norm1: GPUBuffer;
+  qkv: LinearBuffer;
+  proj: LinearBuffer;
+  norm2: GPUBuffer;
+  fc1: LinearBuffer;
+  fc2: LinearBuffer;
+}
+
+export interface GpuWeights {
+  patch: LinearBuffer;
+  /** cls token [D] then pos_embed [T0, D]. */
+  embedExtra: GPUBuffer;
+  blocks: BlockBuffers[];
+  norm: GPUBuffer;
+  head: LinearBuffer;
+  bytes: number;
+}
+
+/** The kernels read vec4s: these dims must be multiples of 4. */
+export function checkGpuShapes(c: ModelConfig): void {
+  const hd = c.embedDim / c.numHeads;
+  for (const [what, v] of [
+    ['embed_dim', c.embedDim],
+    ['head_dim', hd],
+    ['mlp hidden', c.mlpHidden],
+  ] as const) {
+    if (v % 4 !== 0) throw new Error(`WebGPU engine: ${what} ${v} is not a multiple of 4`);
+  }
+  if (gridSize(c) < 1) throw new Error('WebGPU engine: image smaller than one patch');
+}
+
+function upload(device: GPUDevice, data: ArrayBufferView, label: string): GPUBuffer {
+  // Storage bindings need sizes in multiples of 4 bytes.
+  const size = Math.ceil(data.byteLength / 4) * 4;
+  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+  new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  buffer.unmap();
+  return buffer;
+}
+
+/** PyTorch Linear weight [N, K] + bias [N] -> W^T [K, Np] then bias [Np], Np = N rounded up to 4. */
+export function packLinear(weight: Float32Array, bias: Float32Array, N: number, K: number): { data: Float32Array; Np: number } {
+  const Np = Math.ceil(N / 4) * 4;
+  const data = new Float32Array(K * Np + Np);
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < K; k++) data[k * Np + n] = weight[n * K + k];
+    data[K * Np + n] = bias[n];
+  }
+  return { data, Np };
+}
+
+function linear(device: GPUDevice, w: ViTWeights, name: string, N: number, K: number, precision: Precision): LinearBuffer {
+  const { data, Np } = packLinear(tensor(w, name + '.weight'), tensor(w, name + '.bias'), N, K);
+  const buffer = upload(device, precision === 'f16' ? toHalfArray(data) : data, name);
+  return { buffer, N: Np, K };
+}
+
+function concat(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function uploadWeights(device: GPUDevice, w: ViTWeights, precision: Precision): GpuWeights {
+  const c = w.config;
+  const D = c.embedDim;
+  checkGpuShapes(c);
+  const ln = (name: string) => upload(device, concat(tensor(w, name + '.weight'), tensor(w, name + '.bias')), name);
+  const blocks: BlockBuffers[] = [];
+  for (let i = 0; i < c.depth; i++) {
+    const b = `blocks.${i}.`;
+    blocks.push({
+      norm1: ln(b + 'norm1'),
+      qkv: linear(device, w, b + 'attn.qkv', 3 * D, D, precision),
+      proj: linear(device, w, b + 'attn.proj', D, D, precision),
+      norm2: ln(b + 'norm2'),
+      fc1: linear(device, w, b + 'mlp.fc1', c.mlpHidden, D, precision),
+      fc2: linear(device, w, b + 'mlp.fc2', D, c.mlpHidden, precision),
+    });
+  }
+  // The patch embedding kernel is f32 only: it is a small share of the FLOPs.
+  const patchK = 3 * c.patchSize * c.patchSize;
+  const patch = linear(device, w, 'patch_embed.proj', D, patchK, 'f32');
+  const embedExtra = upload(device, concat(tensor(w, 'cls_token'), tensor(w, 'pos_embed')), 'cls+pos_embed');
+  if (tensor(w, 'pos_embed').length !== (numPatches(c) + 1) * D) throw new Error('pos_embed does not match the patch grid');
+  const out: GpuWeights = {
+    patch,
+    embedExtra,
+    blocks,
+    norm: ln('norm'),
+    head: linear(device, w, 'head', c.numClasses, D, precision),
+    bytes: 0,
+  };
+  const all = [patch.buffer, embedExtra, out.norm, out.head.buffer, ...blocks.flatMap((b) => [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer])];
+  out.bytes = all.reduce((s, b) => s + b.size, 0);
+  return out;
+}
+
+export function destroyWeights(g: GpuWeights): void {
+  for (const b of [g.patch.buffer, g.embedExtra, g.norm, g.head.buffer]) b.destroy();
+  for (const b of g.blocks) for (const x of [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer]) x.destroy();
+}

@@ -1,0 +1,42 @@
+// Loads ../shared/golden (the official ToMe outputs) for the GPU tests: cases, inputs, logits.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readTimmDir } from '../../src/model/timm-dir';
+import type { ViTWeights } from '../../src/model/weights';
+import type { Schedule } from '../../src/model/tome';
+
+export const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
+export const GOLDEN = join(SHARED, 'golden');
+
+export interface GoldenCase {
+  name: string;
+  r: number;
+  schedule: Schedule;
+  tokens: number[];
+  top5: Array<[number, number]>;
+  logits: string;
+  groups: number[];
+}
+
+export interface GoldenEntry {
+  model: string;
+  image: string;
+  input: string;
+  cases: GoldenCase[];
+}
+
+export function goldenEntries(): GoldenEntry[] {
+  return JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8')).entries;
+}
+
+export function readF32(rel: string): Float32Array {
+  const b = readFileSync(join(GOLDEN, rel));
+  const out = new Float32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+export function loadModel(id: string): ViTWeights {
+  return readTimmDir(join(SHARED, 'weights', id), { classesTsv: join(SHARED, 'imagenet', 'classes.tsv') });
+}
