@@ -1,0 +1,72 @@
+// Picks the backend in the worker: our WebGPU engine when the browser offers an adapter and the
+// engine is part of this build, else the CPU reference with the reason, so the page can say it.
+import type { Backend } from '../model/backend';
+import type { ViTWeights } from '../model/weights';
+import { createCpuBackend } from '../cpu/backend';
+import type { BackendInfo } from './protocol';
+
+export interface OpenedBackend {
+  backend: Backend;
+  info: BackendInfo;
+  /** Test hook: destroys the GPU device (WebGPU only). */
+  loseDevice?: () => void;
+}
+
+/** The part of src/gpu/engine.ts the page relies on. */
+interface GpuEngineModule {
+  createWebGpuBackend(weights: ViTWeights, opts: { adapter?: GPUAdapter; device?: GPUDevice; maxBatch?: number }): Promise<Backend>;
+}
+
+// Lazy and optional: a build without the engine (or a browser without WebGPU) still works.
+const engines = import.meta.glob<GpuEngineModule>('../gpu/engine.ts');
+
+function cpu(weights: ViTWeights, fallbackReason: string): OpenedBackend {
+  return { backend: createCpuBackend(weights), info: { kind: 'cpu', description: 'CPU reference (TypeScript)', fallbackReason } };
+}
+
+/**
+ * `onLost` is called once if the device is lost for any reason other than our own dispose.
+ * The device is created here (rather than by the engine) so the page can watch and, in tests,
+ * destroy it.
+ */
+export async function openBackend(weights: ViTWeights, onLost: (message: string) => void): Promise<OpenedBackend> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return cpu(weights, 'This browser does not offer WebGPU.');
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return cpu(weights, 'WebGPU is present but no GPU adapter was offered.');
+  const load = engines['../gpu/engine.ts'];
+  if (!load) return cpu(weights, 'This build has no WebGPU engine.');
+  try {
+    const wanted: GPUFeatureName[] = ['timestamp-query'];
+    const device = await adapter.requestDevice({
+      requiredFeatures: wanted.filter((f) => adapter.features.has(f)),
+      requiredLimits: {
+        maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+      },
+    });
+    let disposed = false;
+    void device.lost.then((info) => {
+      if (!disposed) onLost(info.message || `device lost (${info.reason})`);
+    });
+    const { createWebGpuBackend } = await load();
+    const engine = await createWebGpuBackend(weights, { adapter, device, maxBatch: 1 });
+    const backend: Backend = {
+      name: engine.name,
+      config: engine.config,
+      description: engine.description,
+      run: (inputs, opts) => engine.run(inputs, opts),
+      dispose: () => {
+        disposed = true;
+        engine.dispose();
+        device.destroy();
+      },
+    };
+    const ai = adapter.info;
+    const desc = [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') || engine.description;
+    return { backend, info: { kind: 'webgpu', description: desc }, loseDevice: () => device.destroy() };
+  } catch (e) {
+    return cpu(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);
+  }
+}

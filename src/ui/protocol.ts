@@ -1,0 +1,77 @@
+// Messages between the page (src/ui/main.ts) and the inference worker (src/ui/worker.ts).
+// The worker owns the model, the backend and the decoded image, so the page never blocks on a
+// forward pass, a weight download or a large image decode.
+import type { ModelConfig } from '../model/config';
+import type { ForwardResult, Timing } from '../model/backend';
+import type { Schedule, ToMeOptions } from '../model/tome';
+
+export type ToWorker =
+  | { type: 'load'; modelId: string; baseUrl: string }
+  /** A new image to decode; the previous one stays until this one decodes. */
+  | { type: 'image'; imageId: number; blob: Blob; name: string }
+  /** Classify the current image at r = 0 (cached) and with `opts`; supersedes older requests. */
+  | { type: 'analyze'; requestId: number; opts: ToMeOptions }
+  | { type: 'bench'; benchId: number; points: BenchPoint[]; repeat: number }
+  | { type: 'cancel-bench'; benchId: number }
+  /** Test hook: destroys the GPU device to exercise the recovery path. */
+  | { type: 'lose-device' };
+
+export interface BenchPoint {
+  r: number;
+  schedule: Schedule;
+}
+
+export interface BackendInfo {
+  kind: 'webgpu' | 'cpu';
+  description: string;
+  /** Why WebGPU is not used, when kind is 'cpu'. */
+  fallbackReason?: string;
+}
+
+/** What the model actually sees: its input tensor turned back into sRGB pixels. */
+export interface ModelView {
+  imageId: number;
+  modelId: string;
+  name: string;
+  /** Size of the decoded image (after EXIF orientation) and whether it was downscaled first. */
+  width: number;
+  height: number;
+  downscaledFrom?: { width: number; height: number };
+  /** Center crop in decoded-image pixels, for drawing the sharp original under the overlay. */
+  crop: { x: number; y: number; w: number; h: number };
+  /** imgSize x imgSize RGBA of the de-normalised model input (for mean colours). */
+  rgba: Uint8ClampedArray;
+  size: number;
+  /** The decoded image (downscaled if it was huge), for display only. */
+  bitmap: ImageBitmap;
+}
+
+export interface Analysis {
+  requestId: number;
+  imageId: number;
+  modelId: string;
+  opts: ToMeOptions;
+  baseline: ForwardResult;
+  baselineTiming: Timing;
+  current: ForwardResult;
+  currentTiming: Timing;
+}
+
+export type FromWorker =
+  | { type: 'progress'; modelId: string; loaded: number; total: number }
+  | { type: 'ready'; modelId: string; config: ModelConfig; backend: BackendInfo }
+  | { type: 'load-error'; modelId: string; message: string }
+  | { type: 'view'; view: ModelView }
+  | { type: 'image-error'; imageId: number; name: string; message: string }
+  | ({ type: 'analysis' } & Analysis)
+  | { type: 'analyze-error'; requestId: number; message: string }
+  | { type: 'bench-progress'; benchId: number; done: number; total: number }
+  | { type: 'bench-done'; benchId: number; rows: BenchRow[]; cancelled: boolean; timingSource: Timing['source'] }
+  | { type: 'device-lost'; message: string; recovered: boolean; backend: BackendInfo };
+
+export interface BenchRow {
+  r: number;
+  schedule: Schedule;
+  msMedian: number;
+  speedup: number;
+}
