@@ -191,7 +191,7 @@ function clip8(acc: number): number {
  * to float32 as torch does (ToTensor divides in float32, Normalize subtracts and divides by
  * float32 mean/std). Shared with the GPU kernel, whose f32 division is not correctly rounded.
  */
-export function normalizeLut(config: ModelConfig): Float32Array {
+export function normalizeLut(config: ModelConfig): Float32Array<ArrayBuffer> {
   const lut = new Float32Array(3 * 256);
   for (let c = 0; c < 3; c++) {
     const mean = Math.fround(config.mean[c]);
