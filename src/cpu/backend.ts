@@ -14,6 +14,7 @@ export function createCpuBackend(weights: ViTWeights): Backend {
       const results = inputs.map((input) => forward(weights, input, opts));
       return { results, timing: { ms: performance.now() - start, source: 'wall' } };
     },
+    // Holds nothing beyond the weights, which belong to the caller.
     dispose() {},
   };
 }

@@ -21,7 +21,7 @@ export interface MergePlan {
 
 /**
  * Matches A = even tokens against B = odd tokens on the L2-normalised metric [T, C] and picks
- * the r A tokens with the highest best-score. Ties (never exact in the golden set: its
+ * the r A tokens with the highest best-score; r must already be clamped (clampR) by the caller. Ties (never exact in the golden set: its
  * `exact_tie` is false everywhere) go to the lower index, for the best B as for the ranking.
  */
 export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: number): MergePlan {
