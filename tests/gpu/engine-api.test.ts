@@ -1,0 +1,54 @@
+// The engine's API beyond run(): the profile, device loss and recreation, option checks.
+import { afterAll, expect, it } from 'vitest';
+import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
+import { requestNodeAdapter } from '../../src/gpu/node-adapter';
+import { goldenEntries, loadModel, readF32 } from './golden-cases';
+
+const MODEL = 'deit_tiny_patch16_224.lnq';
+const weights = loadModel(MODEL);
+const input = readF32(goldenEntries().find((e) => e.model === MODEL)!.input);
+const engines: WebGpuBackend[] = [];
+afterAll(() => engines.forEach((e) => e.dispose()));
+
+async function engine(profile: boolean): Promise<WebGpuBackend> {
+  const e = await createWebGpuBackend(weights, { adapter: (await requestNodeAdapter('auto')).adapter, profile, maxBatch: 1, matmul: 'reg4x4' });
+  engines.push(e);
+  return e;
+}
+
+it('profile: per kernel, per block and per family times, ToMe overhead only when merging', async () => {
+  const e = await engine(true);
+  expect(e.adapterInfo).toHaveProperty('description');
+  await e.run([input], { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' });
+  const p0 = e.lastProfile!;
+  expect(p0.perBlock).toHaveLength(weights.config.depth);
+  expect(p0.tomeMs).toBe(0);
+  const { timing } = await e.run([input], { r: 13, schedule: 'constant', propAttn: true, mode: 'merge' });
+  const p = e.lastProfile!;
+  expect(p.source).toBe(e.features.includes('timestamp-query') ? 'gpu-timestamp' : 'wall');
+  expect(timing.source).toBe(p.source);
+  expect(p.tomeMs).toBeGreaterThan(0);
+  expect(Object.keys(p.perFamily)).toEqual(expect.arrayContaining(['matmul', 'attention', 'layernorm', 'tome_match', 'tome_merge']));
+  const sumBlocks = p.perBlock.reduce((a, b) => a + b, 0) + p.embedMs + p.headMs;
+  expect(sumBlocks).toBeCloseTo(p.totalMs, 6);
+  expect(p.perBlock.every((t) => t > 0)).toBe(true);
+});
+
+it('no profile when not asked; device loss is reported and a new engine works', async () => {
+  const e = await engine(false);
+  const first = await e.run([input], { r: 8, schedule: 'constant', propAttn: true, mode: 'merge' });
+  expect(e.lastProfile).toBeNull();
+  expect(first.timing.ms).toBeGreaterThan(0);
+  e.dispose(); // destroys the device it created
+  await expect(e.lost).resolves.toMatch(/destroyed/);
+  await expect(e.run([input], { r: 8, schedule: 'constant', propAttn: true, mode: 'merge' })).rejects.toThrow(/lost/);
+  const again = await engine(false);
+  const second = await again.run([input], { r: 8, schedule: 'constant', propAttn: true, mode: 'merge' });
+  expect(Array.from(second.results[0].logits)).toEqual(Array.from(first.results[0].logits));
+});
+
+it('rejects a bad input size and an unknown matmul variant', async () => {
+  const e = await engine(false);
+  await expect(e.run([new Float32Array(10)], { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' })).rejects.toThrow(/expected 3x224x224/);
+  await expect(createWebGpuBackend(weights, { adapter: (await requestNodeAdapter('auto')).adapter, matmul: 'nope' })).rejects.toThrow(/unknown matmul variant/);
+});
