@@ -25,6 +25,8 @@ export interface CliOptions {
   /** eval only: images per forward (webgpu throughput). */
   batch: number;
   out?: string;
+  /** --schedule was given explicitly (bench then measures exactly those schedules at every r). */
+  scheduleGiven: boolean;
 }
 
 export class UsageError extends Error {}
@@ -72,8 +74,8 @@ export function parseArgs(argv: string[]): CliOptions {
     batches: [1, 8],
     repeat: 10,
     batch: 1,
+    scheduleGiven: false,
   };
-  let scheduleGiven = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const value = (): string => {
@@ -84,7 +86,7 @@ export function parseArgs(argv: string[]): CliOptions {
     switch (a) {
       case '--model': o.model = value(); break;
       case '--r': o.rs = intList('--r', value(), 0); break;
-      case '--schedule': o.schedules = scheduleList(value()); scheduleGiven = true; break;
+      case '--schedule': o.schedules = scheduleList(value()); o.scheduleGiven = true; break;
       case '--no-prop-attn': o.propAttn = false; break;
       case '--mode': {
         const m = value();
@@ -120,6 +122,6 @@ export function parseArgs(argv: string[]): CliOptions {
   if (command === 'classify' && o.positional.length === 0) throw new UsageError(`classify needs at least one INPUT\n${USAGE}`);
   if (command === 'eval' && o.positional.length !== 1) throw new UsageError(`eval needs exactly one DIR\n${USAGE}`);
   // bench measures decreasing-16 beside the constant schedule unless told otherwise.
-  if (command === 'bench' && !scheduleGiven) o.schedules = ['constant', 'decreasing'];
+  if (command === 'bench' && !o.scheduleGiven) o.schedules = ['constant', 'decreasing'];
   return o;
 }

@@ -1,0 +1,191 @@
+// `tome bench`: every figure of one call measured in one process on one adapter (DESIGN.md).
+// Settings are timed round-robin (one run of each per round) so slow drift of a shared,
+// software-rendered machine hits every setting alike and the ratios stay fair.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { summarize } from '../../bench/harness';
+import { writeReport, benchTable, type BenchOutput, type BenchRow, type EvalOutput } from '../../bench/report';
+import type { Backend } from '../model/backend';
+import { numPatches } from '../model/config';
+import { forwardMacs, rPerLayer, tokenCounts, topK, type Schedule, type ToMeOptions } from '../model/tome';
+import type { ViTWeights } from '../model/weights';
+import { createCpuBackend } from '../cpu/backend';
+import { requestNodeAdapter } from '../gpu/node-adapter';
+import { createWebGpuBackend, type WebGpuBackend } from '../gpu/engine';
+import type { CliOptions } from './args';
+import { PROJECT_ROOT } from './paths';
+
+interface Setting {
+  r: number;
+  schedule: Schedule;
+}
+
+interface Timed {
+  engine: BenchRow['engine'];
+  setting: Setting;
+  batch: number;
+  run: () => Promise<unknown>;
+  samples: number[];
+}
+
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+/** Constant schedule at every r, and decreasing at the largest r (the paper's setting) unless
+ * a schedule was asked for explicitly. */
+function settingsOf(o: CliOptions, explicitSchedule: boolean): Setting[] {
+  if (explicitSchedule) return o.schedules.flatMap((schedule) => o.rs.map((r) => ({ r, schedule })));
+  const out: Setting[] = o.rs.map((r) => ({ r, schedule: 'constant' as Schedule }));
+  if (o.schedules.includes('decreasing')) out.push({ r: Math.max(...o.rs), schedule: 'decreasing' });
+  return out;
+}
+
+/** The golden inputs (real photos, preprocessed by the reference) are the timing inputs; their
+ * content does not change the work, but it lets the peer be checked before it is timed. */
+function goldenInputs(model: string): { inputs: Float32Array[]; r0Top1: number[] } {
+  const dir = join(PROJECT_ROOT, '..', 'shared', 'golden');
+  const cases = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as {
+    entries: { model: string; input: string; cases: { name: string; top5: [number, number][] }[] }[];
+  };
+  const entries = cases.entries.filter((e) => e.model === model);
+  if (!entries.length) throw new Error(`no golden inputs for ${model} in ${dir}`);
+  return {
+    inputs: entries.map((e) => {
+      const b = readFileSync(join(dir, e.input));
+      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    }),
+    r0Top1: entries.map((e) => e.cases.find((c) => c.name === 'r0')!.top5[0][0]),
+  };
+}
+
+function batchOf(inputs: Float32Array[], n: number): Float32Array[] {
+  return Array.from({ length: n }, (_, i) => inputs[i % inputs.length]);
+}
+
+async function timeRoundRobin(items: Timed[], warmup: number, repeat: number, label: string): Promise<void> {
+  for (let w = 0; w < warmup; w++) for (const it of items) await it.run();
+  for (let round = 0; round < repeat; round++) {
+    for (const it of items) {
+      const t0 = performance.now();
+      await it.run();
+      it.samples.push(performance.now() - t0);
+    }
+    log(`${label}: round ${round + 1}/${repeat}`);
+  }
+}
+
+function rowsOf(items: Timed[]): BenchRow[] {
+  const rows = items.map((it) => {
+    const s = summarize(it.samples, it.batch);
+    return { engine: it.engine, r: it.setting.r, schedule: it.setting.schedule, batch: it.batch, msMedian: s.msMedian, msMin: s.msMin, msMax: s.msMax, imgPerSec: s.imgPerSec, speedupVsR0: 1 };
+  });
+  // Pair by pair: each row against r = 0 of the same engine and batch, measured in the same rounds.
+  for (const row of rows) {
+    const base = rows.find((b) => b.engine === row.engine && b.batch === row.batch && b.r === 0);
+    row.speedupVsR0 = base ? base.msMedian / row.msMedian : NaN;
+  }
+  return rows;
+}
+
+function tomeOpts(s: Setting): ToMeOptions {
+  return { r: s.r, schedule: s.schedule, propAttn: true, mode: 'merge' };
+}
+
+async function profileOf(engine: WebGpuBackend, input: Float32Array, r: number) {
+  engine.profile = true;
+  await engine.run([input], tomeOpts({ r, schedule: 'constant' }));
+  await engine.run([input], tomeOpts({ r, schedule: 'constant' }));
+  const p = engine.lastProfile;
+  engine.profile = false;
+  if (!p) return null;
+  const share = Object.fromEntries(Object.entries(p.perFamily).map(([k, v]) => [k, Math.round((1000 * v) / p.totalMs) / 1000]));
+  return { r, source: p.source, totalMs: p.totalMs, tomeMs: p.tomeMs, tomeShare: p.tomeMs / p.totalMs, perFamilyMs: p.perFamily, perFamilyShare: share, perBlockMs: p.perBlock };
+}
+
+async function peerRows(weights: ViTWeights, inputs: Float32Array[], r0Top1: number[], batches: number[], repeat: number, route: string): Promise<BenchRow[]> {
+  const { usePeerBackend } = await import('../../bench/tfjs-backends');
+  const { TfjsViT } = await import('../../bench/tfjs-vit');
+  const rows: BenchRow[] = [];
+  for (const name of ['webgpu', 'wasm', 'cpu'] as const) {
+    try {
+      await usePeerBackend(name, { adapterRoute: route as 'auto' });
+    } catch (e) {
+      log(`tfjs-${name} unavailable: ${(e as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    const model = new TfjsViT(weights);
+    // Same top-1 as the official r = 0 forward on every golden input before anything is timed.
+    const logits = await model.run(inputs);
+    const wrong = logits.filter((l, i) => topK(l, 1)[0].index !== r0Top1[i]).length;
+    if (wrong) throw new Error(`tfjs-${name} peer disagrees with the golden top-1 on ${wrong} of ${inputs.length} inputs`);
+    // tfjs-cpu takes seconds per image here: batch 1 and few rounds keep the bench bounded.
+    const peerBatches = name === 'cpu' ? [1] : batches;
+    const items: Timed[] = peerBatches.map((b) => ({
+      engine: `tfjs-${name}`,
+      setting: { r: 0, schedule: 'constant' },
+      batch: b,
+      run: () => model.run(batchOf(inputs, b)),
+      samples: [],
+    }));
+    await timeRoundRobin(items, 1, name === 'cpu' ? Math.min(3, repeat) : repeat, `tfjs-${name}`);
+    rows.push(...rowsOf(items));
+    model.dispose();
+  }
+  return rows;
+}
+
+export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule: boolean): Promise<unknown> {
+  const c = weights.config;
+  const settings = settingsOf(o, explicitSchedule);
+  const { inputs, r0Top1 } = goldenInputs(c.id);
+  const { adapter, route } = await requestNodeAdapter('auto');
+  const engine = await createWebGpuBackend(weights, { adapter, maxBatch: Math.max(...o.batches) });
+  log(`adapter ${route}: ${engine.description}; features ${engine.features.join(', ') || 'none'}`);
+
+  const ours: Timed[] = o.batches.flatMap((b) =>
+    settings.map((s) => ({ engine: 'tome-webgpu', setting: s, batch: b, run: () => engine.run(batchOf(inputs, b), tomeOpts(s)), samples: [] as number[] })),
+  );
+  await timeRoundRobin(ours, 2, o.repeat, 'tome-webgpu');
+  const rows = rowsOf(ours);
+
+  const cpu: Backend = createCpuBackend(weights);
+  const cpuItems: Timed[] = [0, 13].map((r) => ({ engine: 'tome-cpu', setting: { r, schedule: 'constant' }, batch: 1, run: () => cpu.run([inputs[0]], tomeOpts({ r, schedule: 'constant' })), samples: [] as number[] }));
+  await timeRoundRobin(cpuItems, 1, Math.min(3, o.repeat), 'tome-cpu');
+  rows.push(...rowsOf(cpuItems));
+
+  if (o.peer !== 'none') rows.push(...(await peerRows(weights, inputs, r0Top1, o.batches, o.repeat, route)));
+
+  const profile = [await profileOf(engine, inputs[0], 0), await profileOf(engine, inputs[0], 13)];
+  const flops = Object.fromEntries(
+    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule)))]),
+  );
+  const out = {
+    adapter: { route, ...engine.adapterInfo, features: engine.features, precision: engine.precision, matmul: engine.matmulVariant },
+    model: c.id,
+    rows,
+    matmulTimings: engine.matmulTimings,
+    flopsPerImage: flops,
+    profile,
+  };
+  engine.dispose();
+  writeResults(c.id, out, o.out ?? join(PROJECT_ROOT, 'bench', 'results'));
+  return out;
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+}
+
+/** bench/results/<adapter>.json and .md, plus the accuracy report (table, SVG, summary.json for
+ * the page) when an eval of the same model was saved as bench/results/eval-<model>.json. */
+function writeResults(model: string, out: BenchOutput & { model: string }, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const a = out.adapter as Record<string, string>;
+  const name = slug(`${a.route}-${a.description || a.device || a.vendor}`);
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(join(dir, `${name}.md`), `# Bench on ${a.route}: ${a.description}\n\n${benchTable(out)}\n`);
+  const evalPath = join(dir, `eval-${model}.json`);
+  if (existsSync(evalPath)) {
+    writeReport(dir, model, out, JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput);
+    log(`wrote ${name}.json/.md, results.md, speed-accuracy.svg, summary.json in ${dir}`);
+  } else log(`wrote ${name}.json/.md in ${dir}; no ${evalPath}, so no accuracy plot (run tome eval and save its output there)`);
+}

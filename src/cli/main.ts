@@ -1,0 +1,58 @@
+// The `tome` CLI (DESIGN.md "The CLI contract"): stdout carries only JSON, one object per line;
+// progress and errors go to stderr; errors are one line, never a stack trace
+// (TOME_DEBUG=1 prints it).
+import { join } from 'node:path';
+import { parseArgs, UsageError, type CliOptions } from './args';
+import { classify, oneLine } from './classify';
+import { evaluate } from './eval';
+import { openBackend } from './backends';
+import { loadModelNode } from '../model/load-node';
+import type { ViTWeights } from '../model/weights';
+import { PROJECT_ROOT } from './paths';
+
+const WEIGHTS_ROOT = process.env.TOME_WEIGHTS_OUT ?? join(PROJECT_ROOT, 'public', 'weights');
+
+function printJson(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+async function loadWeights(o: CliOptions): Promise<ViTWeights> {
+  return loadModelNode(o.model, { root: WEIGHTS_ROOT });
+}
+
+async function run(o: CliOptions): Promise<number> {
+  const weights = await loadWeights(o);
+  const tome = { propAttn: o.propAttn, mode: o.mode };
+  if (o.command === 'classify') {
+    const backend = await openBackend(weights, o.backend, 1);
+    const failed = await classify(backend, o.positional, { ...tome, r: o.rs[0], schedule: o.schedules[0] }, o.logits, printJson);
+    backend.dispose();
+    return failed ? 1 : 0;
+  }
+  if (o.command === 'eval') {
+    const backend = await openBackend(weights, o.backend, o.batch);
+    const results = await evaluate(backend, o.positional[0], o.labels, tome, o.rs, o.schedules, o.limit, o.batch);
+    backend.dispose();
+    printJson({ results });
+    return 0;
+  }
+  const { bench } = await import('./bench');
+  printJson(await bench(weights, o, o.scheduleGiven));
+  return 0;
+}
+
+async function main(): Promise<void> {
+  let code: number;
+  try {
+    code = await run(parseArgs(process.argv.slice(2)));
+  } catch (e) {
+    if (e instanceof UsageError) process.stderr.write(`${e.message}\n`);
+    else process.stderr.write(`tome: ${oneLine(e)}\n`);
+    if (process.env.TOME_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    code = 2;
+  }
+  // Dawn keeps the event loop alive while its GPU object exists: exit explicitly, after stdout drains.
+  process.stdout.write('', () => process.exit(code));
+}
+
+void main();
