@@ -12,6 +12,8 @@ export interface Activations {
   xn: GPUBuffer;
   qkv: GPUBuffer;
   hidden: GPUBuffer;
+  /** Attention probabilities: [batch][heads][T0][T0 rounded up to 4]. */
+  scores: GPUBuffer;
   metric: GPUBuffer;
   /** Token sizes (patches per token) and their ping-pong partner. */
   sizes: GPUBuffer;
@@ -44,6 +46,7 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: n
     xn: make('xn', rows * D),
     qkv: make('qkv', rows * 3 * D),
     hidden: make('hidden', rows * c.mlpHidden),
+    scores: make('scores', maxBatch * c.numHeads * T0 * Math.ceil(T0 / 4) * 4),
     metric: make('metric', rows * (D / c.numHeads)),
     sizes: make('sizes', rows, COPY_DST),
     sizes2: make('sizes2', rows),

@@ -94,7 +94,7 @@ class Engine implements WebGpuBackend {
     this.description = `WebGPU ${[adapterInfo.vendor, adapterInfo.architecture, adapterInfo.description].filter(Boolean).join(' ')} (${precision}, matmul ${matmulVariant})`;
     void lost.then((r) => (this.lostReason = r));
     // Upper bound on dispatches: every block merging.
-    this.maxDispatches = 4 + c.depth * 14;
+    this.maxDispatches = 4 + c.depth * 16;
     const P = numPatches(c);
     const logits = 0;
     const probs = logits + a.maxBatch * a.classStride * 4;

@@ -85,7 +85,12 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const M = batch * T;
     layerNorm('norm1', l, M, 1, bw.norm1, x, act.xn);
     matmul('qkv', l, 'bias', M, bw.qkv, act.xn, act.qkv);
-    add('attention', l, k.attention, [T, D, tome.propAttn ? 1 : 0, { f: 1 / Math.sqrt(hd) }], [act.qkv, sizes, act.xn], [ceil(T, 64), c.numHeads, batch]);
+    const Tp = Math.ceil(T / 4) * 4;
+    const att: Field[] = [T, D, tome.propAttn ? 1 : 0, { f: 1 / Math.sqrt(hd) }, Tp, c.numHeads, batch * c.numHeads * T, 0];
+    const bh = batch * c.numHeads;
+    add('attn_scores', l, k.attentionScores, att, [act.qkv, sizes, act.scores], [ceil(Tp / 4, 8), ceil(ceil(T, 4), 8), bh]);
+    add('attn_softmax', l, k.attentionSoftmax, att, [act.scores], [ceil(bh * T, 64), 1, 1]);
+    add('attn_av', l, k.attentionAv, att, [act.qkv, act.scores, act.xn], [ceil(hd / 4, 8), ceil(ceil(T, 4), 8), bh]);
     matmul('proj', l, 'residual', M, bw.proj, act.xn, x);
     const tm: Field[] = [T, r, D, hd, c.numHeads, prune, l, c.depth, P, T0, batch, 0];
     if (r > 0) {

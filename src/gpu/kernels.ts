@@ -34,7 +34,9 @@ export interface KernelSet {
   patchEmbed: Kernel;
   layerNorm: Kernel;
   matmul: Record<Epilogue, Kernel>;
-  attention: Kernel;
+  attentionScores: Kernel;
+  attentionSoftmax: Kernel;
+  attentionAv: Kernel;
   metric: Kernel;
   similarity: Kernel;
   rank: Kernel;
@@ -92,19 +94,18 @@ export async function compileKernels(
 ): Promise<KernelSet> {
   const tome = (file: string, entry: string, family: Family, bindings: number[]) =>
     compile(device, src, { sources: ['tome_common', file], entry, family, bindings, wg: [64, 1] }, `${file}.${entry}`);
-  const [patchEmbed, layerNorm, mmBias, mmGelu, mmRes, attention, metric, similarity, rank, order, mergeTokens, mergeSizes, updateMap, head] =
+  const attn = (entry: string, bindings: number[], wg: [number, number]) =>
+    compile(device, src, { sources: ['attention'], entry, header: `const HD4: u32 = ${opts.headDim / 4}u;\n`, family: 'attention', bindings, wg }, `attention.${entry}`);
+  const [patchEmbed, layerNorm, mmBias, mmGelu, mmRes, attentionScores, attentionSoftmax, attentionAv, metric, similarity, rank, order, mergeTokens, mergeSizes, updateMap, head] =
     await Promise.all([
       compile(device, src, { sources: ['patch_embed'], entry: 'main', family: 'patch_embed', bindings: [1, 2, 3, 4], wg: [8, 8] }, 'patch_embed'),
       compile(device, src, { sources: ['layernorm'], entry: 'main', family: 'layernorm', bindings: [1, 2, 3], wg: [64, 1] }, 'layernorm'),
       compileMatmul(device, src, opts.matmul, 'bias', opts.f16),
       compileMatmul(device, src, opts.matmul, 'gelu', opts.f16),
       compileMatmul(device, src, opts.matmul, 'residual', opts.f16),
-      compile(
-        device,
-        src,
-        { sources: ['attention'], entry: 'main', header: `const HD4: u32 = ${opts.headDim / 4}u;\n`, family: 'attention', bindings: [1, 2, 3], wg: [64, 1] },
-        'attention',
-      ),
+      attn('scores', [1, 2, 3], [8, 8]),
+      attn('softmax', [3], [64, 1]),
+      attn('av', [1, 3, 4], [8, 8]),
       tome('tome_metric', 'main', 'tome_metric', [1, 2]),
       tome('tome_match', 'similarity', 'tome_match', [1, 2]),
       tome('tome_match', 'rank', 'tome_match', [2]),
@@ -118,7 +119,9 @@ export async function compileKernels(
     patchEmbed,
     layerNorm,
     matmul: { bias: mmBias, gelu: mmGelu, residual: mmRes },
-    attention,
+    attentionScores,
+    attentionSoftmax,
+    attentionAv,
     metric,
     similarity,
     rank,

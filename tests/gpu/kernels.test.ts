@@ -91,7 +91,12 @@ describe('attention and metric', () => {
       const qkv = randomArray(batch * T * 3 * D, T * D + heads, 1.5);
       // Sizes as after some merges: small integers.
       const sizes = Float32Array.from({ length: batch * T }, (_, i) => 1 + ((i * 7) % 5));
-      const att = await runKernel(device, k.attention, [T, D, prop ? 1 : 0, { f: 1 / Math.sqrt(hd) }], [qkv, sizes, new Float32Array(batch * T * D)], [Math.ceil(T / 64), heads, batch]);
+      const Tp = Math.ceil(T / 4) * 4;
+      const bh = batch * heads;
+      const u = [T, D, prop ? 1 : 0, { f: 1 / Math.sqrt(hd) }, Tp, heads, bh * T, 0];
+      const sc = await runKernel(device, k.attentionScores, u, [qkv, sizes, new Float32Array(bh * T * Tp)], [Math.ceil(Tp / 32), Math.ceil(T / 32), bh]);
+      const sm = await runKernel(device, k.attentionSoftmax, u, [new Float32Array(sc[2])], [Math.ceil((bh * T) / 64), 1, 1]);
+      const att = await runKernel(device, k.attentionAv, u, [qkv, new Float32Array(sm[0]), new Float32Array(batch * T * D)], [Math.ceil(hd / 32), Math.ceil(T / 32), bh]);
       const met = await runKernel(device, k.metric, [T, 0, D, hd, heads, 0, 0, 1, 0, T, batch, 0], [qkv, new Float32Array(batch * T * hd)], [Math.ceil((batch * T) / 64), 1, 1]);
       for (let b = 0; b < batch; b++) {
         const logSize = prop ? sizes.subarray(b * T, (b + 1) * T).map(Math.log) : null;
