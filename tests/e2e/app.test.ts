@@ -5,10 +5,12 @@
 // a lost GPU device, and a reload reads the weights from Cache Storage.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
 import { maxUsefulR, rPerLayer, tokenCounts } from '../../src/model/tome';
 import { openApp, ROOT, serverUrl, SHOTS, startServer, type App } from './harness';
+import * as state from './page-state';
 
 const GOLDEN = join(ROOT, '../shared/golden');
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
@@ -25,46 +27,15 @@ const golden = JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8')) as {
 const goldenCase = (image: string, name: string) =>
   golden.entries.find((e) => e.model === VIT && e.image === image)!.cases.find((c) => c.name === name)!;
 
-interface Status {
-  ready: boolean;
-  imageId: number;
-  imageName: string;
-  imagesInFlight: number;
-  requestId: number;
-  answeredId: number;
-  backend: { kind: string; description: string } | null;
-}
-interface AnalysisView {
-  requestId: number;
-  opts: { r: number; schedule: string };
-  tokens: number[];
-  top5: Array<{ index: number; prob: number }>;
-  groups: number[];
-  ms: number;
-  timingSource: string;
-}
-
 let server: ViteDevServer;
 let app: App;
 /** Every weight shard the browser fetched over HTTP (a cache hit makes no request). */
 const shardRequests: string[] = [];
 
-const status = () => app.page.evaluate(() => (window as unknown as { __tome: { status: Status } }).__tome.status);
-const analysis = () => app.page.evaluate(() => (window as unknown as { __tome: { analysis: AnalysisView } }).__tome.analysis);
-const overlayGroups = () => app.page.evaluate(() => (window as unknown as { __tome: { overlayGroups(): number[] } }).__tome.overlayGroups());
-
-/** Waits until the newest request has its answer (and no image is still decoding). */
-async function settled(timeout = 180_000): Promise<void> {
-  await app.page.waitForFunction(
-    () => {
-      const t = (window as unknown as { __tome?: { status: Status } }).__tome;
-      return !!t && t.status.ready && t.status.imagesInFlight === 0 && t.status.answeredId > 0 && t.status.answeredId === t.status.requestId;
-    },
-    null,
-    { timeout, polling: 250 },
-  );
-}
-
+const status = () => state.status(app.page);
+const analysis = () => state.analysis(app.page);
+const overlayGroups = () => state.overlayGroups(app.page);
+const settled = () => state.settled(app.page);
 const shot = (name: string) => app.page.screenshot({ path: join(SHOTS, `${name}.png`) });
 
 beforeAll(async () => {
@@ -120,6 +91,8 @@ describe('browser demo', () => {
   it('moving r re-runs at once and changes prediction, tokens, timing and overlay', async () => {
     const before = await analysis();
     const groupsBefore = await overlayGroups();
+    const boxes = () => Promise.all(['#stage', '#metrics', '#top5', '.controls', '.tradeoff'].map((sel) => app.page.locator(sel).boundingBox()));
+    const boxesBefore = await boxes();
     await app.page.focus('#r');
     await app.page.keyboard.press('End'); // r = the model's maximum useful r
     const rMax = maxUsefulR(196, 12);
@@ -134,6 +107,7 @@ describe('browser demo', () => {
     expect(atMax.top5[0].prob).not.toBe(before.top5[0].prob);
     expect(atMax.ms).not.toBe(before.ms);
     expect(await app.page.locator('#metrics tr[data-metric="tokens"] td').nth(2).textContent()).toBe(String(maxCounts[12]));
+    expect(await boxes()).toEqual(boxesBefore); // numbers changed, nothing moved
 
     // Quick key presses down to r = 16: each supersedes the last, only the newest is answered.
     for (let i = 0; i < rMax - 16; i++) await app.page.keyboard.press('ArrowLeft');
@@ -163,7 +137,14 @@ describe('browser demo', () => {
     await app.page.locator('#layer').fill('6');
     expect(new Set(await overlayGroups()).size).toBe(a.tokens[6] - 1);
     await app.page.click('label:has(input[name="viz"][value="heat"])');
+    // Hover the patch at grid (7, 7): its group is highlighted and its size shown.
+    const box = (await app.page.locator('#overlay').boundingBox())!;
+    await app.page.mouse.move(box.x + (7.5 / 14) * box.width, box.y + (7.5 / 14) * box.height);
+    const g6 = await overlayGroups();
+    const size = g6.filter((g) => g === g6[7 * 14 + 7]).length;
+    await expect.poll(() => app.page.locator('#tooltip').textContent()).toBe(size === 1 ? 'unmerged patch' : `group of ${size} patches → 1 token`);
     await shot('04-heat-block6');
+    await app.page.mouse.move(0, 0);
     await app.page.locator('#layer').fill('12');
     await app.page.click('label:has(input[name="viz"][value="fill"])');
     expect(await overlayGroups()).toEqual(a.groups);
@@ -204,8 +185,24 @@ describe('browser demo', () => {
     await shot('06-broken-file');
   });
 
+  it('switches model from the selector and re-runs the same image', async () => {
+    const deit = 'deit_tiny_patch16_224.lnq';
+    const options = await app.page.locator('#model option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toEqual(expect.arrayContaining([VIT, deit]));
+    await app.page.selectOption('#model', deit);
+    await settled();
+    const s = await status();
+    expect(s.modelId).toBe(deit);
+    expect(s.imageName).toBe('coffee.png');
+    const g = golden.entries.find((e) => e.model === deit && e.image === 'coffee.png')!.cases.find((c) => c.name === 'r13')!;
+    const a = await analysis();
+    expect(a.tokens).toEqual(g.tokens);
+    expect(a.groups).toEqual(g.groups);
+    expect(a.top5[0].index).toBe(g.top5[0][0]);
+  });
+
   it('exports the visualization as a PNG of the documented size', async () => {
-    const bytes = Buffer.from(await app.page.evaluate(() => (window as unknown as { __tome: { exportPng(): Promise<number[]> } }).__tome.exportPng()));
+    const bytes = await state.exportPng(app.page);
     expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(bytes.toString('ascii', 12, 16)).toBe('IHDR');
     expect(bytes.readUInt32BE(16)).toBe(896);
@@ -213,13 +210,42 @@ describe('browser demo', () => {
     writeFileSync(join(SHOTS, '07-export.png'), bytes);
   });
 
+  it('takes a pasted WebP, reducing a large one first', async () => {
+    const webp = await sharp(join(GOLDEN, 'images/n02391049_zebra.JPEG')).resize(3000, 2000, { fit: 'fill' }).webp().toBuffer();
+    await app.page.evaluate((data) => {
+      const bin = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bin], 'zebra.webp', { type: 'image/webp' }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, webp.toString('base64'));
+    await settled();
+    expect(await app.page.locator('#image-name').textContent()).toMatch(/^zebra\.webp · \d+×\d+, reduced from 3000×2000$/);
+    expect((await analysis()).top5[0].index).toBe(340); // zebra
+    await shot('08-pasted-webp');
+  });
+
+  it('measures speed in the page with progress, and can be cancelled', async () => {
+    await app.page.click('#bench');
+    await app.page.locator('#bench-progress').waitFor({ state: 'visible' });
+    await app.page.waitForFunction(() => /^[5-9] \/ \d+ forwards|^\d\d+ \/ \d+ forwards/.test(document.querySelector('#bench-progress .text')?.textContent ?? ''), null, { timeout: 120_000 });
+    await app.page.click('#bench-cancel');
+    await app.page.locator('#bench-progress').waitFor({ state: 'hidden' });
+    const s = await status();
+    expect(s.benchRunning).toBe(false);
+    const r0 = s.benchRows!.find((row) => row.r === 0)!;
+    expect(r0.speedup).toBe(1);
+    expect(r0.msMedian).toBeGreaterThan(0);
+    expect(await app.page.locator('#chart-note').textContent()).toMatch(/measured here/);
+    await shot('09-bench-cancelled');
+  });
+
   it('recovers from a lost GPU device without a reload', async () => {
-    await app.page.evaluate(() => (window as unknown as { __tome: { loseDevice(): void } }).__tome.loseDevice());
+    await state.loseDevice(app.page);
     await expect.poll(() => app.page.locator('#notice').textContent(), { timeout: 60_000 }).toMatch(/device was lost.*new one was created/);
     await settled();
     const a = await analysis();
     expect(a.timingSource).toBe('gpu-timestamp');
-    expect(a.groups).toEqual(goldenCase('coffee.png', 'r13').groups);
+    expect(a.top5[0].index).toBe(340);
   });
 
   it('a reload reads the weights from Cache Storage, and no console errors were seen', async () => {

@@ -10,8 +10,10 @@ import { createServer, type ViteDevServer } from 'vite';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHOTS = join(ROOT, 'tests/e2e/screenshots');
 
+// Without --enable-unsafe-webgpu, Chromium on Linux exposes no navigator.gpu at all: that is how
+// the tests open a browser without WebGPU.
+const WEBGPU_ARG = '--enable-unsafe-webgpu';
 const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
   '--no-sandbox',
   '--disable-quic',
   '--no-first-run',
@@ -46,15 +48,22 @@ export function serverUrl(server: ViteDevServer): string {
   return `http://127.0.0.1:${addr.port}/`;
 }
 
-/** A persistent profile, so a reload can be checked against the Cache Storage copy. */
-export async function openApp(url: string, userDataDir = mkdtempSync(join(tmpdir(), 'tome-e2e-'))): Promise<App> {
+export interface OpenOptions {
+  webgpu?: boolean;
+  viewport?: { width: number; height: number };
+  deviceScaleFactor?: number;
+}
+
+/** A fresh persistent profile, so a reload can be checked against the Cache Storage copy. */
+export async function openApp(url: string, opts: OpenOptions = {}): Promise<App> {
   mkdirSync(SHOTS, { recursive: true });
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tome-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 },
-    deviceScaleFactor: 1,
+    args: opts.webgpu === false ? CHROMIUM_ARGS : [WEBGPU_ARG, ...CHROMIUM_ARGS],
+    viewport: opts.viewport ?? { width: 1440, height: 900 },
+    deviceScaleFactor: opts.deviceScaleFactor ?? 1,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
