@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarize } from '../../bench/harness';
 import { writeReport, benchTable, type BenchOutput, type BenchRow, type EvalOutput } from '../../bench/report';
+import { checkTargets, targetsTable, type TargetCheck } from '../../bench/targets';
 import type { Backend } from '../model/backend';
 import { numPatches } from '../model/config';
 import { forwardMacs, rPerLayer, tokenCounts, topK, type Schedule, type ToMeOptions } from '../model/tome';
@@ -90,6 +91,19 @@ function tomeOpts(s: Setting): ToMeOptions {
   return { r: s.r, schedule: s.schedule, propAttn: true, mode: 'merge' };
 }
 
+type Profile = NonNullable<Awaited<ReturnType<typeof profileOf>>>;
+
+function profileTable(profiles: (Profile | null)[]): string {
+  const ps = profiles.filter((p): p is Profile => p !== null);
+  if (!ps.length) return 'not profiled';
+  const families = [...new Set(ps.flatMap((p) => Object.keys(p.perFamilyMs)))];
+  const head = `| kernel family | ${ps.map((p) => `r=${p.r} ms | r=${p.r} share`).join(' | ')} |`;
+  const sep = `|---|${ps.map(() => '---:|---:').join('|')}|`;
+  const body = families.map((f) => `| ${f} | ${ps.map((p) => `${(p.perFamilyMs[f] ?? 0).toFixed(1)} | ${((100 * (p.perFamilyMs[f] ?? 0)) / p.totalMs).toFixed(1)}%`).join(' | ')} |`);
+  const total = `| total (${ps[0].source}) | ${ps.map((p) => `${p.totalMs.toFixed(1)} | 100%`).join(' | ')} |`;
+  return [head, sep, ...body, total].join('\n');
+}
+
 async function profileOf(engine: WebGpuBackend, input: Float32Array, r: number) {
   engine.profile = true;
   await engine.run([input], tomeOpts({ r, schedule: 'constant' }));
@@ -158,6 +172,16 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
   const flops = Object.fromEntries(
     settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule)))]),
   );
+  const dir = o.out ?? join(PROJECT_ROOT, 'bench', 'results');
+  const evalPath = join(dir, `eval-${c.id}.json`);
+  const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;
+  const targets = checkTargets({
+    rows,
+    flopsPerImage: flops,
+    bestMatmulGflops: Math.max(...engine.matmulTimings.map((m) => m.gflops)),
+    tomeShareR13: profile[1]?.tomeShare,
+    evalOut,
+  });
   const out = {
     adapter: { route, ...engine.adapterInfo, features: engine.features, precision: engine.precision, matmul: engine.matmulVariant },
     model: c.id,
@@ -165,9 +189,10 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
     matmulTimings: engine.matmulTimings,
     flopsPerImage: flops,
     profile,
+    targets,
   };
   engine.dispose();
-  writeResults(c.id, out, o.out ?? join(PROJECT_ROOT, 'bench', 'results'));
+  writeResults(out, dir, evalOut);
   return out;
 }
 
@@ -177,15 +202,32 @@ function slug(s: string): string {
 
 /** bench/results/<adapter>.json and .md, plus the accuracy report (table, SVG, summary.json for
  * the page) when an eval of the same model was saved as bench/results/eval-<model>.json. */
-function writeResults(model: string, out: BenchOutput & { model: string }, dir: string): void {
+function writeResults(out: BenchOutput & { model: string; targets: TargetCheck[]; profile: (Profile | null)[] }, dir: string, evalOut: EvalOutput | undefined): void {
   mkdirSync(dir, { recursive: true });
   const a = out.adapter as Record<string, string>;
   const name = slug(`${a.route}-${a.description || a.device || a.vendor}`);
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(out, null, 2) + '\n');
-  writeFileSync(join(dir, `${name}.md`), `# Bench on ${a.route}: ${a.description}\n\n${benchTable(out)}\n`);
-  const evalPath = join(dir, `eval-${model}.json`);
-  if (existsSync(evalPath)) {
-    writeReport(dir, model, out, JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput);
+  const md = [
+    `# Bench of ${out.model} on ${a.route}: ${a.description}`,
+    '',
+    `Features: ${(out.adapter.features as string[]).join(', ') || 'none'}; matmul variant ${a.matmul}; precision ${a.precision}.`,
+    '',
+    '## Targets',
+    '',
+    targetsTable(out.targets),
+    '',
+    '## Timings (ms per forward of the whole batch)',
+    '',
+    benchTable(out),
+    '',
+    '## Profile: share of GPU time per kernel family',
+    '',
+    profileTable(out.profile),
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, `${name}.md`), md);
+  if (evalOut) {
+    writeReport(dir, out.model, out, evalOut);
     log(`wrote ${name}.json/.md, results.md, speed-accuracy.svg, summary.json in ${dir}`);
-  } else log(`wrote ${name}.json/.md in ${dir}; no ${evalPath}, so no accuracy plot (run tome eval and save its output there)`);
+  } else log(`wrote ${name}.json/.md in ${dir}; no eval-${out.model}.json there, so no accuracy plot (save tome eval output under that name)`);
 }

@@ -1,0 +1,63 @@
+// The speed targets of issues 3 and 5, checked on the rows of one bench run (ratios measured in
+// the same run on the same adapter). Pure: the CLI adds the result to its JSON and Markdown.
+import type { BenchRow, EvalOutput } from './report';
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface TargetInputs {
+  rows: BenchRow[];
+  /** FLOPs per image keyed `${schedule}-${r}`. */
+  flopsPerImage: Record<string, number>;
+  bestMatmulGflops: number;
+  /** ToMe's share of forward time at r = 13 from the profile, when profiled. */
+  tomeShareR13?: number;
+  evalOut?: EvalOutput;
+}
+
+function row(rows: BenchRow[], engine: string, r: number, schedule: string, batch: number): BenchRow | undefined {
+  return rows.find((x) => x.engine === engine && x.r === r && x.schedule === schedule && x.batch === batch);
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+export function checkTargets(t: TargetInputs): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const batches = [...new Set(t.rows.filter((x) => x.engine === 'tome-webgpu').map((x) => x.batch))];
+  const flopRatio = t.flopsPerImage['constant-0'] / t.flopsPerImage['constant-13'];
+  for (const b of batches) {
+    const r0 = row(t.rows, 'tome-webgpu', 0, 'constant', b);
+    const r13 = row(t.rows, 'tome-webgpu', 13, 'constant', b);
+    const dec = row(t.rows, 'tome-webgpu', 16, 'decreasing', b);
+    if (r0 && r13) {
+      out.push({ target: `r=13 speed-up >= 90% of the FLOP ratio ${flopRatio.toFixed(2)} (batch ${b})`, measured: `${r13.speedupVsR0.toFixed(2)}x = ${pct(r13.speedupVsR0 / flopRatio)} of it`, met: r13.speedupVsR0 >= 0.9 * flopRatio });
+      out.push({ target: `r=13 speed-up >= 1.5x (batch ${b})`, measured: `${r13.speedupVsR0.toFixed(2)}x`, met: r13.speedupVsR0 >= 1.5 });
+    }
+    if (dec) out.push({ target: `decreasing-16 speed-up >= 2x (batch ${b})`, measured: `${dec.speedupVsR0.toFixed(2)}x`, met: dec.speedupVsR0 >= 2 });
+    if (r0) {
+      const gflops = (t.flopsPerImage['constant-0'] * b) / (r0.msMedian * 1e6);
+      out.push({ target: `forward GFLOP/s at r=0 >= 70% of the best matmul's ${t.bestMatmulGflops.toFixed(2)} (batch ${b})`, measured: `${gflops.toFixed(2)} GFLOP/s = ${pct(gflops / t.bestMatmulGflops)}`, met: gflops >= 0.7 * t.bestMatmulGflops });
+      const peer = row(t.rows, 'tfjs-webgpu', 0, 'constant', b);
+      if (peer) out.push({ target: `r=0 at least 2x faster than tfjs-webgpu (batch ${b})`, measured: `${(peer.msMedian / r0.msMedian).toFixed(2)}x`, met: peer.msMedian >= 2 * r0.msMedian });
+    }
+  }
+  const g = row(t.rows, 'tome-webgpu', 0, 'constant', 1);
+  const c = row(t.rows, 'tome-cpu', 0, 'constant', 1);
+  if (g && c) out.push({ target: 'WebGPU engine faster than the CPU reference (r=0, batch 1)', measured: `${(c.msMedian / g.msMedian).toFixed(2)}x`, met: g.msMedian < c.msMedian });
+  if (t.tomeShareR13 !== undefined) out.push({ target: 'ToMe overhead (matching + merge) <= 5% of forward time at r=13', measured: pct(t.tomeShareR13), met: t.tomeShareR13 <= 0.05 });
+  const ev = t.evalOut?.results;
+  const e0 = ev?.find((x) => x.r === 0 && x.schedule === 'constant');
+  const e13 = ev?.find((x) => x.r === 13 && x.schedule === 'constant');
+  if (e0 && e13) {
+    const drop = (e0.top1 - e13.top1) * 100;
+    out.push({ target: 'r=13 top-1 drop on the eval set <= 2.5 points', measured: `${drop.toFixed(1)} points (${pct(e0.top1)} -> ${pct(e13.top1)})`, met: drop <= 2.5 });
+  }
+  return out;
+}
+
+export function targetsTable(checks: TargetCheck[]): string {
+  return ['| target | measured | met |', '|---|---|---|', ...checks.map((c) => `| ${c.target} | ${c.measured} | ${c.met ? 'yes' : '**no**'} |`)].join('\n');
+}
