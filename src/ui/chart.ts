@@ -42,7 +42,7 @@ function niceTicks(lo: number, hi: number, count: number): number[] {
 export function drawTradeoff(svg: SVGSVGElement, chart: TradeoffChart | null, emptyText: string): void {
   svg.replaceChildren();
   const W = 320;
-  const H = 200;
+  const H = 170;
   const m = { l: 40, r: 10, t: 10, b: 30 };
   if (!chart || chart.points.length === 0) {
     svg.append(el('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, emptyText));
@@ -97,8 +97,8 @@ export function drawTradeoff(svg: SVGSVGElement, chart: TradeoffChart | null, em
 /** Tokens per block: grey bars for r = 0, coloured bars for the current setting. */
 export function drawTokens(svg: SVGSVGElement, baseline: number[], current: number[], highlightLayer: number): void {
   svg.replaceChildren();
-  const W = 260;
-  const H = 70;
+  const W = 400;
+  const H = 64;
   const n = current.length;
   const max = Math.max(...baseline, ...current);
   const bw = W / n;

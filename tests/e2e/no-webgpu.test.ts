@@ -1,0 +1,51 @@
+// A browser without WebGPU (Chromium without --enable-unsafe-webgpu exposes no navigator.gpu):
+// the page says so plainly, runs the CPU reference in the worker, labels its timings, and still
+// gives the official answer. Also a laptop-sized, high-DPI window: the overlay renders at device
+// resolution and everything important fits without scrolling.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ViteDevServer } from 'vite';
+import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
+import { analysis, settled, status } from './page-state';
+
+let server: ViteDevServer;
+let app: App;
+
+beforeAll(async () => {
+  server = await startServer();
+  app = await openApp(serverUrl(server), { webgpu: false, viewport: { width: 1366, height: 768 }, deviceScaleFactor: 2 });
+}, 300_000);
+
+afterAll(async () => {
+  await app?.close();
+  await server?.close();
+});
+
+describe('browser without WebGPU', () => {
+  it('falls back to the CPU reference, says so, and labels the timing', async () => {
+    await settled(app.page, 300_000);
+    await app.page.screenshot({ path: join(SHOTS, '10-no-webgpu-laptop-hidpi.png') });
+    const s = await status(app.page);
+    expect(s.backend?.kind).toBe('cpu');
+    expect(await app.page.locator('#backend').textContent()).toBe('CPU reference (slow)');
+    expect(await app.page.locator('#notice').textContent()).toMatch(/(does not offer WebGPU|no GPU adapter was offered).*CPU reference/);
+    const a = await analysis(app.page);
+    expect(a.timingSource).toBe('wall');
+    expect(await app.page.locator('#metrics tr[data-metric="ms"] td').first().textContent()).toBe('CPU time (wall clock)');
+    expect(a.top5[0].index).toBe(285);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('renders the overlay at device resolution and fits a laptop screen', async () => {
+    const dims = await app.page.locator('#overlay').evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      return { w: canvas.width, h: canvas.height, cw: canvas.clientWidth, ch: canvas.clientHeight };
+    });
+    expect(dims.w).toBe(Math.round(dims.cw * 2));
+    expect(dims.h).toBe(Math.round(dims.ch * 2));
+    for (const sel of ['#stage', '#r', '#metrics', '#save-png']) {
+      const box = (await app.page.locator(sel).boundingBox())!;
+      expect(box.y + box.height, sel).toBeLessThanOrEqual(768);
+    }
+  });
+});
