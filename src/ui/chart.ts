@@ -86,7 +86,8 @@ export function drawTradeoff(svg: SVGSVGElement, chart: TradeoffChart | null, em
   if (cur) {
     svg.append(el('circle', { cx: sx(cur.x), cy: sy(cur.y), r: 7, fill: 'none', stroke: '#ffd166', 'stroke-width': 2, 'data-current': `${cur.r}-${cur.schedule}` }));
   }
-  const legend = el('g', { transform: `translate(${W - m.r - 90}, ${m.t + 4})` });
+  // Bottom left: slow and inaccurate, the one corner a trade-off curve never visits.
+  const legend = el('g', { transform: `translate(${m.l + 6}, ${H - m.b - 28})` });
   (['constant', 'decreasing'] as Schedule[]).forEach((s, i) => {
     legend.append(el('circle', { cx: 4, cy: i * 12 + 4, r: 3, fill: COLOURS[s] }));
     legend.append(el('text', { x: 11, y: i * 12 + 7 }, s));

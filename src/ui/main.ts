@@ -370,7 +370,7 @@ overlay.onHover = (h) => {
   ui.tooltip.textContent = h.size === 1 ? 'unmerged patch' : `group of ${h.size} patches → 1 token`;
   const w = ui.stage.clientWidth;
   ui.tooltip.style.left = `${Math.min(h.x + 12, w - 170)}px`;
-  ui.tooltip.style.top = `${h.y + 14}px`;
+  ui.tooltip.style.top = `${Math.min(h.y + 14, ui.stage.clientHeight - 30)}px`;
 };
 
 // ---- startup ----

@@ -35,6 +35,8 @@ export class MergeOverlay {
   private grid = 14;
   private style: VizStyle = 'fill';
   private hovered = -1;
+  /** Patch under the keyboard cursor (arrow keys on the focused canvas), -1 when none. */
+  private cursor = -1;
   private cssWidth = 1;
   onHover: (info: HoverInfo | null) => void = () => {};
 
@@ -55,6 +57,11 @@ export class MergeOverlay {
     this.observer.observe(canvas);
     canvas.addEventListener('pointermove', (e) => this.pointer(e));
     canvas.addEventListener('pointerleave', () => this.setHovered(-1, null));
+    canvas.addEventListener('keydown', (e) => this.key(e));
+    canvas.addEventListener('blur', () => {
+      this.cursor = -1;
+      this.setHovered(-1, null);
+    });
     this.resize();
   }
 
@@ -194,6 +201,29 @@ export class MergeOverlay {
     if (gx < 0 || gy < 0 || gx >= l.grid || gy >= l.grid) return this.setHovered(-1, null);
     const patch = gy * l.grid + gx;
     this.setHovered(l.groups[patch], { patch, group: l.groups[patch], size: l.sizeOfPatch[patch], x, y });
+  }
+
+  /** Arrow keys walk a cursor over the patches, so groups can be inspected without a mouse. */
+  private key(e: KeyboardEvent): void {
+    const l = this.layout;
+    const step: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (!l) return;
+    if (e.key === 'Escape') {
+      this.cursor = -1;
+      this.setHovered(-1, null);
+      return;
+    }
+    const d = step[e.key];
+    if (!d) return;
+    e.preventDefault();
+    const g = l.grid;
+    const c = this.cursor < 0 ? Math.floor(g / 2) * g + Math.floor(g / 2) : this.cursor;
+    const x = Math.min(g - 1, Math.max(0, (c % g) + (this.cursor < 0 ? 0 : d[0])));
+    const y = Math.min(g - 1, Math.max(0, Math.floor(c / g) + (this.cursor < 0 ? 0 : d[1])));
+    this.cursor = y * g + x;
+    const cell = this.canvas.clientWidth / g;
+    const group = l.groups[this.cursor];
+    this.setHovered(group, { patch: this.cursor, group, size: l.sizeOfPatch[this.cursor], x: (x + 0.5) * cell, y: (y + 0.5) * cell });
   }
 
   private setHovered(group: number, info: HoverInfo | null): void {

@@ -145,6 +145,14 @@ describe('browser demo', () => {
     await expect.poll(() => app.page.locator('#tooltip').textContent()).toBe(size === 1 ? 'unmerged patch' : `group of ${size} patches → 1 token`);
     await shot('04-heat-block6');
     await app.page.mouse.move(0, 0);
+    // The same from the keyboard: focus the image, arrows walk from the centre patch (7, 7).
+    await app.page.focus('#overlay');
+    await app.page.keyboard.press('ArrowRight'); // shows (7, 7)
+    await app.page.keyboard.press('ArrowRight'); // moves to (8, 7)
+    const size8 = g6.filter((g) => g === g6[7 * 14 + 8]).length;
+    await expect.poll(() => app.page.locator('#tooltip').textContent()).toBe(size8 === 1 ? 'unmerged patch' : `group of ${size8} patches → 1 token`);
+    await app.page.keyboard.press('Escape');
+    await app.page.locator('#tooltip').waitFor({ state: 'hidden' });
     await app.page.locator('#layer').fill('12');
     await app.page.click('label:has(input[name="viz"][value="fill"])');
     expect(await overlayGroups()).toEqual(a.groups);
