@@ -2,7 +2,7 @@
 // others still run.
 import type { Backend } from '../model/backend';
 import type { ToMeOptions } from '../model/tome';
-import { loadInput } from './input';
+import { loadInput, runInputs } from './input';
 
 export interface ClassifyLine {
   input: string;
@@ -28,15 +28,17 @@ export async function classify(
   const { config } = backend;
   let failed = 0;
   for (const path of inputs) {
-    let input: Float32Array;
+    let run: Awaited<ReturnType<typeof runInputs>>;
     try {
-      input = await loadInput(path, config);
+      // The run is inside: the GPU preprocessing can still refuse an image (device limits).
+      run = await runInputs(backend, [await loadInput(path, backend)], opts);
     } catch (e) {
       failed++;
-      process.stderr.write(`tome: ${oneLine(e)}\n`);
+      const msg = oneLine(e);
+      process.stderr.write(`tome: ${msg.startsWith(path) ? msg : `${path}: ${msg}`}\n`);
       continue;
     }
-    const { results, timing } = await backend.run([input], opts);
+    const { results, timing } = run;
     const res = results[0];
     emit({
       input: path,

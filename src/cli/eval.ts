@@ -1,9 +1,10 @@
 // `tome eval`: top-1/top-5 over a labelled image folder for each (r, schedule). Every image is
-// decoded and preprocessed once and then run under every setting.
+// decoded once and then run under every setting (preprocessed in TypeScript once for the CPU
+// backend; on the GPU, in each forward's own submission).
 import { join } from 'node:path';
 import type { Backend } from '../model/backend';
 import type { Schedule, ToMeOptions } from '../model/tome';
-import { loadInput } from './input';
+import { loadInput, runInputs, type LoadedInput } from './input';
 import { readLabels } from './labels';
 import { Progress } from './progress';
 import { oneLine } from './classify';
@@ -43,11 +44,11 @@ export async function evaluate(
   let skipped = 0;
   for (let start = 0; start < rows.length; start += batch) {
     const chunk = rows.slice(start, start + batch);
-    const inputs: Float32Array[] = [];
+    const inputs: LoadedInput[] = [];
     const labels: number[] = [];
     for (const row of chunk) {
       try {
-        inputs.push(await loadInput(join(dir, row.file), backend.config));
+        inputs.push(await loadInput(join(dir, row.file), backend));
         labels.push(row.label);
       } catch (e) {
         skipped++;
@@ -56,7 +57,7 @@ export async function evaluate(
     }
     if (inputs.length) {
       for (let c = 0; c < combos.length; c++) {
-        const { results, timing } = await backend.run(inputs, combos[c]);
+        const { results, timing } = await runInputs(backend, inputs, combos[c]);
         const t = tallies[c];
         t.ms += timing.ms;
         results.forEach((res, i) => {

@@ -5,11 +5,13 @@ import { numPatches, headDim, type ModelConfig } from '../model/config';
 import type { Backend, ForwardResult, Timing } from '../model/backend';
 import { canonicalGroups, type ToMeOptions } from '../model/tome';
 import type { ViTWeights } from '../model/weights';
+import type { DecodedImage } from '../model/preprocess';
 import { createActivations, destroyActivations, type Activations } from './activations';
 import { buildPlan, type ForwardPlan, type PlanContext } from './forward-plan';
 import { destroyWeights, uploadWeights, checkGpuShapes, type GpuWeights, type Precision } from './gpu-weights';
 import { compileKernels, MATMUL_VARIANTS, type MatmulVariant } from './kernels';
 import { adapterKey, measureMatmuls, type MatmulTiming } from './matmul-choice';
+import { createPreprocessor, type GpuPreprocessor } from './preprocess';
 import { aggregateProfile, type ForwardProfile } from './profile';
 import { loadShaderSources } from './shader-source';
 
@@ -32,8 +34,22 @@ export interface AdapterSummary {
   description: string;
 }
 
+/** Decoded 8-bit pixels, row-major interleaved RGB or RGBA (alpha ignored), any size the
+ * device's storage binding limit allows (reduce huge photos first, see prepareLimits). */
+export interface RawImage extends DecodedImage {
+  channels: 3 | 4;
+}
+
+type RunOutput = { results: ForwardResult[]; timing: Timing };
+
 export interface WebGpuBackend extends Backend {
   readonly name: 'webgpu';
+  /**
+   * Like run(), from decoded pixels: timm's eval preprocessing (bit-exact with
+   * src/model/preprocess.ts) runs on the GPU in the same submission as the forward, writing
+   * straight into the engine's input buffer. Timing includes the preprocessing.
+   */
+  runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput>;
   readonly adapterInfo: AdapterSummary;
   readonly features: string[];
   readonly precision: Precision;
@@ -71,6 +87,7 @@ class Engine implements WebGpuBackend {
   private queryResolve: GPUBuffer | null = null;
   private maxDispatches: number;
   private imageStage: Float32Array<ArrayBuffer>;
+  private preprocessor: GpuPreprocessor;
   private ones: Float32Array<ArrayBuffer>;
   private chain: Promise<unknown> = Promise.resolve();
   private lostReason: string | null = null;
@@ -88,7 +105,9 @@ class Engine implements WebGpuBackend {
     public profile: boolean,
     private ctx: PlanContext,
     readonly lost: Promise<string>,
+    preprocessor: GpuPreprocessor,
   ) {
+    this.preprocessor = preprocessor;
     const a = ctx.act;
     const c = config;
     this.description = `WebGPU ${[adapterInfo.vendor, adapterInfo.architecture, adapterInfo.description].filter(Boolean).join(' ')} (${precision}, matmul ${matmulVariant})`;
@@ -114,27 +133,60 @@ class Engine implements WebGpuBackend {
     this.ones = new Float32Array(a.maxBatch * (P + 1)).fill(1);
   }
 
-  run(inputs: Float32Array[], opts: ToMeOptions): Promise<{ results: ForwardResult[]; timing: Timing }> {
-    // Forwards share the working buffers and the read-back buffer: one at a time.
-    const next = this.chain.then(() => this.runChunks(inputs, opts));
+  run(inputs: Float32Array[], opts: ToMeOptions): Promise<RunOutput> {
+    const S = this.config.imgSize;
+    const imgLen = 3 * S * S;
+    return this.enqueue(() => {
+      inputs.forEach((x, i) => {
+        if (x.length !== imgLen) throw new Error(`input ${i}: ${x.length} floats, expected 3x${S}x${S} = ${imgLen}`);
+      });
+      return this.runChunks(inputs, opts, (_enc, chunk) => {
+        chunk.forEach((x, i) => this.imageStage.set(x, i * imgLen));
+        this.device.queue.writeBuffer(this.ctx.act.image, 0, this.imageStage, 0, chunk.length * imgLen);
+        return () => undefined;
+      });
+    });
+  }
+
+  runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput> {
+    const imgLen = 3 * this.config.imgSize * this.config.imgSize;
+    return this.enqueue(() =>
+      this.runChunks(images, opts, (enc, chunk) => {
+        const done: Array<{ release(): void }> = [];
+        try {
+          chunk.forEach((img, i) => done.push(this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, i * imgLen)));
+        } catch (e) {
+          done.forEach((d) => d.release());
+          throw e;
+        }
+        return () => done.forEach((d) => d.release());
+      }),
+    );
+  }
+
+  /** Forwards share the working buffers and the read-back buffer: one at a time. */
+  private enqueue(job: () => Promise<RunOutput>): Promise<RunOutput> {
+    const next = this.chain.then(job);
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  private async runChunks(inputs: Float32Array[], opts: ToMeOptions) {
+  /**
+   * Splits the inputs into chunks of maxBatch; `fill` puts a chunk into the input buffer, by
+   * queue writes or by commands recorded into the forward's encoder (so they share its one
+   * submission), and returns what to free once that submission is made.
+   */
+  private async runChunks<T>(inputs: T[], opts: ToMeOptions, fill: (enc: GPUCommandEncoder, chunk: T[]) => () => void): Promise<RunOutput> {
     if (this.lostReason) throw new Error(`WebGPU device lost (${this.lostReason}); create a new backend`);
-    const S = this.config.imgSize;
-    inputs.forEach((x, i) => {
-      if (x.length !== 3 * S * S) throw new Error(`input ${i}: ${x.length} floats, expected 3x${S}x${S} = ${3 * S * S}`);
-    });
     const results: ForwardResult[] = [];
     let ms = 0;
     let source: Timing['source'] = 'gpu-timestamp';
     for (let i = 0; i < inputs.length; i += this.ctx.act.maxBatch) {
-      const chunk = await this.forward(inputs.slice(i, i + this.ctx.act.maxBatch), opts);
-      results.push(...chunk.results);
-      ms += chunk.ms;
-      if (chunk.source === 'wall') source = 'wall';
+      const chunk = inputs.slice(i, i + this.ctx.act.maxBatch);
+      const out = await this.forward(chunk.length, opts, (enc) => fill(enc, chunk));
+      results.push(...out.results);
+      ms += out.ms;
+      if (out.source === 'wall') source = 'wall';
     }
     return { results, timing: { ms, source } };
   }
@@ -154,24 +206,28 @@ class Engine implements WebGpuBackend {
     return plan;
   }
 
-  private async forward(inputs: Float32Array[], opts: ToMeOptions): Promise<{ results: ForwardResult[]; ms: number; source: Timing['source'] }> {
+  private async forward(
+    B: number,
+    opts: ToMeOptions,
+    fill: (enc: GPUCommandEncoder) => () => void,
+  ): Promise<{ results: ForwardResult[]; ms: number; source: Timing['source'] }> {
     const { device, ctx } = this;
     const c = this.config;
     const a = ctx.act;
-    const B = inputs.length;
     const plan = this.plan(B, opts);
-    const imgLen = 3 * c.imgSize * c.imgSize;
-    inputs.forEach((x, i) => this.imageStage.set(x, i * imgLen));
-    device.queue.writeBuffer(a.image, 0, this.imageStage, 0, B * imgLen);
     device.queue.writeBuffer(a.sizes, 0, this.ones, 0, B * (numPatches(c) + 1));
 
     const ts = this.querySet !== null;
     const perKernelWall = this.profile && !ts;
     let wallKernelMs: number[] = [];
     const t0 = performance.now();
-    const enc = device.createCommandEncoder({ label: 'forward' });
+    let enc = device.createCommandEncoder({ label: 'forward' });
+    const release = fill(enc);
     if (perKernelWall) {
-      // No timestamp queries: time each dispatch as its own submission (profiling only).
+      // No timestamp queries: time each dispatch as its own submission (profiling only), after
+      // the input is in place.
+      device.queue.submit([enc.finish()]);
+      enc = device.createCommandEncoder({ label: 'forward read-back' });
       wallKernelMs = await this.timeDispatchesOnHost(plan);
     } else if (this.profile) {
       plan.dispatches.forEach((d, i) => {
@@ -197,6 +253,8 @@ class Engine implements WebGpuBackend {
       enc.copyBufferToBuffer(this.queryResolve!, 0, this.readback, L.times, nQueries * 8);
     }
     device.queue.submit([enc.finish()]);
+    // Destroying buffers after the submit is allowed: they are freed once that work is done.
+    release();
     await this.readback.mapAsync(GPUMapMode.READ);
     const wallMs = performance.now() - t0;
     const bytes = this.readback.getMappedRange();
@@ -264,6 +322,7 @@ class Engine implements WebGpuBackend {
   dispose(): void {
     for (const p of this.plans.values()) p.uniforms.destroy();
     this.plans.clear();
+    this.preprocessor.dispose();
     destroyActivations(this.ctx.act);
     destroyWeights(this.ctx.weights);
     this.readback.destroy();
@@ -314,11 +373,12 @@ export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBacke
   }
   const precision: Precision = f16 ? 'f16' : 'f32';
   const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
-  const [kernels, gpuWeights, act] = await Promise.all([
+  const [kernels, preprocessor, gpuWeights, act] = await Promise.all([
     compileKernels(device, src, { headDim: headDim(c), matmul: variant, f16 }),
+    createPreprocessor(device),
     Promise.resolve(uploadWeights(device, weights, precision)),
     Promise.resolve(createActivations(device, c, maxBatch)),
   ]);
   const ctx: PlanContext = { device, config: c, kernels, matmul: variant, weights: gpuWeights as GpuWeights, act: act as Activations };
-  return new Engine(c, device, ownsDevice, summary(info), features, precision, variant, timings, opts.profile ?? false, ctx, lost);
+  return new Engine(c, device, ownsDevice, summary(info), features, precision, variant, timings, opts.profile ?? false, ctx, lost, preprocessor);
 }

@@ -35,39 +35,65 @@ export interface GpuPreprocessor {
   ): EncodedPreprocess;
   /** encode + submit + release, for callers that do not batch commands. */
   run(image: DecodedImage, config: ModelConfig, out: GPUBuffer, outOffset?: number): PreprocessGeometry;
+  /** Frees the normalisation tables (the device may outlive the preprocessor). */
+  dispose(): void;
 }
 
-/** Source rows [rowFirst, rowEnd) as packed RGBA u32, the only part of the image the crop reads. */
-function sourceRows(image: DecodedImage, plan: ResamplePlan): Uint8Array<ArrayBuffer> {
-  const { data, width, channels } = image;
-  const begin = plan.rowFirst * width;
-  const end = plan.rowEnd * width;
-  if (channels === 4) {
-    // A view, not a copy, unless the pixels live in a SharedArrayBuffer (writeBuffer refuses those).
-    const buf = data.buffer;
-    if (buf instanceof ArrayBuffer) return new Uint8Array(buf, data.byteOffset + begin * 4, (end - begin) * 4);
-    return new Uint8Array(data.subarray(begin * 4, end * 4));
+/** Source columns [first, end) the crop's column windows read (like rowFirst/rowEnd for rows). */
+function columnWindow(plan: ResamplePlan): { colFirst: number; colEnd: number } {
+  const { start, taps } = plan.cols;
+  let colFirst = Infinity;
+  let colEnd = 0;
+  for (let j = 0; j < taps.length; j++) {
+    if (taps[j] === 0) continue;
+    colFirst = Math.min(colFirst, start[j]);
+    colEnd = Math.max(colEnd, start[j] + taps[j]);
   }
-  const rgba = new Uint8Array((end - begin) * 4);
-  for (let p = begin, q = 0; p < end; p++, q += 4) {
-    rgba[q] = data[p * 3];
-    rgba[q + 1] = data[p * 3 + 1];
-    rgba[q + 2] = data[p * 3 + 2];
+  return colEnd > 0 ? { colFirst, colEnd } : { colFirst: 0, colEnd: 0 };
+}
+
+/**
+ * The part of the image the crop reads, rows [rowFirst, rowEnd) x columns [colFirst, colEnd),
+ * as packed RGBA u32: a very wide or tall photo uploads about the crop's footprint, not its
+ * whole rows.
+ */
+function sourceWindow(image: DecodedImage, plan: ResamplePlan, colFirst: number, colEnd: number): Uint8Array<ArrayBuffer> {
+  const { data, width, channels } = image;
+  const nCols = colEnd - colFirst;
+  const nRows = plan.rowEnd - plan.rowFirst;
+  if (channels === 4 && nCols === width) {
+    // Whole rows: a view, not a copy, unless the pixels live in a SharedArrayBuffer (writeBuffer refuses those).
+    const begin = plan.rowFirst * width * 4;
+    const buf = data.buffer;
+    if (buf instanceof ArrayBuffer) return new Uint8Array(buf, data.byteOffset + begin, nRows * width * 4);
+    return new Uint8Array(data.subarray(begin, begin + nRows * width * 4));
+  }
+  const rgba = new Uint8Array(nRows * nCols * 4);
+  let q = 0;
+  for (let y = plan.rowFirst; y < plan.rowEnd; y++) {
+    for (let p = y * width + colFirst, end = y * width + colEnd; p < end; p++, q += 4) {
+      rgba[q] = data[p * channels];
+      rgba[q + 1] = data[p * channels + 1];
+      rgba[q + 2] = data[p * channels + 2];
+    }
   }
   return rgba;
 }
 
-/** Params uniform (see preprocess.wgsl) and the concatenated tap tables. */
+/** Params uniform (see preprocess.wgsl) and the concatenated tap tables, with the windows made
+ * relative to the uploaded part of the image. */
 function packPlan(
   plan: ResamplePlan,
   S: number,
   outOffset: number,
-  width: number,
+  colFirst: number,
+  uploadedWidth: number,
 ): { params: Uint32Array<ArrayBuffer>; taps: Int32Array<ArrayBuffer> } {
   const { cols, rows, rowFirst } = plan;
-  // Row windows relative to the first uploaded row; rows without taps (padding) read nothing.
+  // Windows without taps (padding) read nothing.
+  const colStart = cols.start.map((s, i) => (cols.taps[i] ? s - colFirst : 0));
   const rowStart = rows.start.map((s, i) => (rows.taps[i] ? s - rowFirst : 0));
-  const tables = [cols.start, cols.taps, cols.weights, rowStart, rows.taps, rows.weights];
+  const tables = [colStart, cols.taps, cols.weights, rowStart, rows.taps, rows.weights];
   const offsets: number[] = [];
   let total = 0;
   for (const t of tables) {
@@ -77,7 +103,7 @@ function packPlan(
   const taps = new Int32Array(total);
   tables.forEach((t, i) => taps.set(t, offsets[i]));
   const params = new Uint32Array([
-    width,
+    uploadedWidth,
     plan.rowEnd - plan.rowFirst,
     S,
     cols.ksize,
@@ -132,8 +158,10 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     }
     const plan = resamplePlan(width, height, config);
     const nRows = plan.rowEnd - plan.rowFirst;
+    const { colFirst, colEnd } = columnWindow(plan);
+    const nCols = colEnd - colFirst;
     const limits = device.limits;
-    const srcBytes = nRows * width * 4;
+    const srcBytes = nRows * nCols * 4;
     const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
     if (srcBytes > maxBinding) {
       throw new Error(
@@ -144,10 +172,10 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     if (Math.ceil(nRows / WG) > limits.maxComputeWorkgroupsPerDimension) {
       throw new Error(`preprocess: ${nRows} source rows exceed the dispatch limit; reduce the image first (prepareLimits)`);
     }
-    const { params, taps } = packPlan(plan, S, outOffset, width);
+    const { params, taps } = packPlan(plan, S, outOffset, colFirst, nCols);
 
     const src = storage('preprocess.src', srcBytes);
-    const rows = sourceRows(image, plan);
+    const rows = sourceWindow(image, plan, colFirst, colEnd);
     if (srcBytes > 0) device.queue.writeBuffer(src, 0, rows);
     const tapBuf = storage('preprocess.taps', taps.byteLength);
     device.queue.writeBuffer(tapBuf, 0, taps);
@@ -205,6 +233,10 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
       // Destroying after submit is allowed: the memory is freed once the submitted work is done.
       done.release();
       return done.geometry;
+    },
+    dispose() {
+      for (const b of luts.values()) b.destroy();
+      luts.clear();
     },
   };
 }

@@ -24,7 +24,8 @@ const HALF: i32 = 1 << 21;       // 1 << (PRECISION_BITS - 1): Pillow's rounding
 const PRECISION_BITS: u32 = 22u; // 32 - 8 - 2
 
 @group(0) @binding(0) var<uniform> p: Params;
-// RGBA8 pixels packed little-endian in u32 (R in the low byte), rows [rowFirst, rowEnd).
+// RGBA8 pixels packed little-endian in u32 (R in the low byte): the source window the crop
+// reads, rows [rowFirst, rowEnd) x columns [colFirst, colEnd), src_width pixels per row.
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read> taps: array<i32>;
 // Horizontal pass result: S columns x src_rows rows, RGB packed like `src`.

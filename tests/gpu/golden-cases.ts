@@ -22,6 +22,8 @@ export interface GoldenCase {
 export interface GoldenEntry {
   model: string;
   image: string;
+  /** Source photo, relative to GOLDEN. */
+  image_file: string;
   input: string;
   cases: GoldenCase[];
 }

@@ -152,6 +152,22 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
     });
   });
 
+  it('matches the TS reference on extreme aspect ratios (only the crop window is uploaded)', async () => {
+    const cfg = configFor('vit_tiny_patch16_224.augreg_in21k_ft_in1k');
+    const images: DecodedImage[] = [
+      [12000, 150, 3],
+      [90, 9000, 4],
+    ].map(([width, height, channels]) => {
+      const data = new Uint8Array(width * height * channels);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+      return { data, width, height, channels };
+    });
+    const gpu = await runBatch(images, [cfg, cfg]);
+    images.forEach((img, i) => {
+      expect(diff(gpu[i], preprocess(img, cfg).input), `${img.width}x${img.height}`).toEqual({ differing: 0, maxDiff: 0 });
+    });
+  });
+
   it('refuses an output buffer too small for the crop', () => {
     const out = device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE });
     const img: DecodedImage = { data: new Uint8Array(4), width: 1, height: 1, channels: 4 };
