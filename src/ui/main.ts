@@ -119,7 +119,9 @@ function redrawGroups(): void {
   const layer = Math.min(state.layer, c.depth);
   ui.layerOut.value = String(layer);
   const groups = groupsAfterLayer(a.current.tokenOfPatch, layer - 1);
-  overlay.setGroups(layoutGroups(groups, gridSize(c), v.rgba, v.size));
+  const layout = layoutGroups(groups, gridSize(c), v.rgba, v.size);
+  overlay.setGroups(layout);
+  $('heat-max').textContent = String(layout.largest); // the heat map's log scale tops out here
   ui.canvas.dataset.layer = String(layer);
   drawTokens(ui.tokens, a.baseline.tokens, a.current.tokens, layer);
 }
@@ -336,7 +338,10 @@ for (const el of document.querySelectorAll<HTMLInputElement>('input[name="schedu
 ui.r.addEventListener('input', analyze);
 ui.prop.addEventListener('change', analyze);
 for (const el of document.querySelectorAll<HTMLInputElement>('input[name="viz"]')) {
-  el.addEventListener('change', () => overlay.setStyle(el.value as VizStyle));
+  el.addEventListener('change', () => {
+    overlay.setStyle(el.value as VizStyle);
+    $('heat-legend').hidden = el.value !== 'heat';
+  });
 }
 ui.layer.addEventListener('input', () => {
   state.layer = Number(ui.layer.value);

@@ -10,6 +10,10 @@ export interface OpenedBackend {
   info: BackendInfo;
   /** Test hook: destroys the GPU device (WebGPU only). */
   loseDevice?: () => void;
+  /** True once the device is gone (a failing forward is then retried on the new one). */
+  isLost?: () => boolean;
+  /** Resolves when the device is lost (a forward can fail a moment before this fires). */
+  lost?: Promise<void>;
 }
 
 /** The part of src/gpu/engine.ts the page relies on. */
@@ -47,7 +51,9 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
       },
     });
     let disposed = false;
-    void device.lost.then((info) => {
+    let lost = false;
+    const lostPromise = device.lost.then((info) => {
+      lost = true;
       if (!disposed) onLost(info.message || `device lost (${info.reason})`);
     });
     const { createWebGpuBackend } = await load();
@@ -65,7 +71,7 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
     };
     const ai = adapter.info;
     const desc = [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') || engine.description;
-    return { backend, info: { kind: 'webgpu', description: desc }, loseDevice: () => device.destroy() };
+    return { backend, info: { kind: 'webgpu', description: desc }, loseDevice: () => device.destroy(), isLost: () => lost, lost: lostPromise };
   } catch (e) {
     return cpu(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);
   }

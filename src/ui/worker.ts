@@ -202,7 +202,7 @@ async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
   try {
-    while (loaded && image && image.prepared.modelId === loaded.weights.config.id) {
+    while (loaded && image && image.prepared.modelId === loaded.weights.config.id && !loaded.opened.isLost?.()) {
       if (pending) await analyzeLatest(loaded, image);
       else if (bench) await benchStep(loaded, image, bench);
       else break;
@@ -217,10 +217,17 @@ async function forward(l: Loaded, input: Float32Array, opts: ToMeOptions): Promi
   return { result: results[0], timing };
 }
 
+/** Whether a failure was the device going away: its lost promise may settle just after. */
+async function lostWithin(opened: OpenedBackend, ms: number): Promise<boolean> {
+  if (!opened.lost) return false;
+  return Promise.race([opened.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+}
+
 async function analyzeLatest(l: Loaded, img: CurrentImage): Promise<void> {
   const req = pending!;
   pending = null;
   const config = l.weights.config;
+  const opened = l.opened;
   try {
     const input = img.prepared.input;
     if (baseline?.imageId !== img.imageId) {
@@ -242,6 +249,11 @@ async function analyzeLatest(l: Loaded, img: CurrentImage): Promise<void> {
       currentTiming: cur.timing,
     });
   } catch (e) {
+    if (loaded !== l) return; // the model was switched under this forward: its answer is moot
+    if (await lostWithin(opened, 1000)) {
+      pending ??= req; // the device-lost handler re-runs it on the new device
+      return;
+    }
     post({ type: 'analyze-error', requestId: req.requestId, message: (e as Error).message });
   }
 }

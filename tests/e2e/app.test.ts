@@ -137,6 +137,10 @@ describe('browser demo', () => {
     await app.page.locator('#layer').fill('6');
     expect(new Set(await overlayGroups()).size).toBe(a.tokens[6] - 1);
     await app.page.click('label:has(input[name="viz"][value="heat"])');
+    const sizes = new Map<number, number>();
+    for (const g of await overlayGroups()) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+    expect(await app.page.locator('#heat-legend').isVisible()).toBe(true);
+    expect(await app.page.locator('#heat-max').textContent()).toBe(String(Math.max(...sizes.values())));
     // Hover the patch at grid (7, 7): its group is highlighted and its size shown.
     const box = (await app.page.locator('#overlay').boundingBox())!;
     await app.page.mouse.move(box.x + (7.5 / 14) * box.width, box.y + (7.5 / 14) * box.height);
@@ -247,13 +251,18 @@ describe('browser demo', () => {
     await shot('09-bench-cancelled');
   });
 
-  it('recovers from a lost GPU device without a reload', async () => {
-    await state.loseDevice(app.page);
+  it('recovers from a lost GPU device without a reload, even mid-forward', async () => {
+    const r = (await analysis()).opts.r;
+    await app.page.focus('#r');
+    await app.page.keyboard.press('ArrowRight'); // a forward at r + 1 starts...
+    await state.loseDevice(app.page); // ...and its device goes away under it
     await expect.poll(() => app.page.locator('#notice').textContent(), { timeout: 60_000 }).toMatch(/device was lost.*new one was created/);
     await settled();
     const a = await analysis();
+    expect(a.opts.r).toBe(r + 1);
     expect(a.timingSource).toBe('gpu-timestamp');
     expect(a.top5[0].index).toBe(340);
+    expect(await app.page.locator('#image-error').isHidden()).toBe(true);
   });
 
   it('a reload reads the weights from Cache Storage, and no console errors were seen', async () => {
