@@ -14,20 +14,37 @@ export interface GroupLayout {
   edges: Float32Array;
   largest: number;
   count: number;
+  /** 1 for patches whose token was dropped (prune mode); they are drawn dimmed. */
+  pruned: Uint8Array;
 }
 
 /** Groups after block `layer` (0-based) from the engine's patch->token maps. */
 export function groupsAfterLayer(tokenOfPatch: Int32Array[], layer: number): Int32Array {
+  return canonicalGroups(mapAfter(tokenOfPatch, layer));
+}
+
+/** Patches whose token was pruned by block `layer` (token index -1 in the engine's map). */
+export function prunedAfterLayer(tokenOfPatch: Int32Array[], layer: number): Uint8Array {
+  return Uint8Array.from(mapAfter(tokenOfPatch, layer), (t) => (t < 0 ? 1 : 0));
+}
+
+function mapAfter(tokenOfPatch: Int32Array[], layer: number): Int32Array {
   const row = tokenOfPatch[layer];
   if (!row) throw new Error(`no patch->token map for block ${layer}`);
-  return canonicalGroups(row);
+  return row;
 }
 
 /**
  * `rgba` is the imgSize x imgSize picture the model saw; each patch covers
  * (imgSize / grid)^2 of its pixels.
  */
-export function layoutGroups(groups: Int32Array, grid: number, rgba: Uint8ClampedArray, imgSize: number): GroupLayout {
+export function layoutGroups(
+  groups: Int32Array,
+  grid: number,
+  rgba: Uint8ClampedArray,
+  imgSize: number,
+  pruned: Uint8Array = new Uint8Array(groups.length),
+): GroupLayout {
   const n = grid * grid;
   if (groups.length !== n) throw new Error(`${groups.length} groups for a ${grid}x${grid} grid`);
   const patch = imgSize / grid;
@@ -65,7 +82,7 @@ export function layoutGroups(groups: Int32Array, grid: number, rgba: Uint8Clampe
     largest = Math.max(largest, counts[g]);
     for (let c = 0; c < 3; c++) meanColour[p * 3 + c] = sums[g * 3 + c] / counts[g];
   }
-  return { grid, groups, sizeOfPatch, meanColour, edges: boundaryEdges(groups, grid), largest, count };
+  return { grid, groups, sizeOfPatch, meanColour, edges: boundaryEdges(groups, grid), largest, count, pruned };
 }
 
 /** Unit edges between horizontally or vertically adjacent patches of different groups. */

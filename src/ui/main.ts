@@ -1,5 +1,5 @@
-// The page: wires the controls, the worker, the metrics, the charts and the overlay. All model
-// work happens in the worker; this thread only decodes nothing, draws, and sends requests.
+// The page: wires the controls, the worker, the metrics, the charts and the overlay. Decoding,
+// preprocessing and every forward happen in the worker; this thread only draws and sends requests.
 import './style.css';
 import type { ModelConfig } from '../model/config';
 import { listModelsBrowser } from '../model/load-browser';
@@ -7,7 +7,7 @@ import { maxUsefulR, rPerLayer, tokenCounts, type MergeMode, type Schedule, type
 import { numPatches, gridSize } from '../model/config';
 import { drawTokens, drawTradeoff, type TradeoffChart } from './chart';
 import { bytes } from './format';
-import { groupsAfterLayer, layoutGroups } from './groups';
+import { groupsAfterLayer, layoutGroups, prunedAfterLayer } from './groups';
 import { renderMetrics } from './metrics';
 import { MergeOverlay, type VizStyle } from './overlay';
 import type { Analysis, BackendInfo, BenchRow, FromWorker, ModelView, ToWorker } from './protocol';
@@ -119,7 +119,7 @@ function redrawGroups(): void {
   const layer = Math.min(state.layer, c.depth);
   ui.layerOut.value = String(layer);
   const groups = groupsAfterLayer(a.current.tokenOfPatch, layer - 1);
-  const layout = layoutGroups(groups, gridSize(c), v.rgba, v.size);
+  const layout = layoutGroups(groups, gridSize(c), v.rgba, v.size, prunedAfterLayer(a.current.tokenOfPatch, layer - 1));
   overlay.setGroups(layout);
   $('heat-max').textContent = String(layout.largest); // the heat map's log scale tops out here
   ui.canvas.dataset.layer = String(layer);
@@ -372,7 +372,7 @@ overlay.onHover = (h) => {
     return;
   }
   ui.tooltip.hidden = false;
-  ui.tooltip.textContent = h.size === 1 ? 'unmerged patch' : `group of ${h.size} patches → 1 token`;
+  ui.tooltip.textContent = h.pruned ? 'pruned patch (its token was dropped)' : h.size === 1 ? 'unmerged patch' : `group of ${h.size} patches → 1 token`;
   const w = ui.stage.clientWidth;
   ui.tooltip.style.left = `${Math.min(h.x + 12, w - 170)}px`;
   ui.tooltip.style.top = `${Math.min(h.y + 14, ui.stage.clientHeight - 30)}px`;

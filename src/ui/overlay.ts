@@ -13,6 +13,7 @@ export interface HoverInfo {
   patch: number;
   group: number;
   size: number;
+  pruned: boolean;
   /** Pointer position in CSS pixels relative to the canvas. */
   x: number;
   y: number;
@@ -87,6 +88,7 @@ export class MergeOverlay {
     this.layout = layout;
     if (layout) this.grid = layout.grid;
     this.canvas.dataset.groups = layout ? Array.from(layout.groups).join(',') : '';
+    this.canvas.dataset.pruned = layout ? String(layout.pruned.reduce((a, b) => a + b, 0)) : '';
     this.hovered = -1;
     this.rebuild();
   }
@@ -170,7 +172,9 @@ export class MergeOverlay {
     const data = new Uint8Array(n * 4);
     for (let p = 0; p < n; p++) {
       const hot = this.hovered >= 0 && l.groups[p] === this.hovered;
-      if (this.style === 'fill') {
+      if (l.pruned[p]) {
+        data.set([10, 12, 16, hot ? 170 : 215], p * 4); // dropped: almost black, image faintly visible
+      } else if (this.style === 'fill') {
         for (let c = 0; c < 3; c++) data[p * 4 + c] = Math.round(l.meanColour[p * 3 + c]);
         data[p * 4 + 3] = hot ? 150 : 255;
       } else {
@@ -200,7 +204,7 @@ export class MergeOverlay {
     const gy = Math.floor((y / rect.height) * l.grid);
     if (gx < 0 || gy < 0 || gx >= l.grid || gy >= l.grid) return this.setHovered(-1, null);
     const patch = gy * l.grid + gx;
-    this.setHovered(l.groups[patch], { patch, group: l.groups[patch], size: l.sizeOfPatch[patch], x, y });
+    this.setHovered(l.groups[patch], { patch, group: l.groups[patch], size: l.sizeOfPatch[patch], pruned: !!l.pruned[patch], x, y });
   }
 
   /** Arrow keys walk a cursor over the patches, so groups can be inspected without a mouse. */
@@ -223,7 +227,7 @@ export class MergeOverlay {
     this.cursor = y * g + x;
     const cell = this.canvas.clientWidth / g;
     const group = l.groups[this.cursor];
-    this.setHovered(group, { patch: this.cursor, group, size: l.sizeOfPatch[this.cursor], x: (x + 0.5) * cell, y: (y + 0.5) * cell });
+    this.setHovered(group, { patch: this.cursor, group, size: l.sizeOfPatch[this.cursor], pruned: !!l.pruned[this.cursor], x: (x + 0.5) * cell, y: (y + 0.5) * cell });
   }
 
   private setHovered(group: number, info: HoverInfo | null): void {

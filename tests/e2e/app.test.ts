@@ -127,6 +127,19 @@ describe('browser demo', () => {
     expect(await overlayGroups()).toEqual(goldenCase('chelsea.png', 'r13').groups);
     await app.page.click('label:has(input[name="viz"][value="outline"])');
     await shot('03b-chelsea-r13-outlines');
+
+    // Prune instead of merge: same token counts, every survivor is one patch, the rest dropped.
+    await app.page.click('label:has(input[name="mode"][value="prune"])');
+    await settled();
+    const pruned = await analysis();
+    expect(pruned.tokens).toEqual(at13.tokens);
+    expect(await overlayGroups()).toEqual(Array.from({ length: 196 }, (_, i) => i));
+    expect(await app.page.locator('#overlay').getAttribute('data-pruned')).toBe(String(196 - (pruned.tokens[12] - 1)));
+    await app.page.click('label:has(input[name="viz"][value="fill"])');
+    await shot('03c-chelsea-r13-prune');
+    await app.page.click('label:has(input[name="mode"][value="merge"])');
+    await settled();
+    expect(await overlayGroups()).toEqual(goldenCase('chelsea.png', 'r13').groups);
   });
 
   it('the layer scrubber shows the groups after each block', async () => {
