@@ -2,6 +2,17 @@
 // maxBatch images) and reused by every forward; smaller token counts use a prefix.
 import { numPatches, type ModelConfig } from '../model/config';
 
+/** Where the parts of the ToMe state buffer start, in 4-byte words (see tome_common.wgsl). */
+export interface TomeStateLayout {
+  /** Plan words per image per token slot (the plan of image b starts at b * planWords * T0). */
+  planWords: number;
+  /** Token sizes, ping-pong: a block reads sizes[k] and a merge writes sizes[1 - k]. */
+  sizes: [number, number];
+  /** Patch->token map rows: [batch][depth][patches] i32. */
+  maps: number;
+  words: number;
+}
+
 export interface Activations {
   /** Input images, CHW float32 each. */
   image: GPUBuffer;
@@ -15,20 +26,26 @@ export interface Activations {
   /** Attention probabilities: [batch][heads][T0][T0 rounded up to 4]. */
   scores: GPUBuffer;
   metric: GPUBuffer;
-  /** Token sizes (patches per token) and their ping-pong partner. */
-  sizes: GPUBuffer;
-  sizes2: GPUBuffer;
-  /** Per-image matching plan, see tome_common.wgsl. */
-  plan: GPUBuffer;
-  /** Patch->token map per block: [batch][depth][patches] i32. */
-  maps: GPUBuffer;
+  /** Matching plans, token sizes and patch->token maps, laid out by `tomeLayout`. */
+  tome: GPUBuffer;
   cls: GPUBuffer;
   logits: GPUBuffer;
   probs: GPUBuffer;
   top5: GPUBuffer;
+  tomeLayout: TomeStateLayout;
   /** Classes padded to a multiple of 4 (the head matmul writes vec4s). */
   classStride: number;
   maxBatch: number;
+}
+
+const PLAN_WORDS = 7;
+
+export function tomeStateLayout(c: ModelConfig, maxBatch: number): TomeStateLayout {
+  const T0 = numPatches(c) + 1;
+  const plans = maxBatch * PLAN_WORDS * T0;
+  const sizes: [number, number] = [plans, plans + maxBatch * T0];
+  const maps = plans + 2 * maxBatch * T0;
+  return { planWords: PLAN_WORDS, sizes, maps, words: maps + maxBatch * c.depth * numPatches(c) };
 }
 
 export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: number): Activations {
@@ -39,6 +56,7 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: n
   const make = (label: string, floats: number, extraUsage = 0) =>
     device.createBuffer({ label, size: Math.max(16, floats * 4), usage: GPUBufferUsage.STORAGE | extraUsage });
   const { COPY_SRC, COPY_DST } = GPUBufferUsage;
+  const tomeLayout = tomeStateLayout(c, maxBatch);
   return {
     image: make('image', maxBatch * 3 * c.imgSize * c.imgSize, COPY_DST),
     x: make('x', rows * D),
@@ -48,19 +66,18 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: n
     hidden: make('hidden', rows * c.mlpHidden),
     scores: make('scores', maxBatch * c.numHeads * T0 * Math.ceil(T0 / 4) * 4),
     metric: make('metric', rows * (D / c.numHeads)),
-    sizes: make('sizes', rows, COPY_DST),
-    sizes2: make('sizes2', rows),
-    plan: make('plan', maxBatch * 5 * T0),
-    maps: make('maps', maxBatch * c.depth * numPatches(c), COPY_SRC),
+    tome: make('tome state', tomeLayout.words, COPY_SRC | COPY_DST),
     cls: make('cls', maxBatch * D),
     logits: make('logits', maxBatch * classStride, COPY_SRC),
     probs: make('probs', maxBatch * classStride, COPY_SRC),
     top5: make('top5', maxBatch * 10, COPY_SRC),
+    tomeLayout,
     classStride,
     maxBatch,
   };
 }
 
 export function destroyActivations(a: Activations): void {
-  for (const v of Object.values(a)) if (typeof v === 'object') (v as GPUBuffer).destroy();
+  const buffers = [a.image, a.x, a.x2, a.xn, a.qkv, a.hidden, a.scores, a.metric, a.tome, a.cls, a.logits, a.probs, a.top5];
+  for (const b of buffers) b.destroy();
 }

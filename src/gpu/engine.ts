@@ -4,6 +4,7 @@
 import { numPatches, headDim, type ModelConfig } from '../model/config';
 import type { Backend, ForwardResult, Timing } from '../model/backend';
 import { canonicalGroups, type ToMeOptions } from '../model/tome';
+import { initialTokenOfPatch } from '../cpu/tome';
 import type { ViTWeights } from '../model/weights';
 import type { DecodedImage } from '../model/preprocess';
 import { createActivations, destroyActivations, type Activations } from './activations';
@@ -61,6 +62,22 @@ export interface WebGpuBackend extends Backend {
   readonly lastProfile: ForwardProfile | null;
   /** Resolves with the reason when the device is lost; create a new backend then. */
   readonly lost: Promise<string>;
+  /**
+   * ToMe's own cost, measured by ablation: the batch-1 forward of `opts` as one submission,
+   * with and without its ToMe dispatches (metric, matching, merge, map updates; the token
+   * schedule and every other dispatch unchanged), alternated `rounds` times, medians in ms.
+   * Leaves the working buffers in an undefined state; the next run() starts afresh.
+   */
+  measureTomeOverhead(opts: ToMeOptions, rounds?: number): Promise<TomeOverhead>;
+}
+
+export interface TomeOverhead {
+  withMs: number;
+  withoutMs: number;
+  /** withMs - withoutMs, and its share of withMs. */
+  overheadMs: number;
+  share: number;
+  dispatches: { with: number; without: number };
 }
 
 const MAX_PLANS = 32;
@@ -164,8 +181,34 @@ class Engine implements WebGpuBackend {
     );
   }
 
+  measureTomeOverhead(opts: ToMeOptions, rounds = 5): Promise<TomeOverhead> {
+    return this.enqueue(async () => {
+      if (this.lostReason) throw new Error(`WebGPU device lost (${this.lostReason}); create a new backend`);
+      const all = this.plan(1, opts).dispatches;
+      const lists = [all, all.filter((d) => !d.tome)];
+      const samples: number[][] = [[], []];
+      for (let i = 0; i <= rounds; i++) {
+        for (const [k, list] of lists.entries()) {
+          const enc = this.device.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          for (const d of list) this.encode(pass, d);
+          pass.end();
+          const t0 = performance.now();
+          this.device.queue.submit([enc.finish()]);
+          await this.device.queue.onSubmittedWorkDone();
+          // Round 0 warms up.
+          if (i > 0) samples[k].push(performance.now() - t0);
+        }
+      }
+      const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+      const withMs = med(samples[0]);
+      const withoutMs = med(samples[1]);
+      return { withMs, withoutMs, overheadMs: withMs - withoutMs, share: (withMs - withoutMs) / withMs, dispatches: { with: lists[0].length, without: lists[1].length } };
+    });
+  }
+
   /** Forwards share the working buffers and the read-back buffer: one at a time. */
-  private enqueue(job: () => Promise<RunOutput>): Promise<RunOutput> {
+  private enqueue<R>(job: () => Promise<R>): Promise<R> {
     const next = this.chain.then(job);
     this.chain = next.catch(() => undefined);
     return next;
@@ -215,7 +258,7 @@ class Engine implements WebGpuBackend {
     const c = this.config;
     const a = ctx.act;
     const plan = this.plan(B, opts);
-    device.queue.writeBuffer(a.sizes, 0, this.ones, 0, B * (numPatches(c) + 1));
+    device.queue.writeBuffer(a.tome, a.tomeLayout.sizes[0] * 4, this.ones, 0, B * (numPatches(c) + 1));
 
     const ts = this.querySet !== null;
     const perKernelWall = this.profile && !ts;
@@ -246,7 +289,7 @@ class Engine implements WebGpuBackend {
     enc.copyBufferToBuffer(a.probs, 0, this.readback, L.probs, B * cs * 4);
     enc.copyBufferToBuffer(a.top5, 0, this.readback, L.top5, B * 40);
     const mapFloats = B * c.depth * numPatches(c);
-    enc.copyBufferToBuffer(a.maps, 0, this.readback, L.maps, mapFloats * 4);
+    enc.copyBufferToBuffer(a.tome, a.tomeLayout.maps * 4, this.readback, L.maps, mapFloats * 4);
     const nQueries = perKernelWall ? 0 : ts ? (this.profile ? 2 * plan.dispatches.length : 2) : 0;
     if (nQueries) {
       enc.resolveQuerySet(this.querySet!, 0, nQueries, this.queryResolve!, 0);
@@ -285,7 +328,12 @@ class Engine implements WebGpuBackend {
     const C = c.numClasses;
     const results: ForwardResult[] = [];
     for (let b = 0; b < B; b++) {
-      const tokenOfPatch = Array.from({ length: c.depth }, (_, l) => maps.slice((b * c.depth + l) * P, (b * c.depth + l + 1) * P));
+      // Only merging blocks wrote their row; a block that does not merge keeps the previous one.
+      const tokenOfPatch: Int32Array[] = [];
+      for (let l = 0; l < c.depth; l++) {
+        const prev = l > 0 ? tokenOfPatch[l - 1] : initialTokenOfPatch(P);
+        tokenOfPatch.push(plan.merging[l] ? maps.slice((b * c.depth + l) * P, (b * c.depth + l + 1) * P) : prev.slice());
+      }
       results.push({
         logits: logits.slice(b * cs, b * cs + C),
         probs: probs.slice(b * cs, b * cs + C),

@@ -22,6 +22,9 @@ export interface Dispatch {
 export interface ForwardPlan {
   batch: number;
   tokens: number[];
+  /** Blocks that merge (r > 0) and so write their patch->token map row on the GPU; the rows of
+   * the others equal the previous row and are filled in on read-back. */
+  merging: boolean[];
   dispatches: Dispatch[];
   uniforms: GPUBuffer;
 }
@@ -37,7 +40,7 @@ export interface PlanContext {
 
 // Uniform slots are bound at offsets that must be multiples of 256.
 const SLOT = 256;
-const UNIFORM_BYTES = 48;
+export const UNIFORM_BYTES = 64;
 type Field = number | { f: number };
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
@@ -73,10 +76,13 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     ceil(ceil(P, 4), 8),
     batch,
   ]);
+  const st = act.tomeLayout;
   let x = act.x;
   let x2 = act.x2;
-  let sizes = act.sizes;
-  let sizes2 = act.sizes2;
+  let sizesIn = st.sizes[0];
+  let sizesOut = st.sizes[1];
+  let lastMapRow = 0; // 1 + the last block that wrote a map row
+  const merging: boolean[] = [];
   for (let l = 0; l < c.depth; l++) {
     const T = tokens[l];
     const r = rs[l];
@@ -86,25 +92,21 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     layerNorm('norm1', l, M, 1, bw.norm1, x, act.xn);
     matmul('qkv', l, 'bias', M, bw.qkv, act.xn, act.qkv);
     const Tp = Math.ceil(T / 4) * 4;
-    const att: Field[] = [T, D, tome.propAttn ? 1 : 0, { f: 1 / Math.sqrt(hd) }, Tp, c.numHeads, batch * c.numHeads * T, 0];
+    const att: Field[] = [T, D, tome.propAttn ? 1 : 0, { f: 1 / Math.sqrt(hd) }, Tp, c.numHeads, batch * c.numHeads * T, sizesIn];
     const bh = batch * c.numHeads;
-    add('attn_scores', l, k.attentionScores, att, [act.qkv, sizes, act.scores], [ceil(Tp / 4, 8), ceil(ceil(T, 4), 8), bh]);
+    add('attn_scores', l, k.attentionScores, att, [act.qkv, act.tome, act.scores], [ceil(Tp / 4, 8), ceil(ceil(T, 4), 8), bh]);
     add('attn_softmax', l, k.attentionSoftmax, att, [act.scores], [ceil(bh * T, 64), 1, 1]);
     add('attn_av', l, k.attentionAv, att, [act.qkv, act.scores, act.xn], [ceil(hd / 4, 8), ceil(ceil(T, 4), 8), bh]);
     matmul('proj', l, 'residual', M, bw.proj, act.xn, x);
-    const tm: Field[] = [T, r, D, hd, c.numHeads, prune, l, c.depth, P, T0, batch, 0];
+    merging.push(r > 0);
     if (r > 0) {
-      const nA = Math.ceil(T / 2);
-      add('metric', l, k.metric, tm, [act.qkv, act.metric], [ceil(M, 64), 1, 1], true);
-      add('similarity', l, k.similarity, tm, [act.metric, act.plan], [ceil(nA, 64), 1, batch], true);
-      add('rank', l, k.rank, tm, [act.plan], [ceil(nA, 64), 1, batch], true);
-      add('order', l, k.order, tm, [act.plan], [ceil(T, 64), 1, batch], true);
-      add('merge_tokens', l, k.mergeTokens, tm, [x, sizes, act.plan, x2], [ceil(Tn * D4, 64), 1, batch], true);
-      add('merge_sizes', l, k.mergeSizes, tm, [sizes, act.plan, sizes2], [ceil(Tn, 64), 1, batch], true);
+      const tm: Field[] = [T, r, D, hd, c.numHeads, prune, l, c.depth, P, T0, batch, lastMapRow, sizesIn, sizesOut, st.maps, 0];
+      add('tome_match', l, k.tomeMatch, tm, [act.qkv, act.metric, act.tome], [1, 1, batch], true);
+      add('tome_merge', l, k.tomeMerge, tm, [x, x2, act.tome], [ceil(Tn * D4 + P, 64), 1, batch], true);
       [x, x2] = [x2, x];
-      [sizes, sizes2] = [sizes2, sizes];
+      [sizesIn, sizesOut] = [sizesOut, sizesIn];
+      lastMapRow = l + 1;
     }
-    add('update_map', l, k.updateMap, tm, [act.plan, act.maps], [ceil(P, 64), 1, batch], r > 0);
     const Mn = batch * Tn;
     layerNorm('norm2', l, Mn, 1, bw.norm2, x, act.xn);
     matmul('fc1', l, 'gelu', Mn, bw.fc1, act.xn, act.hidden);
@@ -127,5 +129,5 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const bindGroup = device.createBindGroup({ label: p.label, layout: p.kernel.pipeline.getBindGroupLayout(0), entries });
     return { label: p.label, family: p.kernel.family, block: p.block, tome: p.tome, pipeline: p.kernel.pipeline, bindGroup, groups: p.groups };
   });
-  return { batch, tokens, dispatches, uniforms };
+  return { batch, tokens, merging, dispatches, uniforms };
 }

@@ -8,7 +8,6 @@ export type Family =
   | 'layernorm'
   | 'matmul'
   | 'attention'
-  | 'tome_metric'
   | 'tome_match'
   | 'tome_merge'
   | 'head';
@@ -37,13 +36,10 @@ export interface KernelSet {
   attentionScores: Kernel;
   attentionSoftmax: Kernel;
   attentionAv: Kernel;
-  metric: Kernel;
-  similarity: Kernel;
-  rank: Kernel;
-  order: Kernel;
-  mergeTokens: Kernel;
-  mergeSizes: Kernel;
-  updateMap: Kernel;
+  /** Metric + matching + new order, one workgroup per image. */
+  tomeMatch: Kernel;
+  /** Tokens + sizes + patch->token map. */
+  tomeMerge: Kernel;
   head: Kernel;
 }
 
@@ -96,7 +92,7 @@ export async function compileKernels(
     compile(device, src, { sources: ['tome_common', file], entry, family, bindings, wg: [64, 1] }, `${file}.${entry}`);
   const attn = (entry: string, bindings: number[], wg: [number, number]) =>
     compile(device, src, { sources: ['attention'], entry, header: `const HD4: u32 = ${opts.headDim / 4}u;\n`, family: 'attention', bindings, wg }, `attention.${entry}`);
-  const [patchEmbed, layerNorm, mmBias, mmGelu, mmRes, attentionScores, attentionSoftmax, attentionAv, metric, similarity, rank, order, mergeTokens, mergeSizes, updateMap, head] =
+  const [patchEmbed, layerNorm, mmBias, mmGelu, mmRes, attentionScores, attentionSoftmax, attentionAv, tomeMatch, tomeMerge, head] =
     await Promise.all([
       compile(device, src, { sources: ['patch_embed'], entry: 'main', family: 'patch_embed', bindings: [1, 2, 3, 4], wg: [8, 8] }, 'patch_embed'),
       compile(device, src, { sources: ['layernorm'], entry: 'main', family: 'layernorm', bindings: [1, 2, 3], wg: [64, 1] }, 'layernorm'),
@@ -106,13 +102,8 @@ export async function compileKernels(
       attn('scores', [1, 2, 3], [8, 8]),
       attn('softmax', [3], [64, 1]),
       attn('av', [1, 3, 4], [8, 8]),
-      tome('tome_metric', 'main', 'tome_metric', [1, 2]),
-      tome('tome_match', 'similarity', 'tome_match', [1, 2]),
-      tome('tome_match', 'rank', 'tome_match', [2]),
-      tome('tome_match', 'order', 'tome_match', [2]),
-      tome('tome_merge', 'mergeTokens', 'tome_merge', [1, 2, 3, 4]),
-      tome('tome_merge', 'mergeSizes', 'tome_merge', [2, 3, 5]),
-      tome('tome_merge', 'updateMap', 'tome_merge', [3, 6]),
+      tome('tome_match', 'main', 'tome_match', [1, 2, 3]),
+      tome('tome_merge', 'main', 'tome_merge', [1, 2, 3]),
       compile(device, src, { sources: ['head'], entry: 'main', family: 'head', bindings: [1, 2, 3], wg: [64, 1] }, 'head'),
     ]);
   return {
@@ -122,13 +113,8 @@ export async function compileKernels(
     attentionScores,
     attentionSoftmax,
     attentionAv,
-    metric,
-    similarity,
-    rank,
-    order,
-    mergeTokens,
-    mergeSizes,
-    updateMap,
+    tomeMatch,
+    tomeMerge,
     head,
   };
 }

@@ -7,7 +7,8 @@
 // qkv rows are [q | k | v], heads contiguous inside each; HD4 = head_dim / 4 comes from the
 // header. S rows are Tp = T rounded up to 4 wide; padding columns hold -inf, so they get
 // probability 0 and the V rows they touch (clamped to T - 1) do not matter.
-struct Dims { T: u32, D: u32, propAttn: u32, scale: f32, Tp: u32, heads: u32, rows: u32, pad: u32 }
+// sizesOff: where this block's token sizes start in `sizes` (the ToMe state buffer, f32).
+struct Dims { T: u32, D: u32, propAttn: u32, scale: f32, Tp: u32, heads: u32, rows: u32, sizesOff: u32 }
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> sizes: array<f32>;
@@ -61,7 +62,7 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (j0 + k >= T) {
       pad[k] = true;
     } else if (dims.propAttn != 0u) {
-      bias[k] = log(sizes[tok + j0 + k]);
+      bias[k] = log(sizes[dims.sizesOff + tok + j0 + k]);
     }
   }
   let Tp4 = dims.Tp / 4u;

@@ -1,19 +1,34 @@
-// Uniforms and the per-image "plan" layout shared by the ToMe kernels (concatenated before
-// each of them). Plan of image b, i32 words from b * 5 * T0:
-//   [0, T0)      best cosine score of A token i (f32 bits; cls = -inf)
-//   [T0, 2T0)    index j of that best B token
-//   [2T0, 3T0)   1 if A token i is merged (its rank among scores < r), else 0
-//   [3T0, 4T0)   new token index of every old token t (a source maps to its destination)
-//   [4T0, 5T0)   old token index of each new unmerged-A position
+// Uniforms and the "ToMe state" buffer layout shared by the ToMe kernels (concatenated before
+// each of them). One storage buffer holds, as i32 words (f32 values as bits):
+//  - per image b, a matching plan of PLAN_WORDS * T0 words from b * PLAN_WORDS * T0:
+//      [0, T0)      best cosine score of A token i (f32 bits; cls = -inf)
+//      [T0, 2T0)    index j of that best B token
+//      [2T0, 3T0)   1 if A token i is merged (its rank among scores < r), else 0
+//      [3T0, 4T0)   new token index of every old token t (a source maps to its destination)
+//      [4T0, 5T0)   old token index of each new unmerged-A position
+//      [5T0, 6T0)   merged A indices sorted by (destination j, i): the sources of each B token
+//      [6T0, 7T0)   start of B token j's sources in that list (nB + 1 entries)
+//  - token sizes (patches per token, f32) at `sizesIn` (this block's) and `sizesOut` (next);
+//  - the patch->token map of every merging block at `maps`: [batch][depth][P].
+// Keeping them in one buffer lets the merge kernel update tokens, sizes and the map in one
+// dispatch within the GL route's 4 storage buffers per stage.
 // A = even positions (cls is A[0]), B = odd positions, as ToMe's bipartite soft matching.
-struct Tome { T: u32, r: u32, D: u32, hd: u32, heads: u32, prune: u32, layer: u32, depth: u32, P: u32, T0: u32, batch: u32, pad: u32 }
+struct Tome {
+  T: u32, r: u32, D: u32, hd: u32,
+  heads: u32, prune: u32, layer: u32, depth: u32,
+  P: u32, T0: u32, batch: u32,
+  prevRow: u32,   // 1 + the block whose map row this block updates, 0: the identity (no merge yet)
+  sizesIn: u32, sizesOut: u32, maps: u32, pad: u32,
+}
 @group(0) @binding(0) var<uniform> tm: Tome;
-
+const PLAN_WORDS: u32 = 7u;
 fn numA() -> u32 { return (tm.T + 1u) / 2u; }
 fn numB() -> u32 { return tm.T / 2u; }
-fn planBase(b: u32) -> u32 { return b * 5u * tm.T0; }
+fn planBase(b: u32) -> u32 { return b * PLAN_WORDS * tm.T0; }
 fn scoreAt(b: u32) -> u32 { return planBase(b); }
 fn dstAt(b: u32) -> u32 { return planBase(b) + tm.T0; }
 fn mergedAt(b: u32) -> u32 { return planBase(b) + 2u * tm.T0; }
 fn newIdxAt(b: u32) -> u32 { return planBase(b) + 3u * tm.T0; }
 fn srcOfAt(b: u32) -> u32 { return planBase(b) + 4u * tm.T0; }
+fn sourcesAt(b: u32) -> u32 { return planBase(b) + 5u * tm.T0; }
+fn startAt(b: u32) -> u32 { return planBase(b) + 6u * tm.T0; }

@@ -2,6 +2,7 @@
 // upload inputs, dispatch once, read chosen buffers back.
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import type { Kernel } from '../../src/gpu/kernels';
+import { UNIFORM_BYTES } from '../../src/gpu/forward-plan';
 
 export type Field = number | { f: number };
 export type Data = Float32Array | Int32Array | Uint16Array;
@@ -15,8 +16,8 @@ export async function testDevice(features: GPUFeatureName[] = []): Promise<{ dev
 /** Dispatches `kernel` with its storage bindings fed from `inputs` (in binding order) and
  * returns the final contents of every binding, as raw bytes. */
 export async function runKernel(device: GPUDevice, kernel: Kernel, uniform: Field[], inputs: Data[], groups: [number, number, number]): Promise<ArrayBuffer[]> {
-  const u = device.createBuffer({ size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const ub = new DataView(new ArrayBuffer(48));
+  const u = device.createBuffer({ size: UNIFORM_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const ub = new DataView(new ArrayBuffer(UNIFORM_BYTES));
   uniform.forEach((v, i) => (typeof v === 'number' ? ub.setUint32(i * 4, v, true) : ub.setFloat32(i * 4, v.f, true)));
   device.queue.writeBuffer(u, 0, ub.buffer);
   const bufs = inputs.map((d) => {

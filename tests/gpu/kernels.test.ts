@@ -93,11 +93,16 @@ describe('attention and metric', () => {
       const sizes = Float32Array.from({ length: batch * T }, (_, i) => 1 + ((i * 7) % 5));
       const Tp = Math.ceil(T / 4) * 4;
       const bh = batch * heads;
-      const u = [T, D, prop ? 1 : 0, { f: 1 / Math.sqrt(hd) }, Tp, heads, bh * T, 0];
-      const sc = await runKernel(device, k.attentionScores, u, [qkv, sizes, new Float32Array(bh * T * Tp)], [Math.ceil(Tp / 32), Math.ceil(T / 32), bh]);
+      // Sizes sit at an offset inside the ToMe state buffer.
+      const sizesOff = 5;
+      const state = new Float32Array(sizesOff + batch * T);
+      state.set(sizes, sizesOff);
+      const u = [T, D, prop ? 1 : 0, { f: 1 / Math.sqrt(hd) }, Tp, heads, bh * T, sizesOff];
+      const sc = await runKernel(device, k.attentionScores, u, [qkv, state, new Float32Array(bh * T * Tp)], [Math.ceil(Tp / 32), Math.ceil(T / 32), bh]);
       const sm = await runKernel(device, k.attentionSoftmax, u, [new Float32Array(sc[2])], [Math.ceil((bh * T) / 64), 1, 1]);
       const att = await runKernel(device, k.attentionAv, u, [qkv, new Float32Array(sm[0]), new Float32Array(batch * T * D)], [Math.ceil(hd / 32), Math.ceil(T / 32), bh]);
-      const met = await runKernel(device, k.metric, [T, 0, D, hd, heads, 0, 0, 1, 0, T, batch, 0], [qkv, new Float32Array(batch * T * hd)], [Math.ceil((batch * T) / 64), 1, 1]);
+      // The metric is the first step of the match kernel (r = 0 here: nothing merges).
+      const met = await runKernel(device, k.tomeMatch, [T, 0, D, hd, heads, 0, 0, 1, 0, T, batch, 0, 0, 0, 0, 0], [qkv, new Float32Array(batch * T * hd), new Int32Array(batch * 7 * T)], [1, 1, batch]);
       for (let b = 0; b < batch; b++) {
         const logSize = prop ? sizes.subarray(b * T, (b + 1) * T).map(Math.log) : null;
         const want = cpuAttention(qkv.subarray(b * T * 3 * D, (b + 1) * T * 3 * D), T, D, heads, logSize);
@@ -118,60 +123,59 @@ describe('ToMe matching and merge', () => {
     { T: 197, r: 13, mode: 'merge' },
   ];
   for (const { T, r, mode } of cases) {
-    it(`T=${T} r=${r} ${mode}, two images`, async () => {
+    // With T > P the map starts from the identity (first merging block), else from a given row.
+    const fromIdentity = T > P;
+    it(`T=${T} r=${r} ${mode}, two images, map from ${fromIdentity ? 'identity' : 'a previous row'}`, async () => {
       const D = 16;
-      const hd = 8;
+      const heads = 2;
+      const hd = D / heads;
       const batch = 2;
+      const depth = 2;
       const k = await kernels(hd);
       const T0 = Math.max(T, P + 1);
-      // A normalised metric, x and sizes per image; a previous map with some pruned patches.
-      const metric = randomArray(batch * T * hd, T + r, 1);
-      for (let t = 0; t < batch * T; t++) {
-        const row = metric.subarray(t * hd, (t + 1) * hd);
-        const n = Math.hypot(...row);
-        row.forEach((v, i) => (row[i] = v / n));
-      }
+      // State layout as the engine's: plans, sizes in, sizes out, maps (tome_common.wgsl).
+      const sizesIn = batch * 7 * T0;
+      const sizesOut = sizesIn + batch * T0;
+      const mapsAt = sizesOut + batch * T0;
+      const qkv = randomArray(batch * T * 3 * D, T + r, 1);
       const x = randomArray(batch * T * D, 7 * T, 2);
       const sizes = Float32Array.from({ length: batch * T }, (_, i) => 1 + (i % 3));
-      const depth = 2;
-      const maps = new Int32Array(batch * depth * P);
-      for (let b = 0; b < batch; b++) for (let p = 0; p < P; p++) maps[b * depth * P + p] = p % 9 === 4 ? -1 : (p * 5 + b) % T;
-      const tm = [T, r, D, hd, 1, mode === 'prune' ? 1 : 0, 1, depth, P, T0, batch, 0];
-      const nA = Math.ceil(T / 2);
-      let plan: ArrayBuffer = new Int32Array(batch * 5 * T0).buffer;
-      plan = (await runKernel(device, k.similarity, tm, [metric, new Int32Array(plan)], [Math.ceil(nA / 64), 1, batch]))[1];
-      plan = (await runKernel(device, k.rank, tm, [new Int32Array(plan)], [Math.ceil(nA / 64), 1, batch]))[0];
-      plan = (await runKernel(device, k.order, tm, [new Int32Array(plan)], [Math.ceil(T / 64), 1, batch]))[0];
-      const Tn = T - r;
-      const xo = await runKernel(device, k.mergeTokens, tm, [x, sizes, new Int32Array(plan), new Float32Array(batch * Tn * D)], [Math.ceil((Tn * D) / 4 / 64), 1, batch]);
-      const so = await runKernel(device, k.mergeSizes, tm, [sizes, new Int32Array(plan), new Float32Array(batch * Tn)], [Math.ceil(Tn / 64), 1, batch]);
-      const mo = await runKernel(device, k.updateMap, tm, [new Int32Array(plan), maps], [Math.ceil(P / 64), 1, batch]);
+      const state = new Int32Array(mapsAt + batch * depth * P);
+      state.set(new Int32Array(sizes.buffer), sizesIn);
+      const prevMaps: Int32Array[] = [];
       for (let b = 0; b < batch; b++) {
+        const row = fromIdentity ? initialTokenOfPatch(P) : Int32Array.from({ length: P }, (_, p) => (p % 9 === 4 ? -1 : (p * 5 + b) % T));
+        prevMaps.push(row);
+        if (!fromIdentity) state.set(row, mapsAt + b * depth * P);
+      }
+      const tm = [T, r, D, hd, heads, mode === 'prune' ? 1 : 0, 1, depth, P, T0, batch, fromIdentity ? 0 : 1, sizesIn, sizesOut, mapsAt, 0];
+      const matched = await runKernel(device, k.tomeMatch, tm, [qkv, new Float32Array(batch * T * hd), state], [1, 1, batch]);
+      const metric = new Float32Array(matched[1]);
+      const Tn = T - r;
+      const merged = await runKernel(device, k.tomeMerge, tm, [x, new Float32Array(batch * Tn * D), new Int32Array(matched[2])], [Math.ceil(((Tn * D) / 4 + P) / 64), 1, batch]);
+      const out = new Int32Array(merged[2]);
+      for (let b = 0; b < batch; b++) {
+        // The metric: keys averaged over heads, L2-normalised.
+        const want = new Float32Array(T * hd);
+        for (let t = 0; t < T; t++) {
+          const row = want.subarray(t * hd, (t + 1) * hd);
+          for (let h = 0; h < heads; h++) for (let c = 0; c < hd; c++) row[c] += qkv[(b * T + t) * 3 * D + D + h * hd + c] / heads;
+          const n = Math.hypot(...row);
+          row.forEach((v, c) => (row[c] = v / n));
+        }
         const m = metric.subarray(b * T * hd, (b + 1) * T * hd);
+        expect(maxAbsDiff(m, want)).toBeLessThan(2e-6);
         const cpuPlan = bipartiteMatch(m, T, hd, r);
-        const prevMap = maps.subarray(b * depth * P, b * depth * P + P);
-        const want = applyMerge(x.subarray(b * T * D, (b + 1) * T * D), T, D, sizes.subarray(b * T, (b + 1) * T), prevMap, cpuPlan, mode);
-        const planWords = new Int32Array(plan, b * 5 * T0 * 4, 5 * T0);
-        const merged = Array.from({ length: nA }, (_, i) => planWords[2 * T0 + i]);
-        expect(merged.flatMap((v, i) => (v ? [i] : []))).toEqual([...cpuPlan.srcA].sort((p, q) => p - q));
+        const cpu = applyMerge(x.subarray(b * T * D, (b + 1) * T * D), T, D, sizes.subarray(b * T, (b + 1) * T), prevMaps[b], cpuPlan, mode);
+        const planWords = out.subarray(b * 7 * T0, (b + 1) * 7 * T0);
+        const nA = Math.ceil(T / 2);
+        const mergedA = Array.from({ length: nA }, (_, i) => planWords[2 * T0 + i]);
+        expect(mergedA.flatMap((v, i) => (v ? [i] : []))).toEqual([...cpuPlan.srcA].sort((p, q) => p - q));
         expect(Array.from(planWords.subarray(T0 + 1, T0 + nA))).toEqual(Array.from(cpuPlan.bestB.subarray(1)));
-        expect(maxAbsDiff(new Float32Array(xo[3], b * Tn * D * 4, Tn * D), want.x)).toBeLessThan(1e-5);
-        expect(Array.from(new Float32Array(so[2], b * Tn * 4, Tn))).toEqual(Array.from(want.size));
-        const gotMap = new Int32Array(mo[1], (b * depth + 1) * P * 4, P);
-        expect(Array.from(gotMap)).toEqual(Array.from(want.tokenOfPatch));
+        expect(maxAbsDiff(new Float32Array(merged[1], b * Tn * D * 4, Tn * D), cpu.x)).toBeLessThan(1e-5);
+        expect(Array.from(new Float32Array(out.buffer, (sizesOut + b * Tn) * 4, Tn))).toEqual(Array.from(cpu.size));
+        expect(Array.from(out.subarray(mapsAt + (b * depth + 1) * P, mapsAt + (b * depth + 2) * P))).toEqual(Array.from(cpu.tokenOfPatch));
       }
     });
   }
-  it('identity map before block 0 and a copy when r = 0', async () => {
-    const k = await kernels(8);
-    const depth = 2;
-    const maps = new Int32Array(depth * P).fill(-7);
-    const tm = (layer: number) => [P + 1, 0, 16, 8, 1, 0, layer, depth, P, P + 1, 1, 0];
-    const plan = new Int32Array(5 * (P + 1));
-    const first = await runKernel(device, k.updateMap, tm(0), [plan, maps], [1, 1, 1]);
-    const second = await runKernel(device, k.updateMap, tm(1), [plan, new Int32Array(first[1])], [1, 1, 1]);
-    const rows = new Int32Array(second[1]);
-    expect(Array.from(rows.subarray(0, P))).toEqual(Array.from(initialTokenOfPatch(P)));
-    expect(Array.from(rows.subarray(P, 2 * P))).toEqual(Array.from(initialTokenOfPatch(P)));
-  });
 });
