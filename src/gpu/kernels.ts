@@ -88,10 +88,11 @@ export async function compileKernels(
   src: ShaderSources,
   opts: { headDim: number; matmul: MatmulVariant; f16: boolean },
 ): Promise<KernelSet> {
+  const hdHeader = `const HD4: u32 = ${opts.headDim / 4}u;\n`;
   const tome = (file: string, entry: string, family: Family, bindings: number[]) =>
-    compile(device, src, { sources: ['tome_common', file], entry, family, bindings, wg: [64, 1] }, `${file}.${entry}`);
+    compile(device, src, { sources: ['tome_common', file], entry, header: hdHeader, family, bindings, wg: [64, 1] }, `${file}.${entry}`);
   const attn = (entry: string, bindings: number[], wg: [number, number]) =>
-    compile(device, src, { sources: ['attention'], entry, header: `const HD4: u32 = ${opts.headDim / 4}u;\n`, family: 'attention', bindings, wg }, `attention.${entry}`);
+    compile(device, src, { sources: ['attention'], entry, header: hdHeader, family: 'attention', bindings, wg }, `attention.${entry}`);
   const [patchEmbed, layerNorm, mmBias, mmGelu, mmRes, attentionScores, attentionSoftmax, attentionAv, tomeMatch, tomeMerge, head] =
     await Promise.all([
       compile(device, src, { sources: ['patch_embed'], entry: 'main', family: 'patch_embed', bindings: [1, 2, 3, 4], wg: [8, 8] }, 'patch_embed'),

@@ -36,21 +36,46 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var c = 0u; c < hd4; c++) { metric[row * hd4 + c] *= inv; }
   }
   storageBarrier();
-  for (var i = lid.x; i < nA; i += WG) {
+  // Each invocation takes A tokens i and i + WG (when there are that many): every B row it
+  // loads serves two dot products. A's metric stays in registers (HD4 = head_dim / 4 from the
+  // header), since it would otherwise be re-read for every B.
+  for (var i = lid.x; i < nA; i += 2u * WG) {
+    let i2 = i + WG;
+    let two = i2 < nA;
     let aBase = (b * tm.T + 2u * i) * hd4;
+    let aBase2 = (b * tm.T + 2u * select(i, i2, two)) * hd4;
+    var a: array<vec4<f32>, HD4>;
+    var a2: array<vec4<f32>, HD4>;
+    for (var c = 0u; c < HD4; c++) {
+      a[c] = metric[aBase + c];
+      a2[c] = metric[aBase2 + c];
+    }
     var best = -3.0e38;
     var bestJ = 0u;
+    var best2 = -3.0e38;
+    var bestJ2 = 0u;
     for (var j = 0u; j < nB; j++) {
       let bBase = (b * tm.T + 2u * j + 1u) * hd4;
       var d = vec4<f32>(0.0);
-      for (var c = 0u; c < hd4; c++) { d += metric[aBase + c] * metric[bBase + c]; }
+      var d2 = vec4<f32>(0.0);
+      for (var c = 0u; c < HD4; c++) {
+        let m = metric[bBase + c];
+        d += a[c] * m;
+        d2 += a2[c] * m;
+      }
       let s = d.x + d.y + d.z + d.w;
       if (s > best) { best = s; bestJ = j; }
+      let s2 = d2.x + d2.y + d2.z + d2.w;
+      if (s2 > best2) { best2 = s2; bestJ2 = j; }
     }
     // The cls token may never be a source: its score is -inf (below any cosine).
     if (i == 0u) { best = -3.0e38; }
     plan[scoreAt(b) + i] = bitcast<i32>(best);
     plan[dstAt(b) + i] = i32(bestJ);
+    if (two) {
+      plan[scoreAt(b) + i2] = bitcast<i32>(best2);
+      plan[dstAt(b) + i2] = i32(bestJ2);
+    }
   }
   storageBarrier();
   for (var i = lid.x; i < nA; i += WG) {
