@@ -352,18 +352,26 @@ class Engine implements WebGpuBackend {
     pass.dispatchWorkgroups(...d.groups);
   }
 
+  /**
+   * Each dispatch as its own submission, timed on the host, minus the round trip of an empty
+   * submission (the fastest of a few): inside a forward the dispatches share one submission, so
+   * that round trip is not theirs, and it would otherwise inflate the small kernels' share.
+   */
   private async timeDispatchesOnHost(plan: ForwardPlan): Promise<number[]> {
-    const out: number[] = [];
-    for (const d of plan.dispatches) {
+    const roundTrip = async (d: ForwardPlan['dispatches'][number] | null) => {
       const enc = this.device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      this.encode(pass, d);
+      if (d) this.encode(pass, d);
       pass.end();
       const t0 = performance.now();
       this.device.queue.submit([enc.finish()]);
       await this.device.queue.onSubmittedWorkDone();
-      out.push(performance.now() - t0);
-    }
+      return performance.now() - t0;
+    };
+    let empty = Infinity;
+    for (let i = 0; i < 5; i++) empty = Math.min(empty, await roundTrip(null));
+    const out: number[] = [];
+    for (const d of plan.dispatches) out.push(Math.max(0, (await roundTrip(d)) - empty));
     return out;
   }
 

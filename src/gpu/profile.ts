@@ -10,7 +10,8 @@ export interface KernelTime {
 
 export interface ForwardProfile {
   /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall': one submission per
-   * dispatch timed on the host (adapters without timestamp-query; includes submit overhead). */
+   * dispatch timed on the host, less an empty submission's round trip (adapters without
+   * timestamp-query). */
   source: 'gpu-timestamp' | 'wall';
   kernels: KernelTime[];
   /** Time per transformer block (index = block). */
