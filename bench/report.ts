@@ -5,52 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Schedule } from '../src/model/tome';
-
-export interface BenchRow {
-  engine: string;
-  r: number;
-  schedule: Schedule;
-  batch: number;
-  msMedian: number;
-  msMin: number;
-  msMax: number;
-  imgPerSec: number;
-  speedupVsR0: number;
-}
-
-export interface BenchOutput {
-  adapter: Record<string, unknown>;
-  rows: BenchRow[];
-}
-
-export interface EvalResult {
-  r: number;
-  schedule: Schedule;
-  n: number;
-  top1: number;
-  top5: number;
-  meanFinalTokens: number;
-  msPerImage: number;
-}
-
-export interface EvalOutput {
-  results: EvalResult[];
-}
-
-export interface SummaryPoint {
-  r: number;
-  schedule: Schedule;
-  top1: number;
-  top5: number;
-  msPerImage: number;
-  speedup: number;
-}
-
-export interface Summary {
-  model: string;
-  adapter: Record<string, unknown>;
-  points: SummaryPoint[];
-}
+import type { BenchOutput, EvalOutput, Summary, SummaryPoint } from '../src/model/results';
 
 /** Which bench rows give the speed-up of an accuracy point. */
 export interface SpeedupSource {

@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarize } from '../../bench/harness';
-import { writeReport, benchTable, type BenchOutput, type BenchRow, type EvalOutput } from '../../bench/report';
+import { writeReport, benchTable } from '../../bench/report';
+import type { BenchOutput, BenchRow, EvalOutput } from '../model/results';
 import { checkTargets, targetsTable, type TargetCheck } from '../../bench/targets';
 import type { Backend } from '../model/backend';
 import { numPatches } from '../model/config';

@@ -3,21 +3,12 @@
 // backend; on the GPU, in each forward's own submission).
 import { join } from 'node:path';
 import type { Backend } from '../model/backend';
+import type { EvalRow } from '../model/results';
 import type { Schedule, ToMeOptions } from '../model/tome';
 import { loadInput, runInputs, type LoadedInput } from './input';
 import { readLabels } from './labels';
 import { Progress } from './progress';
 import { oneLine } from './classify';
-
-export interface EvalRow {
-  r: number;
-  schedule: Schedule;
-  n: number;
-  top1: number;
-  top5: number;
-  meanFinalTokens: number;
-  msPerImage: number;
-}
 
 interface Tally {
   n: number;

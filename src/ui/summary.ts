@@ -1,26 +1,11 @@
 // The benchmark summary written by `npm run bench` (bench/results/summary.json), if present.
 // Loaded through a glob so a checkout without results still builds and says "not measured yet".
-import type { Schedule } from '../model/tome';
+import type { Summary } from '../model/results';
 
-export interface SummaryPoint {
-  r: number;
-  schedule: Schedule;
-  /** Fractions in [0, 1] on the eval set. */
-  top1: number;
-  top5: number;
-  msPerImage: number;
-  speedup: number;
-}
 
-export interface BenchSummary {
-  model: string;
-  adapter: unknown;
-  points: SummaryPoint[];
-}
+const found = import.meta.glob<{ default: Summary }>('../../bench/results/summary.json', { eager: true });
 
-const found = import.meta.glob<{ default: BenchSummary }>('../../bench/results/summary.json', { eager: true });
-
-export function benchSummary(): BenchSummary | null {
+export function benchSummary(): Summary | null {
   const mod = Object.values(found)[0];
   const s = mod?.default;
   return s && Array.isArray(s.points) && s.points.length ? s : null;

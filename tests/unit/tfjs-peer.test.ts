@@ -14,9 +14,8 @@ import {
   benchTable,
   buildSummary,
   speedAccuracySvg,
-  type BenchOutput,
-  type EvalOutput,
 } from '../../bench/report';
+import type { BenchOutput, EvalOutput } from '../../src/model/results';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = resolve(root, '../shared');
