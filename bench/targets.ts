@@ -12,8 +12,9 @@ export interface TargetInputs {
   rows: BenchRow[];
   /** FLOPs per image keyed `${schedule}-${r}`. */
   flopsPerImage: Record<string, number>;
+  /** The engine's matmul alone, median over the same rounds as the forwards. */
   bestMatmulGflops: number;
-  /** ToMe's share of forward time at r = 13 from the profile, when profiled. */
+  /** ToMe's share of forward time at r = 13 (ablation: with vs without its dispatches). */
   tomeShareR13?: number;
   evalOut?: EvalOutput;
 }
@@ -39,7 +40,7 @@ export function checkTargets(t: TargetInputs): TargetCheck[] {
     if (dec) out.push({ target: `decreasing-16 speed-up >= 2x (batch ${b})`, measured: `${dec.speedupVsR0.toFixed(2)}x`, met: dec.speedupVsR0 >= 2 });
     if (r0) {
       const gflops = (t.flopsPerImage['constant-0'] * b) / (r0.msMedian * 1e6);
-      out.push({ target: `forward GFLOP/s at r=0 >= 70% of the best matmul's ${t.bestMatmulGflops.toFixed(2)} (batch ${b})`, measured: `${gflops.toFixed(2)} GFLOP/s = ${pct(gflops / t.bestMatmulGflops)}`, met: gflops >= 0.7 * t.bestMatmulGflops });
+      out.push({ target: `forward GFLOP/s at r=0 >= 70% of the matmul's ${t.bestMatmulGflops.toFixed(2)} in the same rounds (batch ${b})`, measured: `${gflops.toFixed(2)} GFLOP/s = ${pct(gflops / t.bestMatmulGflops)}`, met: gflops >= 0.7 * t.bestMatmulGflops });
       const peer = row(t.rows, 'tfjs-webgpu', 0, 'constant', b);
       if (peer) out.push({ target: `r=0 at least 2x faster than tfjs-webgpu (batch ${b})`, measured: `${(peer.msMedian / r0.msMedian).toFixed(2)}x`, met: peer.msMedian >= 2 * r0.msMedian });
     }
