@@ -1,6 +1,7 @@
-// Picks the backend in the worker: our WebGPU engine when the browser offers an adapter and the
-// engine is part of this build, else the CPU reference with the reason, so the page can say it.
-import type { Backend } from '../model/backend';
+// Picks the backend in the worker: our WebGPU engine when the browser offers an adapter, else the CPU reference with the reason, so the page can say it.
+import type { Backend, ForwardResult, Timing } from '../model/backend';
+import type { ToMeOptions } from '../model/tome';
+import type { RawImage } from '../gpu/engine';
 import type { ViTWeights } from '../model/weights';
 import { createCpuBackend } from '../cpu/backend';
 import type { BackendInfo } from './protocol';
@@ -14,15 +15,9 @@ export interface OpenedBackend {
   isLost?: () => boolean;
   /** Resolves when the device is lost (a forward can fail a moment before this fires). */
   lost?: Promise<void>;
+  /** WebGPU only: a forward from decoded pixels, preprocessed on the GPU in the same submission. */
+  runImages?: (images: RawImage[], opts: ToMeOptions) => Promise<{ results: ForwardResult[]; timing: Timing }>;
 }
-
-/** The part of src/gpu/engine.ts the page relies on. */
-interface GpuEngineModule {
-  createWebGpuBackend(weights: ViTWeights, opts: { adapter?: GPUAdapter; device?: GPUDevice; maxBatch?: number }): Promise<Backend>;
-}
-
-// Lazy and optional: a build without the engine (or a browser without WebGPU) still works.
-const engines = import.meta.glob<GpuEngineModule>('../gpu/engine.ts');
 
 function cpu(weights: ViTWeights, fallbackReason: string): OpenedBackend {
   return { backend: createCpuBackend(weights), info: { kind: 'cpu', description: 'CPU reference (TypeScript)', fallbackReason } };
@@ -38,8 +33,6 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
   if (!gpu) return cpu(weights, 'This browser does not offer WebGPU.');
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return cpu(weights, 'WebGPU is present but no GPU adapter was offered.');
-  const load = engines['../gpu/engine.ts'];
-  if (!load) return cpu(weights, 'This build has no WebGPU engine.');
   try {
     const wanted: GPUFeatureName[] = ['timestamp-query'];
     const device = await adapter.requestDevice({
@@ -56,7 +49,8 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
       lost = true;
       if (!disposed) onLost(info.message || `device lost (${info.reason})`);
     });
-    const { createWebGpuBackend } = await load();
+    // Loaded lazily: a browser without WebGPU never downloads the engine.
+    const { createWebGpuBackend } = await import('../gpu/engine');
     const engine = await createWebGpuBackend(weights, { adapter, device, maxBatch: 1 });
     const backend: Backend = {
       name: engine.name,
@@ -71,7 +65,14 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
     };
     const ai = adapter.info;
     const desc = [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') || engine.description;
-    return { backend, info: { kind: 'webgpu', description: desc }, loseDevice: () => device.destroy(), isLost: () => lost, lost: lostPromise };
+    return {
+      backend,
+      info: { kind: 'webgpu', description: desc },
+      loseDevice: () => device.destroy(),
+      isLost: () => lost,
+      lost: lostPromise,
+      runImages: (images, opts) => engine.runImages(images, opts),
+    };
   } catch (e) {
     return cpu(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);
   }

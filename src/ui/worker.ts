@@ -212,8 +212,12 @@ async function pump(): Promise<void> {
   }
 }
 
-async function forward(l: Loaded, input: Float32Array, opts: ToMeOptions): Promise<{ result: ForwardResult; timing: Timing }> {
-  const { results, timing } = await l.opened.backend.run([input], opts);
+/** One forward of the current image: on WebGPU from its pixels (the engine preprocesses on the
+ * GPU, bit-exact with the TypeScript transform), on the CPU from the TypeScript input. */
+async function forward(l: Loaded, img: CurrentImage, opts: ToMeOptions): Promise<{ result: ForwardResult; timing: Timing }> {
+  const { results, timing } = l.opened.runImages
+    ? await l.opened.runImages([img.prepared.decoded], opts)
+    : await l.opened.backend.run([img.prepared.input], opts);
   return { result: results[0], timing };
 }
 
@@ -229,13 +233,12 @@ async function analyzeLatest(l: Loaded, img: CurrentImage): Promise<void> {
   const config = l.weights.config;
   const opened = l.opened;
   try {
-    const input = img.prepared.input;
     if (baseline?.imageId !== img.imageId) {
-      const b = await forward(l, input, { ...req.opts, r: 0 });
+      const b = await forward(l, img, { ...req.opts, r: 0 });
       baseline = { imageId: img.imageId, ...b };
       if (pending || image !== img || loaded !== l) return; // superseded: the next loop runs the newer one
     }
-    const cur = req.opts.r === 0 ? { result: baseline.result, timing: baseline.timing } : await forward(l, input, req.opts);
+    const cur = req.opts.r === 0 ? { result: baseline.result, timing: baseline.timing } : await forward(l, img, req.opts);
     if (pending || image !== img || loaded !== l) return;
     post({
       type: 'analysis',
@@ -270,7 +273,7 @@ async function benchStep(l: Loaded, img: CurrentImage, job: BenchJob): Promise<v
   if (!job.cancelled && job.next < total) {
     const point = job.points[Math.floor(job.next / perPoint)];
     try {
-      const { timing } = await forward(l, img.prepared.input, { r: point.r, schedule: point.schedule, propAttn: true, mode: 'merge' });
+      const { timing } = await forward(l, img, { r: point.r, schedule: point.schedule, propAttn: true, mode: 'merge' });
       job.source = timing.source;
       if (job.next % perPoint !== 0) job.times[Math.floor(job.next / perPoint)].push(timing.ms);
     } catch (e) {
