@@ -2,7 +2,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import { goldenEntries, loadModel, readF32 } from './golden-cases';
+import { goldenEntries, loadModel, readF32 } from '../support/golden';
 
 const MODEL = 'deit_tiny_patch16_224.lnq';
 const weights = loadModel(MODEL);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
-import { goldenEntries, loadModel, readF32 } from './golden-cases';
+import { goldenEntries, loadModel, readF32 } from '../support/golden';
 import { maxAbsDiff } from './gpu-harness';
 
 const MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';

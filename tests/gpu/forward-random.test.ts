@@ -5,41 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forward as cpuForward } from '../../src/cpu/vit';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import { expectedTensors, type ModelConfig } from '../../src/model/config';
+import type { ModelConfig } from '../../src/model/config';
 import type { ToMeOptions } from '../../src/model/tome';
-import type { ViTWeights } from '../../src/model/weights';
-import { maxAbsDiff, randomArray } from './gpu-harness';
-
-function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights {
-  const config: ModelConfig = {
-    id: 'random',
-    architecture: 'vit_random',
-    embedDim: 24,
-    depth: 3,
-    numHeads: 2,
-    patchSize: 4,
-    imgSize: 20,
-    mlpHidden: 48,
-    numClasses: 10,
-    eps: 1e-6,
-    mean: [0.5, 0.5, 0.5],
-    std: [0.5, 0.5, 0.5],
-    cropPct: 0.9,
-    interpolation: 'bicubic',
-    propAttnDefault: true,
-    labels: [],
-    ...over,
-  };
-  config.labels = Array.from({ length: config.numClasses }, (_, i) => `c${i}`);
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  expectedTensors(config).forEach(([name, shape], i) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const isNormWeight = /norm\d?\.weight$/.test(name);
-    const data = isNormWeight ? randomArray(n, seed + i, 0.2).map((v) => 1 + v) : randomArray(n, seed + i, 0.3);
-    tensors.set(name, { shape, data });
-  });
-  return { config, tensors };
-}
+import { maxAbsDiff } from './gpu-harness';
+import { randomArray, randomViT } from '../support/random';
 
 const engines: WebGpuBackend[] = [];
 afterAll(() => engines.forEach((e) => e.dispose()));

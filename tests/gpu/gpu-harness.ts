@@ -53,18 +53,6 @@ export async function runKernel(device: GPUDevice, kernel: Kernel, uniform: Fiel
   return out;
 }
 
-/** Deterministic pseudo-random floats in [-scale, scale). */
-export function randomArray(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
-  }
-  return out;
-}
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, n = Math.min(a.length, b.length)): number {
   let m = 0;

@@ -8,7 +8,8 @@ import { compileKernels, compileMatmul, MATMUL_VARIANTS, type Epilogue, type Ker
 import { matmulGroups } from '../../src/gpu/forward-plan';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { clampR, type MergeMode } from '../../src/model/tome';
-import { maxAbsDiff, randomArray, runKernel, testDevice } from './gpu-harness';
+import { maxAbsDiff, runKernel, testDevice } from './gpu-harness';
+import { randomArray } from '../support/random';
 
 let device: GPUDevice;
 let src: ShaderSources;

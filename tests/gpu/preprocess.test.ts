@@ -9,6 +9,7 @@ import { parseTimmConfig, type Interpolation, type ModelConfig } from '../../src
 import { preprocess, type DecodedImage } from '../../src/model/preprocess';
 import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preprocess';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
+import { rng } from '../support/random';
 
 const SHARED = join(__dirname, '../../../shared');
 const GOLDEN = join(SHARED, 'golden');
@@ -27,17 +28,6 @@ function configFor(model: string): ModelConfig {
   return c;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function toRgba(img: DecodedImage): DecodedImage {
   const n = img.width * img.height;

@@ -7,7 +7,7 @@ import { decodeImageFile } from '../../src/cli/decode-node';
 import { createWebGpuBackend, type RawImage, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import type { ToMeOptions } from '../../src/model/tome';
-import { GOLDEN, goldenEntries, loadModel, readF32 } from './golden-cases';
+import { GOLDEN, goldenEntries, loadModel, readF32 } from '../support/golden';
 import { maxAbsDiff } from './gpu-harness';
 
 const MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';

@@ -1,51 +1,11 @@
 // The CPU reference against the official ToMe outputs in ../shared/golden (every case):
 // token counts, top-1/top-5, logits, canonical groups and the per-block merges.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forward } from '../../src/cpu/vit';
 import { mergePairs } from '../../src/cpu/tome';
-import { readTimmDir } from '../../src/model/timm-dir';
-import type { Schedule } from '../../src/model/tome';
-import type { ViTWeights } from '../../src/model/weights';
+import { goldenEntries, loadModel, readF32 } from '../support/golden';
 
-const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
-const GOLDEN = SHARED + 'golden/';
-
-interface GoldenCase {
-  name: string;
-  r: number;
-  schedule: Schedule;
-  tokens: number[];
-  top5: Array<[number, number]>;
-  logits: string;
-  groups: number[];
-  merges: Array<Array<[number, number]>>;
-  min_boundary_gap: number | null;
-}
-interface GoldenEntry {
-  model: string;
-  image: string;
-  input: string;
-  cases: GoldenCase[];
-}
-
-const entries: GoldenEntry[] = JSON.parse(readFileSync(GOLDEN + 'cases.json', 'utf8')).entries;
-
-function readF32(relPath: string): Float32Array {
-  const b = readFileSync(GOLDEN + relPath);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-const weightCache = new Map<string, ViTWeights>();
-function weightsOf(model: string): ViTWeights {
-  let w = weightCache.get(model);
-  if (!w) {
-    w = readTimmDir(SHARED + 'weights/' + model);
-    weightCache.set(model, w);
-  }
-  return w;
-}
+const entries = goldenEntries();
 
 const figures: string[] = [];
 afterAll(() => console.log(`CPU vs golden (model image case: max |logit diff|, groups agreeing, min_boundary_gap)\n${figures.join('\n')}`));
@@ -55,7 +15,7 @@ describe.each(entries)('$model $image', (entry) => {
 
   it.each(entry.cases)('$name', (gc) => {
     const merges: Array<Array<[number, number]>> = [];
-    const res = forward(weightsOf(entry.model), input, { r: gc.r, schedule: gc.schedule, propAttn: true, mode: 'merge' }, (t) =>
+    const res = forward(loadModel(entry.model), input, { r: gc.r, schedule: gc.schedule, propAttn: true, mode: 'merge' }, (t) =>
       merges.push(t.plan ? mergePairs(t.plan) : []),
     );
 

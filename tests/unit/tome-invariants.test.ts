@@ -3,56 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { applyMerge, bipartiteMatch, initialTokenOfPatch } from '../../src/cpu/tome';
 import { forward, type BlockTrace } from '../../src/cpu/vit';
-import { expectedTensors, type ModelConfig } from '../../src/model/config';
 import { clampR, rPerLayer, tokenCounts, type MergeMode, type Schedule, type ToMeOptions } from '../../src/model/tome';
-import type { RawTensor } from '../../src/model/safetensors';
 import type { ViTWeights } from '../../src/model/weights';
+import { randomArray, randomViT, rng } from '../support/random';
 
-/** mulberry32: a small seeded PRNG so every run sees the same "random" models. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomArray(n: number, rand: () => number, scale = 1): Float32Array {
-  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
-}
-
-function tinyViT(rand: () => number, embedDim: number, numHeads: number, depth: number, grid: number): ViTWeights {
-  const patchSize = 2;
-  const config: ModelConfig = {
-    id: 'tiny-random',
-    architecture: 'vit_tiny_random',
-    embedDim,
-    depth,
-    numHeads,
-    patchSize,
-    imgSize: grid * patchSize,
-    mlpHidden: 2 * embedDim,
-    numClasses: 7,
-    eps: 1e-6,
-    mean: [0.5, 0.5, 0.5],
-    std: [0.5, 0.5, 0.5],
-    cropPct: 0.9,
-    interpolation: 'bicubic',
-    propAttnDefault: true,
-    labels: Array.from({ length: 7 }, (_, i) => `class${i}`),
-  };
-  const tensors = new Map<string, RawTensor>();
-  for (const [name, shape] of expectedTensors(config)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = name.endsWith('norm1.weight') || name.endsWith('norm2.weight') || name === 'norm.weight'
-      ? Float32Array.from({ length: n }, () => 1 + (rand() - 0.5) * 0.2)
-      : randomArray(n, rand, 0.5);
-    tensors.set(name, { shape, data });
-  }
-  return { config, tensors };
+function tinyViT(seed: number, embedDim: number, numHeads: number, depth: number, grid: number): ViTWeights {
+  return randomViT({ embedDim, numHeads, depth, patchSize: 2, imgSize: grid * 2, mlpHidden: 2 * embedDim, numClasses: 7 }, seed);
 }
 
 interface Scenario {
@@ -92,7 +48,7 @@ function scenarios(): Scenario[] {
 describe('CPU forward on random tiny ViTs', () => {
   it.each(scenarios())('seed $seed: D=$embedDim h=$numHeads depth=$depth grid=$grid r=$opts.r $opts.schedule $opts.mode propAttn=$opts.propAttn', (s) => {
     const rand = rng(s.seed);
-    const weights = tinyViT(rand, s.embedDim, s.numHeads, s.depth, s.grid);
+    const weights = tinyViT(s.seed, s.embedDim, s.numHeads, s.depth, s.grid);
     const P = s.grid * s.grid;
     const input = randomArray(3 * s.grid * 2 * s.grid * 2, rand);
     const traces: BlockTrace[] = [];

@@ -1,4 +1,5 @@
-// Loads ../shared/golden (the official ToMe outputs) for the GPU tests: cases, inputs, logits.
+// Loads ../shared/golden (the official ToMe outputs) for the CPU and GPU tests: cases, inputs,
+// logits, and the models' weights straight from ../shared/weights.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,10 @@ export interface GoldenCase {
   top5: Array<[number, number]>;
   logits: string;
   groups: number[];
+  /** Per block, [src, dst] token positions entering that block. */
+  merges: Array<Array<[number, number]>>;
+  /** Smallest cosine margin between the weakest merged and strongest unmerged A token. */
+  min_boundary_gap: number | null;
 }
 
 export interface GoldenEntry {
@@ -39,6 +44,14 @@ export function readF32(rel: string): Float32Array {
   return out;
 }
 
+const models = new Map<string, ViTWeights>();
+
+/** The model's weights, read once per test file. */
 export function loadModel(id: string): ViTWeights {
-  return readTimmDir(join(SHARED, 'weights', id), { classesTsv: join(SHARED, 'imagenet', 'classes.tsv') });
+  let w = models.get(id);
+  if (!w) {
+    w = readTimmDir(join(SHARED, 'weights', id), { classesTsv: join(SHARED, 'imagenet', 'classes.tsv') });
+    models.set(id, w);
+  }
+  return w;
 }

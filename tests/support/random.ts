@@ -1,0 +1,57 @@
+// Seeded randomness for tests, so a failure can be replayed: a PRNG, arrays, and whole random
+// tiny ViTs (any dims the engine accepts) built in memory.
+import { expectedTensors, type ModelConfig } from '../../src/model/config';
+import type { ViTWeights } from '../../src/model/weights';
+
+/** mulberry32: a small seeded PRNG with values in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** n values uniform in [-scale, scale), from a seed or from an existing generator. */
+export function randomArray(n: number, source: number | (() => number), scale = 1): Float32Array {
+  const rand = typeof source === 'number' ? rng(source) : source;
+  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+}
+
+/**
+ * A ViT with random weights: defaults D=24, 2 heads, depth 3, 5x5 grid of 4-pixel patches,
+ * 10 classes. LayerNorm gains sit near 1 so activations keep a sane scale through the blocks.
+ */
+export function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights {
+  const config: ModelConfig = {
+    id: 'random',
+    architecture: 'vit_random',
+    embedDim: 24,
+    depth: 3,
+    numHeads: 2,
+    patchSize: 4,
+    imgSize: 20,
+    mlpHidden: 48,
+    numClasses: 10,
+    eps: 1e-6,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+    cropPct: 0.9,
+    interpolation: 'bicubic',
+    propAttnDefault: true,
+    labels: [],
+    ...over,
+  };
+  config.labels = Array.from({ length: config.numClasses }, (_, i) => `class${i}`);
+  const rand = rng(seed);
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, shape] of expectedTensors(config)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const isNormWeight = /norm\d?\.weight$/.test(name);
+    tensors.set(name, { shape, data: isNormWeight ? randomArray(n, rand, 0.1).map((v) => 1 + v) : randomArray(n, rand, 0.3) });
+  }
+  return { config, tensors };
+}
