@@ -186,6 +186,11 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
   await timeRoundRobin(ours, 2, o.repeat, 'tome-webgpu', probe.time);
   probe.dispose();
   const rows = rowsOf(ours);
+  // Our engine's profile and ToMe ablation right after its timings, before other engines load
+  // the machine (the peers' devices and wasm threads linger for the rest of the process).
+  const profile = [await profileOf(engine, inputs[0], 0), await profileOf(engine, inputs[0], 13)];
+  // ToMe's cost by ablation: the same one-submission forward with and without its dispatches.
+  const tomeOverhead = await engine.measureTomeOverhead(tomeOpts({ r: 13, schedule: 'constant' }), 2 * o.repeat);
 
   const cpu: Backend = createCpuBackend(weights);
   const cpuItems: Timed[] = [0, 13].map((r) => ({ engine: 'tome-cpu', setting: { r, schedule: 'constant' }, batch: 1, run: () => cpu.run([inputs[0]], tomeOpts({ r, schedule: 'constant' })), samples: [] as number[] }));
@@ -194,9 +199,6 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
 
   if (o.peer !== 'none') rows.push(...(await peerRows(weights, inputs, r0Top1, o.batches, o.repeat, route)));
 
-  const profile = [await profileOf(engine, inputs[0], 0), await profileOf(engine, inputs[0], 13)];
-  // ToMe's cost by ablation: the same one-submission forward with and without its dispatches.
-  const tomeOverhead = await engine.measureTomeOverhead(tomeOpts({ r: 13, schedule: 'constant' }), o.repeat);
   const flops = Object.fromEntries(
     settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule)))]),
   );
