@@ -16,7 +16,8 @@ const WG = 8;
 
 export interface EncodedPreprocess {
   geometry: PreprocessGeometry;
-  /** Frees this call's temporary buffers; call after the encoder's commands were submitted. */
+  /** Ends this call's hold on the image's cached GPU resources; call after the encoder's
+   * commands were submitted (until then they are never evicted). */
   release(): void;
 }
 
@@ -35,7 +36,7 @@ export interface GpuPreprocessor {
   ): EncodedPreprocess;
   /** encode + submit + release, for callers that do not batch commands. */
   run(image: DecodedImage, config: ModelConfig, out: GPUBuffer, outOffset?: number): PreprocessGeometry;
-  /** Frees the normalisation tables (the device may outlive the preprocessor). */
+  /** Frees the normalisation tables and cached per-image resources (the device may outlive the preprocessor). */
   dispose(): void;
 }
 
@@ -114,6 +115,25 @@ function packPlan(
   return { params, taps };
 }
 
+/** GPU resources of one (image, model, output slot): uploaded once, reused by every forward. */
+interface Prepared {
+  geometry: PreprocessGeometry;
+  buffers: GPUBuffer[];
+  horizontal: GPUBindGroup | null;
+  vertical: GPUBindGroup;
+  S: number;
+  nRows: number;
+  /** Encoders holding this entry that were not released yet: such an entry is never evicted. */
+  inUse: number;
+}
+
+/**
+ * Entries kept between calls. The page re-runs the same image on every slider move and `eval`
+ * runs each image under several settings: they then skip the CPU windowing, the upload and the
+ * allocations. Bounded, least recently used first out.
+ */
+const CACHE_ENTRIES = 16;
+
 export async function createPreprocessor(device: GPUDevice): Promise<GpuPreprocessor> {
   const code = (await loadShaderSources()).preprocess;
   if (code === undefined) throw new Error('shader preprocess.wgsl not found');
@@ -140,13 +160,27 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
   const storage = (label: string, size: number) =>
     device.createBuffer({ label, size: Math.max(4, size), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
 
-  function encode(
-    encoder: GPUCommandEncoder,
-    image: DecodedImage,
-    config: ModelConfig,
-    out: GPUBuffer,
-    outOffset = 0,
-  ): EncodedPreprocess {
+  // Object identities as numbers, for cache keys: images and configs are taken as immutable once
+  // passed in (a new picture arrives as a new pixel array).
+  const ids = new WeakMap<object, number>();
+  let nextId = 0;
+  const idOf = (o: object): number => {
+    let id = ids.get(o);
+    if (id === undefined) ids.set(o, (id = nextId++));
+    return id;
+  };
+  const cache = new Map<string, Prepared>();
+  const destroy = (p: Prepared) => p.buffers.forEach((b) => b.destroy());
+  const evict = () => {
+    for (const [key, p] of cache) {
+      if (cache.size <= CACHE_ENTRIES) break;
+      if (p.inUse > 0) continue;
+      destroy(p);
+      cache.delete(key);
+    }
+  };
+
+  function prepare(image: DecodedImage, config: ModelConfig, out: GPUBuffer, outOffset: number): Prepared {
     const { width, height, channels, data } = image;
     if (channels !== 3 && channels !== 4) throw new Error(`preprocess: ${channels} channels (expected RGB or RGBA)`);
     if (data.length < width * height * channels) {
@@ -175,51 +209,59 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     const { params, taps } = packPlan(plan, S, outOffset, colFirst, nCols);
 
     const src = storage('preprocess.src', srcBytes);
-    const rows = sourceWindow(image, plan, colFirst, colEnd);
-    if (srcBytes > 0) device.queue.writeBuffer(src, 0, rows);
+    if (srcBytes > 0) device.queue.writeBuffer(src, 0, sourceWindow(image, plan, colFirst, colEnd));
     const tapBuf = storage('preprocess.taps', taps.byteLength);
     device.queue.writeBuffer(tapBuf, 0, taps);
     const temp = storage('preprocess.temp', nRows * S * 4);
     const uniform = device.createBuffer({ label: 'preprocess.params', size: params.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(uniform, 0, params);
-
-    const pass = encoder.beginComputePass({ label: 'preprocess' });
-    if (nRows > 0) {
-      pass.setPipeline(horizontal);
-      pass.setBindGroup(
-        0,
-        device.createBindGroup({
-          layout: horizontal.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: uniform } },
-            { binding: 1, resource: { buffer: src } },
-            { binding: 2, resource: { buffer: tapBuf } },
-            { binding: 3, resource: { buffer: temp } },
-          ],
-        }),
-      );
-      pass.dispatchWorkgroups(Math.ceil(S / WG), Math.ceil(nRows / WG));
-    }
-    pass.setPipeline(vertical);
-    pass.setBindGroup(
-      0,
+    const group = (pipeline: GPUComputePipeline, entries: Array<[number, GPUBuffer]>) =>
       device.createBindGroup({
-        layout: vertical.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: uniform } },
-          { binding: 2, resource: { buffer: tapBuf } },
-          { binding: 4, resource: { buffer: temp } },
-          { binding: 5, resource: { buffer: lutFor(config) } },
-          { binding: 6, resource: { buffer: out } },
-        ],
-      }),
-    );
-    pass.dispatchWorkgroups(Math.ceil(S / WG), Math.ceil(S / WG));
-    pass.end();
+        layout: pipeline.getBindGroupLayout(0),
+        entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+      });
     return {
       geometry: plan.geometry,
+      buffers: [src, tapBuf, temp, uniform],
+      horizontal: nRows > 0 ? group(horizontal, [[0, uniform], [1, src], [2, tapBuf], [3, temp]]) : null,
+      vertical: group(vertical, [[0, uniform], [2, tapBuf], [4, temp], [5, lutFor(config)], [6, out]]),
+      S,
+      nRows,
+      inUse: 0,
+    };
+  }
+
+  function encode(
+    encoder: GPUCommandEncoder,
+    image: DecodedImage,
+    config: ModelConfig,
+    out: GPUBuffer,
+    outOffset = 0,
+  ): EncodedPreprocess {
+    const key = `${idOf(image.data)}|${image.width}x${image.height}x${image.channels}|${idOf(config)}|${idOf(out)}|${outOffset}`;
+    let p = cache.get(key);
+    if (p) cache.delete(key); // re-inserted below as the most recently used
+    else p = prepare(image, config, out, outOffset);
+    cache.set(key, p);
+    p.inUse++;
+    evict();
+
+    const pass = encoder.beginComputePass({ label: 'preprocess' });
+    if (p.horizontal) {
+      pass.setPipeline(horizontal);
+      pass.setBindGroup(0, p.horizontal);
+      pass.dispatchWorkgroups(Math.ceil(p.S / WG), Math.ceil(p.nRows / WG));
+    }
+    pass.setPipeline(vertical);
+    pass.setBindGroup(0, p.vertical);
+    pass.dispatchWorkgroups(Math.ceil(p.S / WG), Math.ceil(p.S / WG));
+    pass.end();
+    const entry = p;
+    return {
+      geometry: entry.geometry,
       release() {
-        for (const b of [src, tapBuf, temp, uniform]) b.destroy();
+        entry.inUse--;
+        evict();
       },
     };
   }
@@ -230,13 +272,14 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
       const encoder = device.createCommandEncoder({ label: 'preprocess' });
       const done = encode(encoder, image, config, out, outOffset);
       device.queue.submit([encoder.finish()]);
-      // Destroying after submit is allowed: the memory is freed once the submitted work is done.
       done.release();
       return done.geometry;
     },
     dispose() {
       for (const b of luts.values()) b.destroy();
       luts.clear();
+      cache.forEach(destroy);
+      cache.clear();
     },
   };
 }

@@ -104,6 +104,22 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
     });
   });
 
+  it('reuses the GPU resources of an image across calls and never serves another image from them', async () => {
+    const cfg = configFor('vit_tiny_patch16_224.augreg_in21k_ft_in1k');
+    // More distinct images than the cache holds, each run twice: hits, misses and evictions.
+    const images: DecodedImage[] = Array.from({ length: 20 }, (_, k) => {
+      const data = new Uint8Array(300 * 200 * 3);
+      for (let i = 0; i < data.length; i++) data[i] = (i * (k + 3) + k * 7) % 256;
+      return { data, width: 300, height: 200, channels: 3 };
+    });
+    for (let round = 0; round < 2; round++) {
+      for (const img of images) {
+        const [gpu] = await runBatch([img], [cfg]);
+        expect(diff(gpu, preprocess(img, cfg).input)).toEqual({ differing: 0, maxDiff: 0 });
+      }
+    }
+  });
+
   it('matches the TS reference on random sizes, filters and crop ratios', async () => {
     const rand = rng(route === 'vulkan' ? 1 : 2);
     const base = configFor('deit_tiny_patch16_224.lnq');
