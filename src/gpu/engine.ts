@@ -430,7 +430,7 @@ export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBacke
   const precision: Precision = f16 ? 'f16' : 'f32';
   const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
   const [kernels, preprocessor, gpuWeights, act] = await Promise.all([
-    compileKernels(device, src, { headDim: headDim(c), matmul: variant, f16 }),
+    compileKernels(device, src, { headDim: headDim(c), maxTokens: numPatches(c) + 1, matmul: variant, f16 }),
     createPreprocessor(device),
     Promise.resolve(uploadWeights(device, weights, precision)),
     Promise.resolve(createActivations(device, c, maxBatch)),

@@ -101,7 +101,9 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     merging.push(r > 0);
     if (r > 0) {
       const tm: Field[] = [T, r, D, hd, c.numHeads, prune, l, c.depth, P, T0, batch, lastMapRow, sizesIn, sizesOut, st.maps, 0];
-      add('tome_match', l, k.tomeMatch, tm, [act.qkv, act.metric, act.tome], [1, 1, batch], true);
+      add('tome_metric', l, k.tomeMetric, tm, [act.qkv, act.metric], [ceil(T, 64), 1, batch], true);
+      add('tome_similarity', l, k.tomeSimilarity, tm, [act.metric, act.tome], [ceil(ceil(T, 2), 32), 1, batch], true);
+      add('tome_order', l, k.tomeOrder, tm, [act.tome], [1, 1, batch], true);
       add('tome_merge', l, k.tomeMerge, tm, [x, x2, act.tome], [ceil(Tn * D4 + P, 64), 1, batch], true);
       [x, x2] = [x2, x];
       [sizesIn, sizesOut] = [sizesOut, sizesIn];

@@ -36,8 +36,10 @@ export interface KernelSet {
   attentionScores: Kernel;
   attentionSoftmax: Kernel;
   attentionAv: Kernel;
-  /** Metric + matching + new order, one workgroup per image. */
-  tomeMatch: Kernel;
+  /** ToMe's matching: metric, then similarity + argmax, then rank + new order. */
+  tomeMetric: Kernel;
+  tomeSimilarity: Kernel;
+  tomeOrder: Kernel;
   /** Tokens + sizes + patch->token map. */
   tomeMerge: Kernel;
   head: Kernel;
@@ -86,14 +88,15 @@ export function compileMatmul(device: GPUDevice, src: ShaderSources, variant: Ma
 export async function compileKernels(
   device: GPUDevice,
   src: ShaderSources,
-  opts: { headDim: number; matmul: MatmulVariant; f16: boolean },
+  opts: { headDim: number; maxTokens: number; matmul: MatmulVariant; f16: boolean },
 ): Promise<KernelSet> {
   const hdHeader = `const HD4: u32 = ${opts.headDim / 4}u;\n`;
-  const tome = (file: string, entry: string, family: Family, bindings: number[]) =>
-    compile(device, src, { sources: ['tome_common', file], entry, header: hdHeader, family, bindings, wg: [64, 1] }, `${file}.${entry}`);
+  const tomeHeader = hdHeader + `const MAX_A: u32 = ${Math.ceil(opts.maxTokens / 2)}u;\n`;
+  const tome = (file: string, entry: string, family: Family, bindings: number[], wg: [number, number] = [64, 1]) =>
+    compile(device, src, { sources: ['tome_common', file], entry, header: tomeHeader, family, bindings, wg }, `${file}.${entry}`);
   const attn = (entry: string, bindings: number[], wg: [number, number]) =>
     compile(device, src, { sources: ['attention'], entry, header: hdHeader, family: 'attention', bindings, wg }, `attention.${entry}`);
-  const [patchEmbed, layerNorm, mmBias, mmGelu, mmRes, attentionScores, attentionSoftmax, attentionAv, tomeMatch, tomeMerge, head] =
+  const [patchEmbed, layerNorm, mmBias, mmGelu, mmRes, attentionScores, attentionSoftmax, attentionAv, tomeMetric, tomeSimilarity, tomeOrder, tomeMerge, head] =
     await Promise.all([
       compile(device, src, { sources: ['patch_embed'], entry: 'main', family: 'patch_embed', bindings: [1, 2, 3, 4], wg: [8, 8] }, 'patch_embed'),
       compile(device, src, { sources: ['layernorm'], entry: 'main', family: 'layernorm', bindings: [1, 2, 3], wg: [64, 1] }, 'layernorm'),
@@ -103,7 +106,9 @@ export async function compileKernels(
       attn('scores', [1, 2, 3], [8, 8]),
       attn('softmax', [3], [64, 1]),
       attn('av', [1, 3, 4], [8, 8]),
-      tome('tome_match', 'main', 'tome_match', [1, 2, 3]),
+      tome('tome_match', 'metricMain', 'tome_match', [1, 2]),
+      tome('tome_match', 'similarity', 'tome_match', [2, 3], [8, 8]),
+      tome('tome_match', 'order', 'tome_match', [3]),
       tome('tome_merge', 'main', 'tome_merge', [1, 2, 3]),
       compile(device, src, { sources: ['head'], entry: 'main', family: 'head', bindings: [1, 2, 3], wg: [64, 1] }, 'head'),
     ]);
@@ -114,7 +119,9 @@ export async function compileKernels(
     attentionScores,
     attentionSoftmax,
     attentionAv,
-    tomeMatch,
+    tomeMetric,
+    tomeSimilarity,
+    tomeOrder,
     tomeMerge,
     head,
   };

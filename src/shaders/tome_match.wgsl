@@ -1,93 +1,147 @@
-// ToMe's metric and bipartite soft matching for one image per workgroup, in one dispatch:
-// every step needs the previous one's results for the whole image, and on CPU adapters a
-// dispatch costs more than the work of the small steps (barriers inside one workgroup are
-// cheap). Steps, separated by storage barriers:
-//  metric:     keys averaged over heads, L2-normalised (written to `metric`, head_dim wide).
+// ToMe's metric and bipartite soft matching, as three entry points (dispatched in this order,
+// each needing the previous one's results for the whole image):
+//  metric:     keys averaged over heads, L2-normalised (written to `metric`, head_dim wide);
+//              one invocation per token.
 //  similarity: cosine A x B fused with the argmax: each A token keeps its best B and score.
-//  rank:       merged iff rank < r, rank_i = #{j : s_j > s_i or (s_j == s_i and j < i)},
-//              a deterministic parallel top-r (ties broken by the lower index).
-//  order:      new index of every old token: unmerged A keep their order (cls first), then B;
-//              a merged source takes the new index of its destination. Also the sources of
-//              each B token, in ascending A order, for the merge's gather.
+//              Register-tiled over workgroups of 32 A rows, so every thread of the adapter
+//              shares the AxB work (it is ~90% of the matching's FLOPs).
+//  order:      merged iff rank < r, rank_i = #{j : s_j > s_i or (s_j == s_i and j < i)}, a
+//              deterministic parallel top-r (ties broken by the lower index); then the new index
+//              of every old token: unmerged A keep their order (cls first), then B; a merged
+//              source takes the new index of its destination. Also the sources of each B
+//              token, in ascending A order, for the merge's gather. One workgroup per image,
+//              on copies of the scores and destinations in workgroup memory (MAX_A from the
+//              header: A tokens of the first block).
 @group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> metric: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> plan: array<i32>;
-const WG: u32 = 64u;
-fn mergedA(b: u32, i: u32) -> bool { return plan[mergedAt(b) + i] != 0; }
+
+const NEG_INF: f32 = -3.0e38;
+
 @compute @workgroup_size(64)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let b = wid.z;
+fn metricMain(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let t = gid.x;
+  if (t >= tm.T) { return; }
   let D4 = tm.D / 4u;
-  let hd4 = tm.hd / 4u;
+  let row = gid.z * tm.T + t;
+  let kBase = row * 3u * D4 + D4;
+  var m: array<vec4<f32>, HD4>;
+  var sq = vec4<f32>(0.0);
+  for (var c = 0u; c < HD4; c++) {
+    var s = vec4<f32>(0.0);
+    for (var h = 0u; h < tm.heads; h++) { s += qkv[kBase + h * HD4 + c]; }
+    s = s / f32(tm.heads);
+    m[c] = s;
+    sq += s * s;
+  }
+  let inv = 1.0 / sqrt(sq.x + sq.y + sq.z + sq.w);
+  for (var c = 0u; c < HD4; c++) { metric[row * HD4 + c] = m[c] * inv; }
+}
+
+// Per-lane bests of the similarity workgroup, [A row of the workgroup][lane along B].
+var<workgroup> laneBest: array<f32, 256>;
+var<workgroup> laneBestJ: array<u32, 256>;
+
+fn sumDot(d: vec4<f32>) -> f32 { return d.x + d.y + d.z + d.w; }
+
+// Invocation (x, y) of workgroup w takes A rows i0..i0+3 (i0 = 32w + 4y) against B columns
+// 4x, 4x + 32, ...: 4x4 dot products per load of 4 A and 4 B vectors. Within a lane columns
+// ascend and only a strictly larger score replaces the best, so the first maximum wins, as in
+// the reference's argmax; the cross-lane reduction keeps that order with an index tie-break.
+@compute @workgroup_size(8, 8)
+fn similarity(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let b = wid.z;
   let nA = numA();
   let nB = numB();
-  for (var t = lid.x; t < tm.T; t += WG) {
-    let row = b * tm.T + t;
-    let kBase = row * 3u * D4 + D4;
-    var sq = vec4<f32>(0.0);
-    for (var c = 0u; c < hd4; c++) {
-      var s = vec4<f32>(0.0);
-      for (var h = 0u; h < tm.heads; h++) { s += qkv[kBase + h * hd4 + c]; }
-      s = s / f32(tm.heads);
-      metric[row * hd4 + c] = s;
-      sq += s * s;
-    }
-    let inv = 1.0 / sqrt(sq.x + sq.y + sq.z + sq.w);
-    for (var c = 0u; c < hd4; c++) { metric[row * hd4 + c] *= inv; }
-  }
-  storageBarrier();
-  // Each invocation takes A tokens i and i + WG (when there are that many): every B row it
-  // loads serves two dot products. A's metric stays in registers (HD4 = head_dim / 4 from the
-  // header), since it would otherwise be re-read for every B.
-  for (var i = lid.x; i < nA; i += 2u * WG) {
-    let i2 = i + WG;
-    let two = i2 < nA;
-    let aBase = (b * tm.T + 2u * i) * hd4;
-    let aBase2 = (b * tm.T + 2u * select(i, i2, two)) * hd4;
-    var a: array<vec4<f32>, HD4>;
-    var a2: array<vec4<f32>, HD4>;
+  let i0 = wid.x * 32u + lid.y * 4u;
+  let base = b * tm.T;
+  let lastA = nA - 1u;
+  let a0 = (base + 2u * min(i0, lastA)) * HD4;
+  let a1 = (base + 2u * min(i0 + 1u, lastA)) * HD4;
+  let a2 = (base + 2u * min(i0 + 2u, lastA)) * HD4;
+  let a3 = (base + 2u * min(i0 + 3u, lastA)) * HD4;
+  var best = vec4<f32>(NEG_INF);
+  var bestJ = vec4<u32>(0u);
+  for (var j0 = lid.x * 4u; j0 < nB; j0 += 32u) {
+    let lastB = nB - 1u;
+    let b0 = (base + 2u * j0 + 1u) * HD4;
+    let b1 = (base + 2u * min(j0 + 1u, lastB) + 1u) * HD4;
+    let b2 = (base + 2u * min(j0 + 2u, lastB) + 1u) * HD4;
+    let b3 = (base + 2u * min(j0 + 3u, lastB) + 1u) * HD4;
+    // d[4 * row + column], each a vec4 of partial sums (summed at the end, as everywhere).
+    // Zeroed explicitly: lavapipe kept an implicitly zero-initialised loop-local array's
+    // values from the previous iteration.
+    var d = array<vec4<f32>, 16>();
     for (var c = 0u; c < HD4; c++) {
-      a[c] = metric[aBase + c];
-      a2[c] = metric[aBase2 + c];
+      let m0 = metric[b0 + c];
+      let m1 = metric[b1 + c];
+      let m2 = metric[b2 + c];
+      let m3 = metric[b3 + c];
+      let x0 = metric[a0 + c];
+      let x1 = metric[a1 + c];
+      let x2 = metric[a2 + c];
+      let x3 = metric[a3 + c];
+      d[0] += x0 * m0; d[1] += x0 * m1; d[2] += x0 * m2; d[3] += x0 * m3;
+      d[4] += x1 * m0; d[5] += x1 * m1; d[6] += x1 * m2; d[7] += x1 * m3;
+      d[8] += x2 * m0; d[9] += x2 * m1; d[10] += x2 * m2; d[11] += x2 * m3;
+      d[12] += x3 * m0; d[13] += x3 * m1; d[14] += x3 * m2; d[15] += x3 * m3;
     }
-    var best = -3.0e38;
-    var bestJ = 0u;
-    var best2 = -3.0e38;
-    var bestJ2 = 0u;
-    for (var j = 0u; j < nB; j++) {
-      let bBase = (b * tm.T + 2u * j + 1u) * hd4;
-      var d = vec4<f32>(0.0);
-      var d2 = vec4<f32>(0.0);
-      for (var c = 0u; c < HD4; c++) {
-        let m = metric[bBase + c];
-        d += a[c] * m;
-        d2 += a2[c] * m;
+    let cols = min(4u, nB - j0);
+    for (var q = 0u; q < cols; q++) {
+      for (var rr = 0u; rr < 4u; rr++) {
+        let s = sumDot(d[4u * rr + q]);
+        if (s > best[rr]) { best[rr] = s; bestJ[rr] = j0 + q; }
       }
-      let s = d.x + d.y + d.z + d.w;
-      if (s > best) { best = s; bestJ = j; }
-      let s2 = d2.x + d2.y + d2.z + d2.w;
-      if (s2 > best2) { best2 = s2; bestJ2 = j; }
-    }
-    // The cls token may never be a source: its score is -inf (below any cosine).
-    if (i == 0u) { best = -3.0e38; }
-    plan[scoreAt(b) + i] = bitcast<i32>(best);
-    plan[dstAt(b) + i] = i32(bestJ);
-    if (two) {
-      plan[scoreAt(b) + i2] = bitcast<i32>(best2);
-      plan[dstAt(b) + i2] = i32(bestJ2);
     }
   }
-  storageBarrier();
+  for (var rr = 0u; rr < 4u; rr++) {
+    laneBest[(lid.y * 4u + rr) * 8u + lid.x] = best[rr];
+    laneBestJ[(lid.y * 4u + rr) * 8u + lid.x] = bestJ[rr];
+  }
+  workgroupBarrier();
+  // 32 invocations each finish one A row over the 8 lanes that shared its columns.
+  let local = lid.y * 8u + lid.x;
+  let i = wid.x * 32u + local;
+  if (local >= 32u || i >= nA) { return; }
+  var s = NEG_INF;
+  var j = 0u;
+  for (var l = 0u; l < 8u; l++) {
+    let ls = laneBest[local * 8u + l];
+    let lj = laneBestJ[local * 8u + l];
+    if (ls > s || (ls == s && lj < j)) { s = ls; j = lj; }
+  }
+  // The cls token may never be a source: its score is -inf (below any cosine).
+  if (i == 0u) { s = NEG_INF; }
+  plan[scoreAt(b) + i] = bitcast<i32>(s);
+  plan[dstAt(b) + i] = i32(j);
+}
+
+var<workgroup> score: array<f32, MAX_A>;
+var<workgroup> dst: array<i32, MAX_A>;
+var<workgroup> merged: array<u32, MAX_A>;
+const WG: u32 = 64u;
+
+@compute @workgroup_size(64)
+fn order(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let b = wid.z;
+  let nA = numA();
+  let nB = numB();
   for (var i = lid.x; i < nA; i += WG) {
-    let si = bitcast<f32>(plan[scoreAt(b) + i]);
+    score[i] = bitcast<f32>(plan[scoreAt(b) + i]);
+    dst[i] = plan[dstAt(b) + i];
+  }
+  workgroupBarrier();
+  for (var i = lid.x; i < nA; i += WG) {
+    let si = score[i];
     var rk = 0u;
     for (var j = 0u; j < nA; j++) {
-      let sj = bitcast<f32>(plan[scoreAt(b) + j]);
+      let sj = score[j];
       if (sj > si || (sj == si && j < i)) { rk++; }
     }
+    merged[i] = select(0u, 1u, rk < tm.r);
     plan[mergedAt(b) + i] = select(0, 1, rk < tm.r);
   }
-  storageBarrier();
+  workgroupBarrier();
   let keptA = nA - tm.r;
   for (var t = lid.x; t < tm.T; t += WG) {
     var idx: u32;
@@ -95,20 +149,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       idx = keptA + (t - 1u) / 2u;
     } else {
       let i = t / 2u;
-      if (mergedA(b, i)) {
-        idx = keptA + u32(plan[dstAt(b) + i]);
+      if (merged[i] != 0u) {
+        let di = dst[i];
+        idx = keptA + u32(di);
         // Position among the sources, ordered by (destination, A index).
-        let di = plan[dstAt(b) + i];
         var pos = 0u;
         for (var k = 0u; k < nA; k++) {
-          let dk = plan[dstAt(b) + k];
-          if (mergedA(b, k) && (dk < di || (dk == di && k < i))) { pos++; }
+          if (merged[k] != 0u && (dst[k] < di || (dst[k] == di && k < i))) { pos++; }
         }
         plan[sourcesAt(b) + pos] = i32(i);
       } else {
         var before = 0u;
         for (var k = 0u; k < i; k++) {
-          if (!mergedA(b, k)) { before++; }
+          if (merged[k] == 0u) { before++; }
         }
         idx = before;
         plan[srcOfAt(b) + before] = i32(t);
@@ -119,7 +172,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   for (var j = lid.x; j <= nB; j += WG) {
     var start = 0u;
     for (var k = 0u; k < nA; k++) {
-      if (mergedA(b, k) && u32(plan[dstAt(b) + k]) < j) { start++; }
+      if (merged[k] != 0u && u32(dst[k]) < j) { start++; }
     }
     plan[startAt(b) + j] = i32(start);
   }

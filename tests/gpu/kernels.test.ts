@@ -13,12 +13,14 @@ import { randomArray } from '../support/random';
 
 let device: GPUDevice;
 let src: ShaderSources;
+// The largest token count below (ViT-Ti's 197): sizes the ToMe kernels' workgroup arrays.
+const MAX_TOKENS = 197;
 const kernelsByHd = new Map<number, KernelSet>();
 
 async function kernels(hd: number): Promise<KernelSet> {
   let k = kernelsByHd.get(hd);
   if (!k) {
-    k = await compileKernels(device, src, { headDim: hd, matmul: 'reg4x4', f16: false });
+    k = await compileKernels(device, src, { headDim: hd, maxTokens: MAX_TOKENS, matmul: 'reg4x4', f16: false });
     kernelsByHd.set(hd, k);
   }
   return k;
@@ -102,8 +104,8 @@ describe('attention and metric', () => {
       const sc = await runKernel(device, k.attentionScores, u, [qkv, state, new Float32Array(bh * T * Tp)], [Math.ceil(Tp / 32), Math.ceil(T / 32), bh]);
       const sm = await runKernel(device, k.attentionSoftmax, u, [new Float32Array(sc[2])], [Math.ceil((bh * T) / 64), 1, 1]);
       const att = await runKernel(device, k.attentionAv, u, [qkv, new Float32Array(sm[0]), new Float32Array(batch * T * D)], [Math.ceil(hd / 32), Math.ceil(T / 32), bh]);
-      // The metric is the first step of the match kernel (r = 0 here: nothing merges).
-      const met = await runKernel(device, k.tomeMatch, [T, 0, D, hd, heads, 0, 0, 1, 0, T, batch, 0, 0, 0, 0, 0], [qkv, new Float32Array(batch * T * hd), new Int32Array(batch * 7 * T)], [1, 1, batch]);
+      // ToMe's metric reads the same qkv rows.
+      const met = await runKernel(device, k.tomeMetric, [T, 0, D, hd, heads, 0, 0, 1, 0, T, batch, 0, 0, 0, 0, 0], [qkv, new Float32Array(batch * T * hd)], [Math.ceil(T / 64), 1, batch]);
       for (let b = 0; b < batch; b++) {
         const logSize = prop ? sizes.subarray(b * T, (b + 1) * T).map(Math.log) : null;
         const want = cpuAttention(qkv.subarray(b * T * 3 * D, (b + 1) * T * 3 * D), T, D, heads, logSize);
@@ -150,10 +152,13 @@ describe('ToMe matching and merge', () => {
         if (!fromIdentity) state.set(row, mapsAt + b * depth * P);
       }
       const tm = [T, r, D, hd, heads, mode === 'prune' ? 1 : 0, 1, depth, P, T0, batch, fromIdentity ? 0 : 1, sizesIn, sizesOut, mapsAt, 0];
-      const matched = await runKernel(device, k.tomeMatch, tm, [qkv, new Float32Array(batch * T * hd), state], [1, 1, batch]);
-      const metric = new Float32Array(matched[1]);
+      // The three matching passes, in the engine's order: metric, similarity + argmax, order.
+      const met = await runKernel(device, k.tomeMetric, tm, [qkv, new Float32Array(batch * T * hd)], [Math.ceil(T / 64), 1, batch]);
+      const metric = new Float32Array(met[1]);
+      const sim = await runKernel(device, k.tomeSimilarity, tm, [metric, state], [Math.ceil(Math.ceil(T / 2) / 32), 1, batch]);
+      const matched = await runKernel(device, k.tomeOrder, tm, [new Int32Array(sim[1])], [1, 1, batch]);
       const Tn = T - r;
-      const merged = await runKernel(device, k.tomeMerge, tm, [x, new Float32Array(batch * Tn * D), new Int32Array(matched[2])], [Math.ceil(((Tn * D) / 4 + P) / 64), 1, batch]);
+      const merged = await runKernel(device, k.tomeMerge, tm, [x, new Float32Array(batch * Tn * D), new Int32Array(matched[0])], [Math.ceil(((Tn * D) / 4 + P) / 64), 1, batch]);
       const out = new Int32Array(merged[2]);
       for (let b = 0; b < batch; b++) {
         // The metric: keys averaged over heads, L2-normalised.
