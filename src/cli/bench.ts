@@ -15,7 +15,7 @@ import { createCpuBackend } from '../cpu/backend';
 import { requestNodeAdapter, type NodeRoute } from '../gpu/node-adapter';
 import { measureMatmuls } from '../gpu/matmul-choice';
 import { loadShaderSources } from '../gpu/shader-source';
-import { createWebGpuBackend, type WebGpuBackend } from '../gpu/engine';
+import { createWebGpuBackend, TOME_REPLAYS, type TomeOverhead, type WebGpuBackend } from '../gpu/engine';
 import type { CliOptions } from './args';
 import { PROJECT_ROOT } from './paths';
 
@@ -189,8 +189,12 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
   // Our engine's profile and ToMe ablation right after its timings, before other engines load
   // the machine (the peers' devices and wasm threads linger for the rest of the process).
   const profile = [await profileOf(engine, inputs[0], 0), await profileOf(engine, inputs[0], 13)];
-  // ToMe's cost by ablation: the same one-submission forward with and without its dispatches.
-  const tomeOverhead = await engine.measureTomeOverhead(tomeOpts({ r: 13, schedule: 'constant' }), 2 * o.repeat);
+  // ToMe's own cost at every batch timed: its dispatches alone against the whole forward.
+  const tomeOverhead: TomeOverhead[] = [];
+  for (const b of o.batches) {
+    await engine.run(batchOf(inputs, b), tomeOpts({ r: 13, schedule: 'constant' }));
+    tomeOverhead.push(await engine.measureTomeOverhead(tomeOpts({ r: 13, schedule: 'constant' }), 2 * o.repeat, b));
+  }
 
   const cpu: Backend = createCpuBackend(weights);
   const cpuItems: Timed[] = [0, 13].map((r) => ({ engine: 'tome-cpu', setting: { r, schedule: 'constant' }, batch: 1, run: () => cpu.run([inputs[0]], tomeOpts({ r, schedule: 'constant' })), samples: [] as number[] }));
@@ -209,7 +213,7 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
     rows,
     flopsPerImage: flops,
     bestMatmulGflops: median(probe.gflops),
-    tomeShareR13: tomeOverhead.share,
+    tomeShareR13: tomeOverhead.map(({ batch, share }) => ({ batch, share })),
     evalOut,
   });
   const out = {
@@ -234,7 +238,23 @@ function slug(s: string): string {
 
 /** bench/results/<adapter>.json and .md, plus the accuracy report (table, SVG, summary.json for
  * the page) when an eval of the same model was saved as bench/results/eval-<model>.json. */
-function writeResults(out: BenchOutput & { model: string; targets: TargetCheck[]; profile: (Profile | null)[] }, dir: string, evalOut: EvalOutput | undefined): void {
+function tomeCostTable(rows: TomeOverhead[]): string {
+  const f = (v: number) => v.toFixed(1);
+  const p = (v: number) => `${(v * 100).toFixed(1)}%`;
+  return [
+    `ToMe's dispatches (${rows[0]?.dispatches.tome ?? 0} per forward: metric, similarity, order, merge per block) timed alone, ${TOME_REPLAYS} replays per submission, against the whole forward; medians of alternating rounds. The ablation (the forward without them) is a cross-check whose noise here is about the size of the effect.`,
+    '',
+    '| batch | forward ms | ToMe ms | ToMe share | forward without ToMe ms | ablation share |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.batch} | ${f(r.forwardMs)} | ${f(r.tomeMs)} | ${p(r.share)} | ${f(r.withoutMs)} | ${p(r.ablationShare)} |`),
+  ].join('\n');
+}
+
+function writeResults(
+  out: BenchOutput & { model: string; targets: TargetCheck[]; profile: (Profile | null)[]; tomeOverhead: TomeOverhead[] },
+  dir: string,
+  evalOut: EvalOutput | undefined,
+): void {
   mkdirSync(dir, { recursive: true });
   const a = out.adapter as Record<string, string>;
   const name = slug(`${a.route}-${a.description || a.device || a.vendor}`);
@@ -251,6 +271,10 @@ function writeResults(out: BenchOutput & { model: string; targets: TargetCheck[]
     '## Timings (ms per forward of the whole batch)',
     '',
     benchTable(out),
+    '',
+    "## ToMe's own cost at r=13",
+    '',
+    tomeCostTable(out.tomeOverhead),
     '',
     '## Profile: share of GPU time per kernel family',
     '',

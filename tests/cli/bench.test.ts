@@ -27,11 +27,17 @@ describe('tome bench', () => {
     for (const row of res.rows) expect(row.msMedian).toBeGreaterThan(0);
     expect(res.rows[0].speedupVsR0).toBe(1);
     expect(res.profile[0].r).toBe(0);
+    // ToMe's own cost at r=13: its dispatches timed alone and the forward, per batch.
+    expect(res.tomeOverhead).toHaveLength(1);
+    expect(res.tomeOverhead[0]).toMatchObject({ batch: 1, dispatches: { tome: 48 } });
+    expect(res.tomeOverhead[0].tomeMs).toBeGreaterThan(0);
+    expect(res.tomeOverhead[0].tomeMs).toBeLessThan(res.tomeOverhead[0].forwardMs);
     expect(res.targets.length).toBeGreaterThan(3);
     const files = readdirSync(out);
     expect(files.some((f) => f.endsWith('.json'))).toBe(true);
     const md = readFileSync(join(out, files.find((f) => f.endsWith('.md'))!), 'utf8');
     expect(md).toMatch(/## Targets/);
+    expect(md).toMatch(/## ToMe's own cost at r=13/);
     expect(md).toMatch(/tome-webgpu \| 13 \| constant/);
   });
 });
@@ -43,13 +49,14 @@ describe('bench targets', () => {
   it('judges each target from the ratios of one run', () => {
     const rows = [row('tome-webgpu', 0, 'constant', 600), row('tome-webgpu', 13, 'constant', 400), row('tome-webgpu', 16, 'decreasing', 250), row('tfjs-webgpu', 0, 'constant', 1500), row('tome-cpu', 0, 'constant', 3000)];
     for (const x of rows) x.speedupVsR0 = x.engine === 'tome-webgpu' ? 600 / x.msMedian : 1;
-    const checks = checkTargets({ rows, flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 }, bestMatmulGflops: 6, tomeShareR13: 0.08 });
+    const checks = checkTargets({ rows, flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 }, bestMatmulGflops: 6, tomeShareR13: [{ batch: 1, share: 0.08 }, { batch: 8, share: 0.03 }] });
     expect(checks.find((c) => c.target.startsWith('r=13 speed-up >= 90%'))!.met).toBe(false); // 1.5 < 0.9 * 1.71
     expect(checks.find((c) => c.target.startsWith('r=13 speed-up >= 1.5x'))!.met).toBe(true);
     expect(checks.find((c) => c.target.startsWith('decreasing-16'))!.met).toBe(true); // 2.4x
     expect(checks.find((c) => c.target.startsWith('forward GFLOP/s'))!.met).toBe(false); // 4.17 < 4.2
     expect(checks.find((c) => c.target.includes('tfjs-webgpu'))!.met).toBe(true); // 2.5x
     expect(checks.find((c) => c.target.startsWith('WebGPU engine faster'))!.met).toBe(true);
-    expect(checks.find((c) => c.target.startsWith('ToMe overhead'))!.met).toBe(false);
+    expect(checks.find((c) => c.target.startsWith('ToMe overhead') && c.target.endsWith('(batch 1)'))!.met).toBe(false);
+    expect(checks.find((c) => c.target.startsWith('ToMe overhead') && c.target.endsWith('(batch 8)'))!.met).toBe(true);
   });
 });

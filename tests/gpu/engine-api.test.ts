@@ -34,6 +34,26 @@ it('profile: per kernel, per block and per family times, ToMe overhead only when
   expect(p.perBlock.every((t) => t > 0)).toBe(true);
 });
 
+it("ToMe's own cost: its dispatches alone against the forward, none without merges, and the ablation", async () => {
+  const e = await engine(false);
+  const opts = { r: 13, schedule: 'constant', propAttn: true, mode: 'merge' } as const;
+  await e.run([input], opts);
+  const m = await e.measureTomeOverhead(opts, 2);
+  // Four ToMe dispatches (metric, similarity, order, merge) in each of the 12 merging blocks.
+  expect(m).toMatchObject({ batch: 1, dispatches: { tome: 4 * weights.config.depth } });
+  expect(m.tomeMs).toBeGreaterThan(0);
+  expect(m.tomeMs).toBeLessThan(m.forwardMs);
+  expect(m.share).toBeCloseTo(m.tomeMs / m.forwardMs, 12);
+  expect(m.withoutMs).toBeGreaterThan(0);
+  const none = await e.measureTomeOverhead({ ...opts, r: 0 }, 1);
+  expect(none).toMatchObject({ tomeMs: 0, share: 0, dispatches: { tome: 0 } });
+  await expect(e.measureTomeOverhead(opts, 1, 2)).rejects.toThrow(/batch 2 outside 1\.\.1/);
+  // The forward still matches a fresh run afterwards.
+  const after = await e.run([input], opts);
+  const fresh = await (await engine(false)).run([input], opts);
+  expect(Array.from(after.results[0].logits)).toEqual(Array.from(fresh.results[0].logits));
+});
+
 it('no profile when not asked; device loss is reported and a new engine works', async () => {
   const e = await engine(false);
   const first = await e.run([input], { r: 8, schedule: 'constant', propAttn: true, mode: 'merge' });
