@@ -125,7 +125,11 @@ function profileTable(profiles: (Profile | null)[]): string {
   const sep = `|---|${ps.map(() => '---:|---:').join('|')}|`;
   const body = families.map((f) => `| ${f} | ${ps.map((p) => `${(p.perFamilyMs[f] ?? 0).toFixed(1)} | ${((100 * (p.perFamilyMs[f] ?? 0)) / p.totalMs).toFixed(1)}%`).join(' | ')} |`);
   const total = `| total (${ps[0].source}) | ${ps.map((p) => `${p.totalMs.toFixed(1)} | 100%`).join(' | ')} |`;
-  return [head, sep, ...body, total].join('\n');
+  const how =
+    ps[0].source === 'wall'
+      ? "No timestamp-query on this adapter: each dispatch is timed as its own submission, less an empty submission's round trip. That still charges every dispatch a fixed cost the one-submission forward spreads, so small kernels (ToMe's four per block, LayerNorm) read high here; ToMe's own cost above is measured inside whole submissions."
+      : 'Timestamp queries around each dispatch (each in its own compute pass).';
+  return [how, '', head, sep, ...body, total].join('\n');
 }
 
 async function profileOf(engine: WebGpuBackend, input: Float32Array, r: number) {
