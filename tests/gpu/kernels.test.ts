@@ -118,17 +118,22 @@ describe('attention and metric', () => {
 
 describe('ToMe matching and merge', () => {
   const P = 30; // patches tracked in the map (any count works: the map only holds token ids)
-  const cases: Array<{ T: number; r: number; mode: MergeMode }> = [
+  // ties: A tokens repeat 5 key patterns and B tokens 5 others, so every A token of a pattern
+  // has the same best score, shared by all B tokens of one pattern: the index tie-breaks of the
+  // argmax (lowest B) and of the ranking (lowest A) decide, while scores of different patterns
+  // differ by far more than rounding.
+  const cases: Array<{ T: number; r: number; mode: MergeMode; ties?: boolean }> = [
     { T: 23, r: clampR(50, 23), mode: 'merge' }, // odd T, r at the clamp
     { T: 24, r: clampR(50, 24), mode: 'merge' }, // even T, r at the clamp
     { T: 31, r: 5, mode: 'merge' },
     { T: 31, r: 5, mode: 'prune' },
     { T: 197, r: 13, mode: 'merge' },
+    { T: 197, r: 60, mode: 'merge', ties: true },
   ];
-  for (const { T, r, mode } of cases) {
+  for (const { T, r, mode, ties } of cases) {
     // With T > P the map starts from the identity (first merging block), else from a given row.
     const fromIdentity = T > P;
-    it(`T=${T} r=${r} ${mode}, two images, map from ${fromIdentity ? 'identity' : 'a previous row'}`, async () => {
+    it(`T=${T} r=${r} ${mode}${ties ? ' with tied scores' : ''}, two images, map from ${fromIdentity ? 'identity' : 'a previous row'}`, async () => {
       const D = 16;
       const heads = 2;
       const hd = D / heads;
@@ -141,6 +146,13 @@ describe('ToMe matching and merge', () => {
       const sizesOut = sizesIn + batch * T0;
       const mapsAt = sizesOut + batch * T0;
       const qkv = randomArray(batch * T * 3 * D, T + r, 1);
+      if (ties) {
+        for (let row = 0; row < batch * T; row++) {
+          const t = row % T;
+          const from = 2 * ((t >> 1) % 5) + (t & 1); // token 0..9 of the first image, same parity
+          qkv.copyWithin(row * 3 * D + D, from * 3 * D + D, from * 3 * D + 2 * D);
+        }
+      }
       const x = randomArray(batch * T * D, 7 * T, 2);
       const sizes = Float32Array.from({ length: batch * T }, (_, i) => 1 + (i % 3));
       const state = new Int32Array(mapsAt + batch * depth * P);
