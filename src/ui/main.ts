@@ -10,7 +10,8 @@ import { bytes } from './format';
 import { groupsAfterLayer, layoutGroups, prunedAfterLayer } from './groups';
 import { renderMetrics } from './metrics';
 import { MergeOverlay, type VizStyle } from './overlay';
-import type { Analysis, BackendInfo, BenchRow, FromWorker, ModelView, ToWorker } from './protocol';
+import { renderProfile } from './profile-view';
+import type { Analysis, BackendInfo, BenchRow, FromWorker, ModelView, ProfileReport, ToWorker } from './protocol';
 import { composePng, copyPng, downloadBlob, EXPORT_SIDE } from './screenshot';
 import { adapterLabel, benchSummary } from './summary';
 
@@ -43,6 +44,9 @@ const ui = {
   bench: $<HTMLButtonElement>('bench'),
   benchProgress: $('bench-progress'),
   benchCancel: $<HTMLButtonElement>('bench-cancel'),
+  profile: $<HTMLButtonElement>('profile'),
+  profileOut: $('profile-out'),
+  profileError: $('profile-error'),
 };
 
 const WEIGHTS_URL = `${import.meta.env.BASE_URL}weights/`;
@@ -63,6 +67,15 @@ const state = {
   layer: 12,
   followLast: true,
   bench: { id: 0, running: false, rows: null as BenchRow[] | null, source: 'wall' as 'wall' | 'gpu-timestamp' },
+  /** The last profile shown (with the settings and image it was taken at) and the one running. */
+  profile: {
+    id: 0,
+    running: false,
+    report: null as ProfileReport | null,
+    opts: null as ToMeOptions | null,
+    imageName: '',
+    error: null as string | null,
+  },
 };
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -148,7 +161,63 @@ function onView(v: ModelView): void {
   const down = v.downscaledFrom ? `, reduced from ${v.downscaledFrom.width}×${v.downscaledFrom.height}` : '';
   ui.imageName.textContent = `${v.name} · ${v.width}×${v.height}${down}`;
   ui.imageName.title = ui.imageName.textContent;
+  updateProfileButton();
   analyze();
+}
+
+// ---- profile ----
+
+const PROFILE_LABEL = 'Profile this forward';
+
+/** Enabled on WebGPU once a model and an image are ready, and while no profile runs. */
+function updateProfileButton(): void {
+  const p = state.profile;
+  const cpu = state.backend?.kind === 'cpu';
+  const ready = !!state.config && !!state.view;
+  ui.profile.disabled = cpu || !ready || p.running;
+  ui.profile.title = cpu
+    ? 'Profiling needs the WebGPU engine (this page runs the CPU reference)'
+    : !ready
+      ? 'Waiting for the model and an image'
+      : p.running
+        ? 'Profiling: two forwards, then ToMe\'s dispatches timed alone'
+        : 'Time every kernel of one forward at the current settings';
+  ui.profile.setAttribute('aria-busy', String(p.running));
+  if (p.running) {
+    const spin = document.createElement('span');
+    spin.className = 'spinner';
+    ui.profile.replaceChildren(spin, 'Profiling…');
+  } else ui.profile.textContent = PROFILE_LABEL;
+}
+
+function startProfile(): void {
+  if (ui.profile.disabled || !state.view) return;
+  const p = state.profile;
+  p.id++;
+  p.running = true;
+  p.error = null;
+  p.imageName = state.view.name;
+  ui.profileError.hidden = true;
+  updateProfileButton();
+  send({ type: 'profile', profileId: p.id, opts: options() });
+}
+
+function onProfileDone(opts: ToMeOptions, report: ProfileReport): void {
+  const p = state.profile;
+  p.running = false;
+  p.report = report;
+  p.opts = opts;
+  renderProfile(ui.profileOut, report, opts, p.imageName);
+  updateProfileButton();
+}
+
+function onProfileError(message: string): void {
+  const p = state.profile;
+  p.running = false;
+  p.error = message;
+  ui.profileError.textContent = message;
+  ui.profileError.hidden = false;
+  updateProfileButton();
 }
 
 function setBackend(info: BackendInfo): void {
@@ -162,6 +231,7 @@ function setBackend(info: BackendInfo): void {
     ui.notice.textContent = `${info.fallbackReason ?? ''} Running the CPU reference instead: correct, but slow. Timings below are CPU wall-clock times.`;
     ui.notice.hidden = false;
   } else ui.notice.hidden = true;
+  updateProfileButton();
 }
 
 worker.onmessage = (ev: MessageEvent<FromWorker>) => {
@@ -222,6 +292,12 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       ui.benchProgress.hidden = true;
       ui.bench.disabled = false;
       drawChart();
+      break;
+    case 'profile-done':
+      if (m.profileId === state.profile.id) onProfileDone(m.opts, m.report);
+      break;
+    case 'profile-error':
+      if (m.profileId === state.profile.id) onProfileError(m.message);
       break;
     case 'device-lost':
       setBackend(m.backend);
@@ -350,6 +426,7 @@ ui.layer.addEventListener('input', () => {
 });
 ui.model.addEventListener('change', () => loadModel(ui.model.value));
 ui.bench.addEventListener('click', startBench);
+ui.profile.addEventListener('click', startProfile);
 ui.benchCancel.addEventListener('click', () => send({ type: 'cancel-bench', benchId: state.bench.id }));
 ui.savePng.addEventListener('click', () => {
   exportPng().then(
@@ -385,6 +462,7 @@ function loadModel(id: string): void {
   state.config = null;
   state.analysis = null;
   ui.model.disabled = true;
+  updateProfileButton();
   ui.load.classList.remove('done', 'failed');
   (ui.load.querySelector('.fill') as HTMLElement).style.width = '0';
   (ui.load.querySelector('.text') as HTMLElement).textContent = `Loading ${id}…`;
@@ -446,6 +524,11 @@ const hook = {
       ms: a.currentTiming.ms,
       timingSource: a.currentTiming.source,
     };
+  },
+  /** The last profile (null before the first), the settings it ran at, and whether one runs. */
+  get profile() {
+    const p = state.profile;
+    return { running: p.running, report: p.report, opts: p.opts, error: p.error };
   },
   overlayGroups: () => (ui.canvas.dataset.groups ? ui.canvas.dataset.groups.split(',').map(Number) : []),
   /** The PNG export as bytes (what Save PNG downloads). */

@@ -4,7 +4,7 @@ import type { ToMeOptions } from '../model/tome';
 import type { RawImage } from '../gpu/engine';
 import type { ViTWeights } from '../model/weights';
 import { createCpuBackend } from '../cpu/backend';
-import type { BackendInfo } from './protocol';
+import type { BackendInfo, ProfileReport } from './protocol';
 
 export interface OpenedBackend {
   backend: Backend;
@@ -17,6 +17,13 @@ export interface OpenedBackend {
   lost?: Promise<void>;
   /** WebGPU only: a forward from decoded pixels, preprocessed on the GPU in the same submission. */
   runImages?: (images: RawImage[], opts: ToMeOptions) => Promise<{ results: ForwardResult[]; timing: Timing }>;
+  /**
+   * WebGPU only: the engine's profile of one forward of `images` (a warm-up forward, then a
+   * profiled one), and for r > 0 ToMe's own cost (its dispatches timed alone against the whole
+   * forward, 3 rounds at batch 1). Leaves the engine's working buffers undefined: the next
+   * forward starts afresh.
+   */
+  profile?: (images: RawImage[], opts: ToMeOptions) => Promise<ProfileReport>;
 }
 
 function cpu(weights: ViTWeights, fallbackReason: string): OpenedBackend {
@@ -72,6 +79,32 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
       isLost: () => lost,
       lost: lostPromise,
       runImages: (images, opts) => engine.runImages(images, opts),
+      profile: async (images, opts) => {
+        engine.profile = true;
+        let report: ProfileReport;
+        try {
+          await engine.runImages(images, opts); // warms the profiled path (one pass per dispatch)
+          await engine.runImages(images, opts);
+          const p = engine.lastProfile;
+          if (!p) throw new Error('the engine recorded no profile');
+          report = {
+            source: p.source,
+            totalMs: p.totalMs,
+            perFamily: { ...p.perFamily },
+            perBlock: [...p.perBlock],
+            embedMs: p.embedMs,
+            headMs: p.headMs,
+            tomeMs: p.tomeMs,
+          };
+        } finally {
+          engine.profile = false;
+        }
+        if (opts.r > 0) {
+          const o = await engine.measureTomeOverhead(opts, 3, 1);
+          report.tomeCost = { tomeMs: o.tomeMs, forwardMs: o.forwardMs, share: o.share };
+        }
+        return report;
+      },
     };
   } catch (e) {
     return cpu(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);

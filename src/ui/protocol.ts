@@ -13,6 +13,9 @@ export type ToWorker =
   | { type: 'analyze'; requestId: number; opts: ToMeOptions }
   | { type: 'bench'; benchId: number; points: BenchPoint[]; repeat: number }
   | { type: 'cancel-bench'; benchId: number }
+  /** Profile one forward of the current image with `opts` (WebGPU only): per kernel family,
+   * per block, and ToMe's own cost. Runs after waiting analyze requests, before bench steps. */
+  | { type: 'profile'; profileId: number; opts: ToMeOptions }
   /** Test hook: destroys the GPU device to exercise the recovery path. */
   | { type: 'lose-device' };
 
@@ -67,7 +70,30 @@ export type FromWorker =
   | { type: 'analyze-error'; requestId: number; message: string }
   | { type: 'bench-progress'; benchId: number; done: number; total: number }
   | { type: 'bench-done'; benchId: number; rows: BenchRow[]; cancelled: boolean; timingSource: Timing['source'] }
+  | { type: 'profile-done'; profileId: number; opts: ToMeOptions; report: ProfileReport }
+  | { type: 'profile-error'; profileId: number; message: string }
   | { type: 'device-lost'; message: string; recovered: boolean; backend: BackendInfo };
+
+/** The engine's profile of one forward (src/gpu/profile.ts ForwardProfile, without the
+ * per-dispatch list), plus ToMe's own cost measured by timing its dispatches alone. */
+export interface ProfileReport {
+  /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall': each dispatch timed as
+   * its own submission on the host (small kernels read high: each carries a submission's cost). */
+  source: 'gpu-timestamp' | 'wall';
+  /** Sum of the dispatch times (preprocessing and read-back excluded). */
+  totalMs: number;
+  /** ms per kernel family (matmul, attention, layernorm, patch_embed, tome_match, tome_merge, head). */
+  perFamily: Record<string, number>;
+  /** ms per transformer block (index = block). */
+  perBlock: number[];
+  embedMs: number;
+  headMs: number;
+  /** ToMe's dispatches (metric, matching, merge) as this profile timed them. */
+  tomeMs: number;
+  /** r > 0 only: ToMe's dispatches timed alone (replayed per submission) against the whole
+   * forward, medians (engine.measureTomeOverhead, batch 1). */
+  tomeCost?: { tomeMs: number; forwardMs: number; share: number };
+}
 
 export interface BenchRow {
   r: number;

@@ -2,7 +2,8 @@
 // browser offers an adapter and the engine is built in, else the CPU reference), decodes and
 // preprocesses images, and runs forwards. Only the newest analyze request is ever run: one that
 // arrives while a forward runs replaces any waiting one, and the running one's answer is dropped
-// if it was superseded, so the slider never queues up work.
+// if it was superseded, so the slider never queues up work. A profile request (WebGPU only)
+// runs between analyze requests and benchmark steps, one at a time, and is always answered.
 import type { ForwardResult, Timing } from '../model/backend';
 import type { ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
@@ -47,6 +48,7 @@ let image: CurrentImage | null = null;
 let waitingImage: { imageId: number; blob: Blob; name: string } | null = null;
 let pending: { requestId: number; opts: ToMeOptions } | null = null;
 let bench: BenchJob | null = null;
+let profileReq: { profileId: number; opts: ToMeOptions } | null = null;
 let pumping = false;
 /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn). */
 let baseline: { imageId: number; result: ForwardResult; timing: Timing } | null = null;
@@ -66,6 +68,11 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'bench':
       bench = { benchId: m.benchId, points: m.points, repeat: m.repeat, next: 0, times: m.points.map(() => []), cancelled: false, source: 'wall' };
+      void pump();
+      break;
+    case 'profile':
+      if (profileReq) post({ type: 'profile-error', profileId: profileReq.profileId, message: 'superseded by a newer profile request' });
+      profileReq = { profileId: m.profileId, opts: m.opts };
       void pump();
       break;
     case 'cancel-bench':
@@ -197,13 +204,15 @@ function sendView(img: CurrentImage, config: ModelConfig): void {
   );
 }
 
-/** Runs waiting work one forward at a time, analyze requests first so the slider stays live. */
+/** Runs waiting work one forward at a time: analyze requests first so the slider stays live,
+ * then a profile request, then benchmark steps. */
 async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
   try {
     while (loaded && image && image.prepared.modelId === loaded.weights.config.id && !loaded.opened.isLost?.()) {
       if (pending) await analyzeLatest(loaded, image);
+      else if (profileReq) await profileCurrent(loaded, image);
       else if (bench) await benchStep(loaded, image, bench);
       else break;
     }
@@ -258,6 +267,32 @@ async function analyzeLatest(l: Loaded, img: CurrentImage): Promise<void> {
       return;
     }
     post({ type: 'analyze-error', requestId: req.requestId, message: (e as Error).message });
+  }
+}
+
+/** Profiles one forward of the current image (the engine's per-dispatch profile, and ToMe's
+ * own cost). Every request gets an answer: a lost device or a model switch under it is an error,
+ * never a hang (the lost promise is raced, since a lost device may never finish the work). */
+async function profileCurrent(l: Loaded, img: CurrentImage): Promise<void> {
+  const req = profileReq!;
+  profileReq = null;
+  const opened = l.opened;
+  if (!opened.profile) {
+    post({ type: 'profile-error', profileId: req.profileId, message: 'Profiling needs the WebGPU engine' });
+    return;
+  }
+  const work = opened.profile([img.prepared.decoded], req.opts);
+  const lost = opened.lost?.then(() => {
+    throw new Error('the GPU device was lost');
+  });
+  try {
+    const report = await (lost ? Promise.race([work, lost]) : work);
+    post({ type: 'profile-done', profileId: req.profileId, opts: req.opts, report });
+  } catch (e) {
+    let message = (e as Error).message;
+    if (loaded !== l) message = 'The model changed while profiling; profile again.';
+    else if (opened.isLost?.() || (await lostWithin(opened, 1000))) message = `The GPU device was lost while profiling (${message}); profile again once it is back.`;
+    post({ type: 'profile-error', profileId: req.profileId, message: `Profile failed: ${message}` });
   }
 }
 

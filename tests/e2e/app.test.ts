@@ -1,7 +1,8 @@
 // End to end in a real headless Chromium (WebGPU on SwiftShader): the page loads the real model
 // with byte progress, classifies the sample, takes images by file picker and by drag and drop,
 // re-runs on r, draws exactly the engine's groups (checked against the official ToMe outputs in
-// ../shared/golden), refuses a broken file without losing the result, exports a PNG, survives
+// ../shared/golden), profiles a forward (kernel families, blocks, ToMe's own cost), refuses a
+// broken file without losing the result, exports a PNG, survives
 // a lost GPU device, and a reload reads the weights from Cache Storage.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -173,6 +174,62 @@ describe('browser demo', () => {
     await app.page.locator('#layer').fill('12');
     await app.page.click('label:has(input[name="viz"][value="fill"])');
     expect(await overlayGroups()).toEqual(a.groups);
+  });
+
+  it("profiles the forward: time per kernel family and per block, and ToMe's own cost", async () => {
+    await app.page.locator('#r').fill('13');
+    await settled();
+    expect(await app.page.locator('#profile').isEnabled()).toBe(true);
+    const p = await state.profile(app.page);
+    expect(p.report).toBeNull();
+    const done = await state.runProfile(app.page);
+    expect(done.error).toBeNull();
+    expect(done.opts?.r).toBe(13);
+    const r = done.report!;
+    expect(r.source).toBe('gpu-timestamp'); // SwiftShader offers timestamp-query
+    for (const f of ['matmul', 'attention', 'layernorm', 'tome_match', 'tome_merge']) expect(r.perFamily[f], f).toBeGreaterThan(0);
+    expect(r.perBlock).toHaveLength(12);
+    expect(r.totalMs).toBeGreaterThan(0);
+    const familySum = Object.values(r.perFamily).reduce((a, b) => a + b, 0);
+    expect(familySum).toBeCloseTo(r.totalMs, 6);
+    expect(r.perBlock.reduce((a, b) => a + b, 0) + r.embedMs + r.headMs).toBeCloseTo(r.totalMs, 6);
+    expect(r.tomeMs).toBeCloseTo(r.perFamily.tome_match + r.perFamily.tome_merge, 6);
+    expect(r.tomeCost!.share).toBeGreaterThan(0);
+    expect(r.tomeCost!.share).toBeLessThan(1);
+    expect(r.tomeCost!.share).toBeCloseTo(r.tomeCost!.tomeMs / r.tomeCost!.forwardMs, 6);
+
+    // The table: one row per family, slowest first, then the total.
+    const rows = await app.page.locator('#profile-table tbody tr[data-family]').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.family!));
+    expect(rows).toEqual(Object.entries(r.perFamily).sort((a, b) => b[1] - a[1]).map(([f]) => f));
+    expect(await app.page.locator('#profile-table tr.total td').nth(0).textContent()).toBe('total');
+    expect(await app.page.locator('#profile-blocks [data-block]').count()).toBe(12);
+    expect(await app.page.locator('#profile-source').textContent()).toMatch(/r = 13.*chelsea\.png.*GPU timestamps/);
+    const tomeText = (await app.page.locator('#profile-tome').textContent())!;
+    expect(tomeText).toContain('%');
+    expect(tomeText).toMatch(/^ToMe \(metric, matching, merge\): .* ms of .* ms = \d+\.\d% \(its dispatches timed alone\)/);
+    expect(await app.page.locator('#profile-error').isHidden()).toBe(true);
+    expect(await app.page.locator('#profile').textContent()).toBe('Profile this forward');
+    await app.page.locator('.card.profile').scrollIntoViewIfNeeded();
+    await shot('04b-profile-r13');
+
+    // r = 0: no ToMe dispatches at all.
+    await app.page.locator('#r').fill('0');
+    await settled();
+    const p0 = await state.runProfile(app.page);
+    expect(p0.error).toBeNull();
+    expect(p0.opts?.r).toBe(0);
+    expect(p0.report!.perFamily.tome_match ?? 0).toBe(0);
+    expect(p0.report!.perFamily.tome_merge ?? 0).toBe(0);
+    expect(p0.report!.tomeCost).toBeUndefined();
+    expect(p0.report!.perBlock).toHaveLength(12);
+    expect(await app.page.locator('#profile-table tr[data-family="tome_match"]').count()).toBe(0);
+    expect(await app.page.locator('#profile-tome').textContent()).toBe('r = 0: no ToMe work');
+
+    // Forwards after profiling (which leaves the working buffers undefined) are still exact.
+    await app.page.locator('#r').fill('13');
+    await settled();
+    expect((await analysis()).opts.r).toBe(13);
+    expect(await overlayGroups()).toEqual(goldenCase('chelsea.png', 'r13').groups);
   });
 
   it('takes a dropped image (drag and drop with a DataTransfer)', async () => {

@@ -36,6 +36,12 @@ describe('browser without WebGPU', () => {
     expect(app.errors).toEqual([]);
   });
 
+  it('disables the profile button: profiling needs the WebGPU engine', async () => {
+    const button = app.page.locator('#profile');
+    expect(await button.isDisabled()).toBe(true);
+    expect(await button.getAttribute('title')).toMatch(/needs the WebGPU engine/);
+  });
+
   it('renders the overlay at device resolution and fits a laptop screen', async () => {
     const dims = await app.page.locator('#overlay').evaluate((c) => {
       const canvas = c as HTMLCanvasElement;

@@ -24,9 +24,26 @@ export interface AnalysisView {
   timingSource: string;
 }
 
+export interface ProfileState {
+  running: boolean;
+  report: {
+    source: string;
+    totalMs: number;
+    perFamily: Record<string, number>;
+    perBlock: number[];
+    embedMs: number;
+    headMs: number;
+    tomeMs: number;
+    tomeCost?: { tomeMs: number; forwardMs: number; share: number };
+  } | null;
+  opts: { r: number; schedule: string; mode: string } | null;
+  error: string | null;
+}
+
 interface Hook {
   status: Status;
   analysis: AnalysisView;
+  profile: ProfileState;
   overlayGroups(): number[];
   exportPng(): Promise<number[]>;
   loseDevice(): void;
@@ -35,6 +52,7 @@ type WithHook = { __tome: Hook };
 
 export const status = (page: Page) => page.evaluate(() => (window as unknown as WithHook).__tome.status);
 export const analysis = (page: Page) => page.evaluate(() => (window as unknown as WithHook).__tome.analysis);
+export const profile = (page: Page) => page.evaluate(() => (window as unknown as WithHook).__tome.profile);
 export const overlayGroups = (page: Page) => page.evaluate(() => (window as unknown as WithHook).__tome.overlayGroups());
 export const exportPng = async (page: Page) => Buffer.from(await page.evaluate(() => (window as unknown as WithHook).__tome.exportPng()));
 export const loseDevice = (page: Page) => page.evaluate(() => (window as unknown as WithHook).__tome.loseDevice());
@@ -49,4 +67,12 @@ export async function settled(page: Page, timeout = 180_000): Promise<void> {
     null,
     { timeout, polling: 250 },
   );
+}
+
+/** Clicks Profile (which marks the profile running at once) and waits for its answer. */
+export async function runProfile(page: Page, timeout = 180_000): Promise<ProfileState> {
+  await page.click('#profile');
+  if (!(await profile(page)).running) throw new Error('clicking #profile did not start a profile');
+  await page.waitForFunction(() => !(window as unknown as WithHook).__tome.profile.running, null, { timeout, polling: 250 });
+  return profile(page);
 }
