@@ -15,7 +15,7 @@ import { createCpuBackend } from '../cpu/backend';
 import { requestNodeAdapter, type NodeRoute } from '../gpu/node-adapter';
 import { measureMatmuls } from '../gpu/matmul-choice';
 import { loadShaderSources } from '../gpu/shader-source';
-import { createWebGpuBackend, TOME_REPLAYS, type TomeOverhead, type WebGpuBackend } from '../gpu/engine';
+import { createWebGpuBackend, HOST_REPLAYS, type TomeOverhead, type WebGpuBackend } from '../gpu/engine';
 import type { CliOptions } from './args';
 import { PROJECT_ROOT } from './paths';
 
@@ -127,7 +127,7 @@ function profileTable(profiles: (Profile | null)[]): string {
   const total = `| total (${ps[0].source}) | ${ps.map((p) => `${p.totalMs.toFixed(1)} | 100%`).join(' | ')} |`;
   const how =
     ps[0].source === 'wall'
-      ? "No timestamp-query on this adapter: each dispatch is timed as its own submission, less an empty submission's round trip. That still charges every dispatch a fixed cost the one-submission forward spreads, so small kernels (ToMe's four per block, LayerNorm) read high here; ToMe's own cost above is measured inside whole submissions."
+      ? `No timestamp-query on this adapter: each dispatch is replayed ${HOST_REPLAYS} times in a submission of its own after the forward, timed on the host, less an empty submission's round trip, per replay.`
       : 'Timestamp queries around each dispatch (each in its own compute pass).';
   return [how, '', head, sep, ...body, total].join('\n');
 }
@@ -246,7 +246,7 @@ function tomeCostTable(rows: TomeOverhead[]): string {
   const f = (v: number) => v.toFixed(1);
   const p = (v: number) => `${(v * 100).toFixed(1)}%`;
   return [
-    `ToMe's dispatches (${rows[0]?.dispatches.tome ?? 0} per forward: metric, similarity, order, merge per block) timed alone, ${TOME_REPLAYS} replays per submission, against the whole forward; medians of alternating rounds. The ablation (the forward without them) is a cross-check whose noise here is about the size of the effect.`,
+    `ToMe's dispatches (${rows[0]?.dispatches.tome ?? 0} per forward: metric, similarity, order, merge per block) timed alone, ${HOST_REPLAYS} replays per submission, against the whole forward; medians of alternating rounds. The ablation (the forward without them) is a cross-check whose noise here is about the size of the effect.`,
     '',
     '| batch | forward ms | ToMe ms | ToMe share | forward without ToMe ms | ablation share |',
     '|---:|---:|---:|---:|---:|---:|',

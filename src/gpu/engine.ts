@@ -67,7 +67,7 @@ export interface WebGpuBackend extends Backend {
    * data the last run() left in the working buffers), alternated `rounds` times, medians in ms:
    *  - the whole forward;
    *  - ToMe's dispatches alone (metric, matching, merge, map updates of every block), replayed
-   *    TOME_REPLAYS times in one submission so that one submission's fixed cost is spread;
+   *    HOST_REPLAYS times in one submission;
    *  - as a cross-check, the forward without its ToMe dispatches (an ablation: same token
    *    schedule, every other dispatch unchanged). On CPU adapters the forward's own run-to-run
    *    spread (~10%) is larger than ToMe's share, so this difference alone cannot resolve it.
@@ -89,8 +89,10 @@ export interface TomeOverhead {
   dispatches: { forward: number; tome: number };
 }
 
-/** Replays of ToMe's dispatches per timed submission in measureTomeOverhead. */
-export const TOME_REPLAYS = 10;
+/** Replays per timed submission when timing dispatches on the host (measureTomeOverhead, and
+ * the profile on adapters without timestamp-query): one submission's fixed cost, which the
+ * forward spreads over all its dispatches, is then spread over this many. */
+export const HOST_REPLAYS = 10;
 
 const MAX_PLANS = 32;
 
@@ -199,7 +201,7 @@ class Engine implements WebGpuBackend {
       if (batch < 1 || batch > this.ctx.act.maxBatch) throw new Error(`measureTomeOverhead: batch ${batch} outside 1..${this.ctx.act.maxBatch}`);
       const all = this.plan(batch, opts).dispatches;
       const tome = all.filter((d) => d.tome);
-      const lists = { forward: [all], tome: new Array<Dispatch[]>(TOME_REPLAYS).fill(tome), without: [all.filter((d) => !d.tome)] };
+      const lists = { forward: [all], tome: new Array<Dispatch[]>(HOST_REPLAYS).fill(tome), without: [all.filter((d) => !d.tome)] };
       const samples = { forward: [] as number[], tome: [] as number[], without: [] as number[] };
       for (let i = 0; i <= rounds; i++) {
         for (const [key, repeats] of Object.entries(lists) as Array<[keyof typeof lists, Dispatch[][]]>) {
@@ -285,17 +287,10 @@ class Engine implements WebGpuBackend {
 
     const ts = this.querySet !== null;
     const perKernelWall = this.profile && !ts;
-    let wallKernelMs: number[] = [];
     const t0 = performance.now();
-    let enc = device.createCommandEncoder({ label: 'forward' });
+    const enc = device.createCommandEncoder({ label: 'forward' });
     const release = fill(enc);
-    if (perKernelWall) {
-      // No timestamp queries: time each dispatch as its own submission (profiling only), after
-      // the input is in place.
-      device.queue.submit([enc.finish()]);
-      enc = device.createCommandEncoder({ label: 'forward read-back' });
-      wallKernelMs = await this.timeDispatchesOnHost(plan);
-    } else if (this.profile) {
+    if (this.profile && ts) {
       plan.dispatches.forEach((d, i) => {
         const pass = enc.beginComputePass({ label: d.label, timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
         this.encode(pass, d);
@@ -313,7 +308,7 @@ class Engine implements WebGpuBackend {
     enc.copyBufferToBuffer(a.top5, 0, this.readback, L.top5, B * 40);
     const mapFloats = B * c.depth * numPatches(c);
     enc.copyBufferToBuffer(a.tome, a.tomeLayout.maps * 4, this.readback, L.maps, mapFloats * 4);
-    const nQueries = perKernelWall ? 0 : ts ? (this.profile ? 2 * plan.dispatches.length : 2) : 0;
+    const nQueries = ts ? (this.profile ? 2 * plan.dispatches.length : 2) : 0;
     if (nQueries) {
       enc.resolveQuerySet(this.querySet!, 0, nQueries, this.queryResolve!, 0);
       enc.copyBufferToBuffer(this.queryResolve!, 0, this.readback, L.times, nQueries * 8);
@@ -335,8 +330,8 @@ class Engine implements WebGpuBackend {
     let ms = wallMs;
     let source: Timing['source'] = 'wall';
     if (perKernelWall) {
-      this.lastProfile = aggregateProfile(plan.dispatches, wallKernelMs, c.depth, 'wall');
-      ms = this.lastProfile.totalMs;
+      // After the read-back, as the replays overwrite the working buffers.
+      this.lastProfile = aggregateProfile(plan.dispatches, await this.timeDispatchesOnHost(plan), c.depth, 'wall');
     } else if (stamps) {
       source = 'gpu-timestamp';
       ms = Number(stamps[nQueries - 1] - stamps[0]) / 1e6;
@@ -376,15 +371,18 @@ class Engine implements WebGpuBackend {
   }
 
   /**
-   * Each dispatch as its own submission, timed on the host, minus the round trip of an empty
-   * submission (the fastest of a few): inside a forward the dispatches share one submission, so
-   * that round trip is not theirs, and it would otherwise inflate the small kernels' share.
+   * Profile without timestamp queries: each dispatch replayed HOST_REPLAYS times in its own
+   * submission, timed on the host, less the round trip of an empty submission (the fastest of a
+   * few), per replay. Inside a forward the dispatches share one submission; timing each alone
+   * in one submission would charge every small kernel that fixed cost in full. The replays run on
+   * whatever the buffers hold (a residual add accumulates, a softmax re-normalises), so this runs
+   * after the forward's results are read back.
    */
   private async timeDispatchesOnHost(plan: ForwardPlan): Promise<number[]> {
     const roundTrip = async (d: ForwardPlan['dispatches'][number] | null) => {
       const enc = this.device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      if (d) this.encode(pass, d);
+      if (d) for (let i = 0; i < HOST_REPLAYS; i++) this.encode(pass, d);
       pass.end();
       const t0 = performance.now();
       this.device.queue.submit([enc.finish()]);
@@ -394,7 +392,7 @@ class Engine implements WebGpuBackend {
     let empty = Infinity;
     for (let i = 0; i < 5; i++) empty = Math.min(empty, await roundTrip(null));
     const out: number[] = [];
-    for (const d of plan.dispatches) out.push(Math.max(0, (await roundTrip(d)) - empty));
+    for (const d of plan.dispatches) out.push(Math.max(0, (await roundTrip(d)) - empty) / HOST_REPLAYS);
     return out;
   }
 

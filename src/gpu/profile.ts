@@ -9,9 +9,9 @@ export interface KernelTime {
 }
 
 export interface ForwardProfile {
-  /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall': one submission per
-   * dispatch timed on the host, less an empty submission's round trip (adapters without
-   * timestamp-query). */
+  /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall' (adapters without
+   * timestamp-query): each dispatch replayed in a submission of its own after the forward,
+   * timed on the host, less an empty submission's round trip, per replay. */
   source: 'gpu-timestamp' | 'wall';
   kernels: KernelTime[];
   /** Time per transformer block (index = block). */

@@ -16,7 +16,7 @@ const FAMILY_LABELS: Record<string, { label: string; title: string }> = {
 
 export const SOURCE_LABEL: Record<ProfileReport['source'], string> = {
   'gpu-timestamp': 'GPU timestamps',
-  wall: 'wall clock, one submission per dispatch (small kernels read high)',
+  wall: 'wall clock, each dispatch replayed alone',
 };
 
 const SVG = 'http://www.w3.org/2000/svg';

@@ -77,8 +77,8 @@ export type FromWorker =
 /** The engine's profile of one forward (src/gpu/profile.ts ForwardProfile, without the
  * per-dispatch list), plus ToMe's own cost measured by timing its dispatches alone. */
 export interface ProfileReport {
-  /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall': each dispatch timed as
-   * its own submission on the host (small kernels read high: each carries a submission's cost). */
+  /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall': each dispatch replayed in
+   * a submission of its own, timed on the host (see src/gpu/profile.ts). */
   source: 'gpu-timestamp' | 'wall';
   /** Sum of the dispatch times (preprocessing and read-back excluded). */
   totalMs: number;

@@ -32,6 +32,11 @@ it('profile: per kernel, per block and per family times, ToMe overhead only when
   const sumBlocks = p.perBlock.reduce((a, b) => a + b, 0) + p.embedMs + p.headMs;
   expect(sumBlocks).toBeCloseTo(p.totalMs, 6);
   expect(p.perBlock.every((t) => t > 0)).toBe(true);
+  // Profiling (on the wall path: replays after the read-back) leaves the results untouched.
+  const profiled = await e.run([input], { r: 13, schedule: 'constant', propAttn: true, mode: 'merge' });
+  e.profile = false;
+  const plain = await e.run([input], { r: 13, schedule: 'constant', propAttn: true, mode: 'merge' });
+  expect(Array.from(profiled.results[0].logits)).toEqual(Array.from(plain.results[0].logits));
 });
 
 it("ToMe's own cost: its dispatches alone against the forward, none without merges, and the ablation", async () => {
