@@ -285,6 +285,8 @@ async function profileCurrent(l: Loaded, img: CurrentImage): Promise<void> {
   const lost = opened.lost?.then(() => {
     throw new Error('the GPU device was lost');
   });
+  // A loss after the profile finished is the device-lost handler's business, not a rejection.
+  lost?.catch(() => undefined);
   try {
     const report = await (lost ? Promise.race([work, lost]) : work);
     post({ type: 'profile-done', profileId: req.profileId, opts: req.opts, report });
