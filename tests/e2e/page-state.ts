@@ -1,5 +1,7 @@
 // Reads the page's state through its debug hook (window.__tome, see src/ui/main.ts).
 import type { Page } from 'playwright-core';
+import type { ToMeOptions } from '../../src/model/tome';
+import type { ProfileReport } from '../../src/ui/protocol';
 
 export interface Status {
   modelId: string;
@@ -26,17 +28,8 @@ export interface AnalysisView {
 
 export interface ProfileState {
   running: boolean;
-  report: {
-    source: string;
-    totalMs: number;
-    perFamily: Record<string, number>;
-    perBlock: number[];
-    embedMs: number;
-    headMs: number;
-    tomeMs: number;
-    tomeCost?: { tomeMs: number; forwardMs: number; share: number };
-  } | null;
-  opts: { r: number; schedule: string; mode: string } | null;
+  report: ProfileReport | null;
+  opts: ToMeOptions | null;
   error: string | null;
 }
 
