@@ -201,19 +201,13 @@ class Engine implements WebGpuBackend {
       if (batch < 1 || batch > this.ctx.act.maxBatch) throw new Error(`measureTomeOverhead: batch ${batch} outside 1..${this.ctx.act.maxBatch}`);
       const all = this.plan(batch, opts).dispatches;
       const tome = all.filter((d) => d.tome);
-      const lists = { forward: [all], tome: new Array<Dispatch[]>(HOST_REPLAYS).fill(tome), without: [all.filter((d) => !d.tome)] };
+      const lists = { forward: { list: all, times: 1 }, tome: { list: tome, times: HOST_REPLAYS }, without: { list: all.filter((d) => !d.tome), times: 1 } };
       const samples = { forward: [] as number[], tome: [] as number[], without: [] as number[] };
       for (let i = 0; i <= rounds; i++) {
-        for (const [key, repeats] of Object.entries(lists) as Array<[keyof typeof lists, Dispatch[][]]>) {
-          const enc = this.device.createCommandEncoder();
-          const pass = enc.beginComputePass();
-          for (const list of repeats) for (const d of list) this.encode(pass, d);
-          pass.end();
-          const t0 = performance.now();
-          this.device.queue.submit([enc.finish()]);
-          await this.device.queue.onSubmittedWorkDone();
+        for (const [key, { list, times }] of Object.entries(lists) as Array<[keyof typeof lists, { list: Dispatch[]; times: number }]>) {
+          const ms = (await this.timeSubmission(list, times)) / times;
           // Round 0 warms up.
-          if (i > 0) samples[key].push((performance.now() - t0) / repeats.length);
+          if (i > 0) samples[key].push(ms);
         }
       }
       const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
@@ -364,7 +358,7 @@ class Engine implements WebGpuBackend {
     return { results, ms, source };
   }
 
-  private encode(pass: GPUComputePassEncoder, d: ForwardPlan['dispatches'][number]): void {
+  private encode(pass: GPUComputePassEncoder, d: Dispatch): void {
     pass.setPipeline(d.pipeline);
     pass.setBindGroup(0, d.bindGroup);
     pass.dispatchWorkgroups(...d.groups);
@@ -379,21 +373,23 @@ class Engine implements WebGpuBackend {
    * after the forward's results are read back.
    */
   private async timeDispatchesOnHost(plan: ForwardPlan): Promise<number[]> {
-    const roundTrip = async (d: ForwardPlan['dispatches'][number] | null) => {
-      const enc = this.device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      if (d) for (let i = 0; i < HOST_REPLAYS; i++) this.encode(pass, d);
-      pass.end();
-      const t0 = performance.now();
-      this.device.queue.submit([enc.finish()]);
-      await this.device.queue.onSubmittedWorkDone();
-      return performance.now() - t0;
-    };
     let empty = Infinity;
-    for (let i = 0; i < 5; i++) empty = Math.min(empty, await roundTrip(null));
+    for (let i = 0; i < 5; i++) empty = Math.min(empty, await this.timeSubmission([], 0));
     const out: number[] = [];
-    for (const d of plan.dispatches) out.push(Math.max(0, (await roundTrip(d)) - empty) / HOST_REPLAYS);
+    for (const d of plan.dispatches) out.push(Math.max(0, (await this.timeSubmission([d], HOST_REPLAYS)) - empty) / HOST_REPLAYS);
     return out;
+  }
+
+  /** Host time of one submission holding `list` encoded `times` times in one compute pass. */
+  private async timeSubmission(list: Dispatch[], times: number): Promise<number> {
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (let i = 0; i < times; i++) for (const d of list) this.encode(pass, d);
+    pass.end();
+    const t0 = performance.now();
+    this.device.queue.submit([enc.finish()]);
+    await this.device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@
 import type { ModelConfig } from '../model/config';
 import type { ForwardResult, Timing } from '../model/backend';
 import type { Schedule, ToMeOptions } from '../model/tome';
+import type { ForwardProfile } from '../gpu/profile';
 
 export type ToWorker =
   | { type: 'load'; modelId: string; baseUrl: string }
@@ -74,26 +75,12 @@ export type FromWorker =
   | { type: 'profile-error'; profileId: number; message: string }
   | { type: 'device-lost'; message: string; recovered: boolean; backend: BackendInfo };
 
-/** The engine's profile of one forward (src/gpu/profile.ts ForwardProfile, without the
- * per-dispatch list), plus ToMe's own cost measured by timing its dispatches alone. */
-export interface ProfileReport {
-  /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall': each dispatch replayed in
-   * a submission of its own, timed on the host (see src/gpu/profile.ts). */
-  source: 'gpu-timestamp' | 'wall';
-  /** Sum of the dispatch times (preprocessing and read-back excluded). */
-  totalMs: number;
-  /** ms per kernel family (matmul, attention, layernorm, patch_embed, tome_match, tome_merge, head). */
-  perFamily: Record<string, number>;
-  /** ms per transformer block (index = block). */
-  perBlock: number[];
-  embedMs: number;
-  headMs: number;
-  /** ToMe's dispatches (metric, matching, merge) as this profile timed them. */
-  tomeMs: number;
-  /** r > 0 only: ToMe's dispatches timed alone (replayed per submission) against the whole
-   * forward, medians (engine.measureTomeOverhead, batch 1). */
+/** The engine's profile of one forward (src/gpu/profile.ts, without the per-dispatch list), plus,
+ * for r > 0, ToMe's own cost: its dispatches timed alone (replayed per submission) against the
+ * whole forward, medians (engine.measureTomeOverhead, batch 1). */
+export type ProfileReport = Omit<ForwardProfile, 'kernels'> & {
   tomeCost?: { tomeMs: number; forwardMs: number; share: number };
-}
+};
 
 export interface BenchRow {
   r: number;
