@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeReport } from './report';
-import type { BenchOutput, EvalOutput } from '../src/model/results';
+import type { BenchOutput, EvalOutput } from '../src/core/results';
 
 const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 

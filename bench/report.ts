@@ -4,8 +4,8 @@
 // dependencies, so the SVG is plain text built here.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Schedule } from '../src/model/tome';
-import type { BenchOutput, EvalOutput, Summary, SummaryPoint } from '../src/model/results';
+import type { Schedule } from '../src/core/tome';
+import type { BenchOutput, EvalOutput, Summary, SummaryPoint } from '../src/core/results';
 
 /** Which bench rows give the speed-up of an accuracy point. */
 export interface SpeedupSource {

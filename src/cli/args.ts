@@ -1,5 +1,5 @@
 // Command-line parsing for the `tome` CLI (DESIGN.md "The CLI contract"). Pure: no I/O.
-import type { MergeMode, Schedule } from '../model/tome';
+import type { MergeMode, Schedule } from '../core/tome';
 
 export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 

@@ -1,6 +1,6 @@
 // Picks the forward backend for the CLI: WebGPU (Dawn) when an adapter exists, else the CPU
 // reference; says which on stderr.
-import type { Backend } from '../model/backend';
+import type { Backend } from '../core/backend';
 import type { ViTWeights } from '../model/weights';
 import type { BackendChoice } from './args';
 import { createCpuBackend } from '../cpu/backend';

@@ -1,7 +1,7 @@
 // `tome classify`: one JSON line per input; a bad input prints one line on stderr and the
 // others still run.
-import type { Backend } from '../model/backend';
-import type { ToMeOptions } from '../model/tome';
+import type { Backend } from '../core/backend';
+import type { ToMeOptions } from '../core/tome';
 import { loadInput, runInputs } from './input';
 
 export interface ClassifyLine {

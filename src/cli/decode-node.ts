@@ -7,7 +7,7 @@
 // Every failure is one line naming the file, so the CLI can report it and go on.
 import { statSync } from 'node:fs';
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
-import { MAX_DECODE_PIXELS, reducedSize, type DecodedImage, type PrepareLimits } from '../model/preprocess';
+import { MAX_DECODE_PIXELS, reducedSize, type PrepareLimits, type RawImage } from '../core/preprocess';
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
 
@@ -23,7 +23,7 @@ function oneLine(e: unknown): string {
  * budget are refused and images much larger than the model needs are reduced while decoding
  * (shrink-on-load plus lanczos3, both antialiased) to a shorter side of `reduceShorterTo`.
  */
-export async function decodeImageFile(path: string, limits: PrepareLimits = DEFAULT_LIMITS): Promise<DecodedImage> {
+export async function decodeImageFile(path: string, limits: PrepareLimits = DEFAULT_LIMITS): Promise<RawImage> {
   let size: number;
   try {
     const st = statSync(path);

@@ -2,9 +2,9 @@
 // decoded once and then run under every setting (preprocessed in TypeScript once for the CPU
 // backend; on the GPU, in each forward's own submission).
 import { join } from 'node:path';
-import type { Backend } from '../model/backend';
-import type { EvalRow } from '../model/results';
-import type { Schedule, ToMeOptions } from '../model/tome';
+import type { Backend } from '../core/backend';
+import type { EvalRow } from '../core/results';
+import type { Schedule, ToMeOptions } from '../core/tome';
 import { loadInput, runInputs, type LoadedInput } from './input';
 import { readLabels } from './labels';
 import { Progress } from './progress';

@@ -1,11 +1,12 @@
 // Turns one CLI input (an image file or a preprocessed `.f32` tensor) into what a backend
 // runs: a tensor, or decoded pixels that the WebGPU engine preprocesses on the GPU.
 import { readFileSync, statSync } from 'node:fs';
-import type { Backend, ForwardResult, Timing } from '../model/backend';
+import type { Backend, ForwardResult, Timing } from '../core/backend';
 import type { ModelConfig } from '../model/config';
-import { prepareLimits, preprocess, type DecodedImage } from '../model/preprocess';
-import type { ToMeOptions } from '../model/tome';
-import type { RawImage, WebGpuBackend } from '../gpu/engine';
+import { prepareLimits, type RawImage } from '../core/preprocess';
+import { preprocess } from '../cpu/preprocess';
+import type { ToMeOptions } from '../core/tome';
+import type { WebGpuBackend } from '../gpu/engine';
 import { decodeImageFile } from './decode-node';
 
 export type LoadedInput = { kind: 'tensor'; tensor: Float32Array } | { kind: 'image'; image: RawImage };
@@ -20,12 +21,7 @@ export async function loadInput(path: string, backend: Backend): Promise<LoadedI
   // Very large photos are shrunk on load (antialiased) before the Pillow-exact resize.
   const image = await decodeImageFile(path, prepareLimits(config));
   if (!hasRunImages(backend)) return { kind: 'tensor', tensor: preprocess(image, config).input };
-  return { kind: 'image', image: asRaw(image) };
-}
-
-function asRaw(image: DecodedImage): RawImage {
-  if (image.channels !== 3 && image.channels !== 4) throw new Error(`decoded to ${image.channels} channels, expected 3 or 4`);
-  return { ...image, channels: image.channels };
+  return { kind: 'image', image };
 }
 
 function hasRunImages(backend: Backend): backend is WebGpuBackend {

@@ -1,6 +1,6 @@
 // The CPU reference behind the common Backend interface: the fallback where WebGPU is missing,
 // and the `--backend cpu` of the CLI. Runs the batch one image after another on this thread.
-import type { Backend } from '../model/backend';
+import type { Backend } from '../core/backend';
 import type { ViTWeights } from '../model/weights';
 import { forward } from './vit';
 

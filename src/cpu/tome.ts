@@ -1,8 +1,8 @@
 // ToMe's bipartite soft matching and merge, as the official implementation
 // (facebookresearch/ToMe tome/merge.py: bipartite_soft_matching, merge_wavg, merge_source),
 // for one image with a class token. The r schedule, its clamp, token counts and canonical
-// groups live in src/model/tome.ts and are shared with the GPU engine.
-import type { MergeMode } from '../model/tome';
+// groups live in src/core/tome.ts and are shared with the GPU engine.
+import type { MergeMode } from '../core/tome';
 
 export interface MergePlan {
   /** Tokens entering the merge (cls included). */
@@ -56,11 +56,6 @@ export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: nu
 /** Merges of a plan as [src, dst] token positions (as the golden `merges`), sorted by src. */
 export function mergePairs(plan: MergePlan): Array<[number, number]> {
   return [...plan.srcA].sort((x, y) => x - y).map((a) => [2 * a, 2 * plan.bestB[a] + 1]);
-}
-
-/** Patch->token map before any merge: patch p is token p + 1 (token 0 is cls). */
-export function initialTokenOfPatch(numPatches: number): Int32Array {
-  return Int32Array.from({ length: numPatches }, (_, p) => p + 1);
 }
 
 export interface MergeResult {

@@ -1,11 +1,12 @@
 // The reference ViT forward with ToMe in every block, for one preprocessed image:
 // x = x + proj(attn(LN1(x))); ToMe merge (r for this block, clamped); x = x + MLP(LN2(x)).
-import type { ForwardResult } from '../model/backend';
+import type { ForwardResult } from '../core/backend';
 import { numPatches } from '../model/config';
-import { canonicalGroups, clampR, rPerLayer, softmax, tokenCounts, topK, type ToMeOptions } from '../model/tome';
+import { canonicalGroups, clampR, initialTokenOfPatch, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
+import { softmax, topK } from '../core/prediction';
 import { tensor, type ViTWeights } from '../model/weights';
 import { addInPlace, attention, classifierHead, geluInPlace, layerNorm, linear, patchEmbed } from './ops';
-import { applyMerge, bipartiteMatch, initialTokenOfPatch, type MergePlan } from './tome';
+import { applyMerge, bipartiteMatch, type MergePlan } from './tome';
 
 /** What one block did, for tests and for checking the GPU engine's merges step by step. */
 export interface BlockTrace {

@@ -2,11 +2,10 @@
 // submission per forward (per batch chunk), no read-back until the end. Runs unchanged in the
 // browser (navigator.gpu) and in Node (pass an adapter from node-adapter.ts).
 import { numPatches, headDim, type ModelConfig } from '../model/config';
-import type { Backend, ForwardResult, Timing } from '../model/backend';
-import { canonicalGroups, type ToMeOptions } from '../model/tome';
-import { initialTokenOfPatch } from '../cpu/tome';
+import type { Backend, ForwardResult, Timing } from '../core/backend';
+import { canonicalGroups, initialTokenOfPatch, type ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
-import type { DecodedImage } from '../model/preprocess';
+import type { RawImage } from '../core/preprocess';
 import { createActivations, destroyActivations, type Activations } from './activations';
 import { buildPlan, type Dispatch, type ForwardPlan, type PlanContext } from './forward-plan';
 import { destroyWeights, uploadWeights, checkGpuShapes, type GpuWeights, type Precision } from './gpu-weights';
@@ -35,19 +34,13 @@ export interface AdapterSummary {
   description: string;
 }
 
-/** Decoded 8-bit pixels, row-major interleaved RGB or RGBA (alpha ignored), any size the
- * device's storage binding limit allows (reduce huge photos first, see prepareLimits). */
-export interface RawImage extends DecodedImage {
-  channels: 3 | 4;
-}
-
 type RunOutput = { results: ForwardResult[]; timing: Timing };
 
 export interface WebGpuBackend extends Backend {
   readonly name: 'webgpu';
   /**
    * Like run(), from decoded pixels: timm's eval preprocessing (bit-exact with
-   * src/model/preprocess.ts) runs on the GPU in the same submission as the forward, writing
+   * src/core/preprocess.ts) runs on the GPU in the same submission as the forward, writing
    * straight into the engine's input buffer. Timing includes the preprocessing.
    */
   runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput>;

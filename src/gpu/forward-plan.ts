@@ -2,7 +2,7 @@
 // shape follows from r alone (tokenCounts), so the list, its uniforms and its bind groups are
 // built once per (batch, schedule, options) and replayed by every forward with that key.
 import { headDim, numPatches, type ModelConfig } from '../model/config';
-import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../model/tome';
+import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import type { Activations } from './activations';
 import type { GpuWeights } from './gpu-weights';
 import type { Family, Kernel, KernelSet, MatmulVariant } from './kernels';

@@ -1,15 +1,16 @@
 // GPU preprocessing: RGBA8 pixels -> the model's float32 CHW input, written straight into a
-// GPUBuffer the forward pass reads. Same plan and arithmetic as src/model/preprocess.ts (the
-// coefficient windows and the normalisation table are computed there, on the CPU, and
-// uploaded), so the result is bit-identical to the TypeScript reference.
+// GPUBuffer the forward pass reads. Same plan and arithmetic as the CPU reference
+// (src/cpu/preprocess.ts): the coefficient windows and the normalisation table come from the
+// shared rules in src/core/preprocess.ts, computed on the CPU and uploaded, so the result is
+// bit-identical to it.
 import type { ModelConfig } from '../model/config';
 import {
   normalizeLut,
   resamplePlan,
-  type DecodedImage,
+  type RawImage,
   type PreprocessGeometry,
   type ResamplePlan,
-} from '../model/preprocess';
+} from '../core/preprocess';
 import { loadShaderSources } from './shader-source';
 
 const WG = 8;
@@ -29,13 +30,13 @@ export interface GpuPreprocessor {
    */
   encode(
     encoder: GPUCommandEncoder,
-    image: DecodedImage,
+    image: RawImage,
     config: ModelConfig,
     out: GPUBuffer,
     outOffset?: number,
   ): EncodedPreprocess;
   /** encode + submit + release, for callers that do not batch commands. */
-  run(image: DecodedImage, config: ModelConfig, out: GPUBuffer, outOffset?: number): PreprocessGeometry;
+  run(image: RawImage, config: ModelConfig, out: GPUBuffer, outOffset?: number): PreprocessGeometry;
   /** Frees the normalisation tables and cached per-image resources (the device may outlive the preprocessor). */
   dispose(): void;
 }
@@ -58,7 +59,7 @@ function columnWindow(plan: ResamplePlan): { colFirst: number; colEnd: number } 
  * as packed RGBA u32: a very wide or tall photo uploads about the crop's footprint, not its
  * whole rows.
  */
-function sourceWindow(image: DecodedImage, plan: ResamplePlan, colFirst: number, colEnd: number): Uint8Array<ArrayBuffer> {
+function sourceWindow(image: RawImage, plan: ResamplePlan, colFirst: number, colEnd: number): Uint8Array<ArrayBuffer> {
   const { data, width, channels } = image;
   const nCols = colEnd - colFirst;
   const nRows = plan.rowEnd - plan.rowFirst;
@@ -180,7 +181,7 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     }
   };
 
-  function prepare(image: DecodedImage, config: ModelConfig, out: GPUBuffer, outOffset: number): Prepared {
+  function prepare(image: RawImage, config: ModelConfig, out: GPUBuffer, outOffset: number): Prepared {
     const { width, height, channels, data } = image;
     if (channels !== 3 && channels !== 4) throw new Error(`preprocess: ${channels} channels (expected RGB or RGBA)`);
     if (data.length < width * height * channels) {
@@ -233,7 +234,7 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
 
   function encode(
     encoder: GPUCommandEncoder,
-    image: DecodedImage,
+    image: RawImage,
     config: ModelConfig,
     out: GPUBuffer,
     outOffset = 0,

@@ -1,7 +1,7 @@
 // Small SVG charts: the speed/accuracy trade-off (one line per schedule, a point per r, the
 // current setting ringed) and the tokens-per-block profile. Plain SVG: crisp at any DPI and
 // cheap to redraw on every slider move.
-import type { Schedule } from '../model/tome';
+import type { Schedule } from '../core/tome';
 
 export interface TradeoffPoint {
   r: number;

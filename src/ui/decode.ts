@@ -1,7 +1,7 @@
 // Image file -> RGBA pixels, in the worker. The browser decodes (JPEG, PNG, WebP, EXIF
 // orientation applied, no colour management so pixels match Pillow's), and the model input is
-// then made by our own Pillow-exact resize (src/model/preprocess.ts), never by canvas scaling.
-import { reducedSize, type PrepareLimits } from '../model/preprocess';
+// then made by our own Pillow-exact resize (src/core/preprocess.ts), never by canvas scaling.
+import { reducedSize, type PrepareLimits } from '../core/preprocess';
 
 export interface BrowserImage {
   width: number;

@@ -1,6 +1,6 @@
 // Geometry of merged token groups on the patch grid, for the overlay: which patches share a
 // group, each group's size and mean colour, and the grid edges that separate two groups.
-import { canonicalGroups } from '../model/tome';
+import { canonicalGroups } from '../core/tome';
 
 export interface GroupLayout {
   grid: number;

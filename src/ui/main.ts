@@ -3,7 +3,7 @@
 import './style.css';
 import type { ModelConfig } from '../model/config';
 import { listModelsBrowser } from '../model/load-browser';
-import { maxUsefulR, rPerLayer, tokenCounts, type MergeMode, type Schedule, type ToMeOptions } from '../model/tome';
+import { maxUsefulR, rPerLayer, tokenCounts, type MergeMode, type Schedule, type ToMeOptions } from '../core/tome';
 import { numPatches, gridSize } from '../model/config';
 import { drawTokens, drawTradeoff, type TradeoffChart } from './chart';
 import { bytes } from './format';

@@ -1,7 +1,7 @@
 // The results panel: r = 0 beside the current setting on the same image.
 import type { ModelConfig } from '../model/config';
-import type { Timing } from '../model/backend';
-import { forwardMacs } from '../model/tome';
+import type { Timing } from '../core/backend';
+import { forwardMacs } from '../core/flops';
 import { drift } from './compare';
 import { gflops, ms, pct, perSecond, signedPct } from './format';
 import type { Analysis } from './protocol';

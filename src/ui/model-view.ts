@@ -1,7 +1,7 @@
 // What the model sees, for display: the center crop located in the decoded image, and the
 // normalised input tensor turned back into pixels (for the groups' mean colours).
 import type { ModelConfig } from '../model/config';
-import type { PreprocessGeometry } from '../model/preprocess';
+import type { PreprocessGeometry } from '../core/preprocess';
 
 /** The crop of the eval transform in source pixels (draws the sharp original under the overlay). */
 export function cropInSource(g: PreprocessGeometry, imgSize: number): { x: number; y: number; w: number; h: number } {

@@ -1,7 +1,7 @@
 // Picks the backend in the worker: our WebGPU engine when the browser offers an adapter, else the CPU reference with the reason, so the page can say it.
-import type { Backend, ForwardResult, Timing } from '../model/backend';
-import type { ToMeOptions } from '../model/tome';
-import type { RawImage } from '../gpu/engine';
+import type { Backend, ForwardResult, Timing } from '../core/backend';
+import type { ToMeOptions } from '../core/tome';
+import type { RawImage } from '../core/preprocess';
 import type { ViTWeights } from '../model/weights';
 import { createCpuBackend } from '../cpu/backend';
 import type { BackendInfo, ProfileReport } from './protocol';

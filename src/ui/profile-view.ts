@@ -1,6 +1,6 @@
 // The profile card: where one forward's time goes, per kernel family and per block, and what
 // ToMe's own work (metric, matching, merge) costs, from the engine's profile (src/gpu/profile.ts).
-import type { ToMeOptions } from '../model/tome';
+import type { ToMeOptions } from '../core/tome';
 import { ms, pct } from './format';
 import type { ProfileReport } from './protocol';
 

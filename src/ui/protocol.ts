@@ -2,8 +2,8 @@
 // The worker owns the model, the backend and the decoded image, so the page never blocks on a
 // forward pass, a weight download or a large image decode.
 import type { ModelConfig } from '../model/config';
-import type { ForwardResult, Timing } from '../model/backend';
-import type { Schedule, ToMeOptions } from '../model/tome';
+import type { ForwardResult, Timing } from '../core/backend';
+import type { Schedule, ToMeOptions } from '../core/tome';
 import type { ForwardProfile } from '../gpu/profile';
 
 export type ToWorker =

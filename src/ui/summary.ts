@@ -1,6 +1,6 @@
 // The benchmark summary written by `npm run bench` (bench/results/summary.json), if present.
 // Loaded through a glob so a checkout without results still builds and says "not measured yet".
-import type { Summary } from '../model/results';
+import type { Summary } from '../core/results';
 
 
 const found = import.meta.glob<{ default: Summary }>('../../bench/results/summary.json', { eager: true });

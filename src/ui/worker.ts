@@ -4,13 +4,14 @@
 // arrives while a forward runs replaces any waiting one, and the running one's answer is dropped
 // if it was superseded, so the slider never queues up work. A profile request (WebGPU only)
 // runs between analyze requests and benchmark steps, one at a time, and is always answered.
-import type { ForwardResult, Timing } from '../model/backend';
+import type { ForwardResult, Timing } from '../core/backend';
 import type { ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { loadModelBrowser } from '../model/load-browser';
-import { prepareLimits, preprocess, type PreprocessGeometry } from '../model/preprocess';
+import { prepareLimits, type PreprocessGeometry } from '../core/preprocess';
+import { preprocess } from '../cpu/preprocess';
 import { createCpuBackend } from '../cpu/backend';
-import type { ToMeOptions } from '../model/tome';
+import type { ToMeOptions } from '../core/tome';
 import { decodeImage, type BrowserImage } from './decode';
 import { cropInSource, inputToRgba } from './model-view';
 import { openBackend, type OpenedBackend } from './open-backend';

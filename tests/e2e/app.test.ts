@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
-import { maxUsefulR, rPerLayer, tokenCounts } from '../../src/model/tome';
+import { maxUsefulR, rPerLayer, tokenCounts } from '../../src/core/tome';
 import { openApp, ROOT, serverUrl, SHOTS, startServer, type App } from './harness';
 import * as state from './page-state';
 

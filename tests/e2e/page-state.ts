@@ -1,6 +1,6 @@
 // Reads the page's state through its debug hook (window.__tome, see src/ui/main.ts).
 import type { Page } from 'playwright-core';
-import type { ToMeOptions } from '../../src/model/tome';
+import type { ToMeOptions } from '../../src/core/tome';
 import type { ProfileReport } from '../../src/ui/protocol';
 
 export interface Status {

@@ -6,7 +6,7 @@ import { forward as cpuForward } from '../../src/cpu/vit';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import type { ModelConfig } from '../../src/model/config';
-import type { ToMeOptions } from '../../src/model/tome';
+import type { ToMeOptions } from '../../src/core/tome';
 import { maxAbsDiff } from './gpu-harness';
 import { randomArray, randomViT } from '../support/random';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import type { ForwardResult } from '../../src/model/backend';
+import type { ForwardResult } from '../../src/core/backend';
 import { goldenEntries, loadModel, readF32, type GoldenCase, type GoldenEntry } from '../support/golden';
 import { maxAbsDiff } from './gpu-harness';
 

@@ -2,12 +2,12 @@
 // odd ones (row counts not multiples of the tile, odd token counts, r at its clamp, batch > 1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear } from '../../src/cpu/ops';
-import { applyMerge, bipartiteMatch, initialTokenOfPatch } from '../../src/cpu/tome';
+import { applyMerge, bipartiteMatch } from '../../src/cpu/tome';
 import { packLinear } from '../../src/gpu/gpu-weights';
 import { compileKernels, compileMatmul, MATMUL_VARIANTS, type Epilogue, type KernelSet } from '../../src/gpu/kernels';
 import { matmulGroups } from '../../src/gpu/forward-plan';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
-import { clampR, type MergeMode } from '../../src/model/tome';
+import { clampR, initialTokenOfPatch, type MergeMode } from '../../src/core/tome';
 import { maxAbsDiff, runKernel, testDevice } from './gpu-harness';
 import { randomArray } from '../support/random';
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageFile } from '../../src/cli/decode-node';
 import { parseTimmConfig, type Interpolation, type ModelConfig } from '../../src/model/config';
-import { preprocess, type DecodedImage } from '../../src/model/preprocess';
+import type { RawImage } from '../../src/core/preprocess';
+import { preprocess } from '../../src/cpu/preprocess';
 import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preprocess';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
 import { rng } from '../support/random';
@@ -29,7 +30,7 @@ function configFor(model: string): ModelConfig {
 }
 
 
-function toRgba(img: DecodedImage): DecodedImage {
+function toRgba(img: RawImage): RawImage {
   const n = img.width * img.height;
   const data = new Uint8ClampedArray(n * 4);
   for (let p = 0; p < n; p++) {
@@ -67,7 +68,7 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
   afterAll(() => device?.destroy());
 
   /** Runs the kernel for each image into one batch buffer and reads all of it back. */
-  async function runBatch(images: DecodedImage[], configList: ModelConfig[]): Promise<Float32Array[]> {
+  async function runBatch(images: RawImage[], configList: ModelConfig[]): Promise<Float32Array[]> {
     const sizes = configList.map((c) => 3 * c.imgSize * c.imgSize);
     const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((s, x) => s + x, 0));
     const total = sizes.reduce((s, x) => s + x, 0);
@@ -87,7 +88,7 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
   }
 
   it('matches the TS reference and the golden inputs bit for bit (RGB and RGBA uploads)', async () => {
-    const images: DecodedImage[] = [];
+    const images: RawImage[] = [];
     const cfgs: ModelConfig[] = [];
     for (const [i, e] of entries.entries()) {
       const rgb = await decodeImageFile(join(GOLDEN, e.image_file));
@@ -107,7 +108,7 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
   it('reuses the GPU resources of an image across calls and never serves another image from them', async () => {
     const cfg = configFor('vit_tiny_patch16_224.augreg_in21k_ft_in1k');
     // More distinct images than the cache holds, each run twice: hits, misses and evictions.
-    const images: DecodedImage[] = Array.from({ length: 20 }, (_, k) => {
+    const images: RawImage[] = Array.from({ length: 20 }, (_, k) => {
       const data = new Uint8Array(300 * 200 * 3);
       for (let i = 0; i < data.length; i++) data[i] = (i * (k + 3) + k * 7) % 256;
       return { data, width: 300, height: 200, channels: 3 };
@@ -124,7 +125,7 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
     const rand = rng(route === 'vulkan' ? 1 : 2);
     const base = configFor('deit_tiny_patch16_224.lnq');
     const filters: Interpolation[] = ['bicubic', 'bilinear', 'nearest'];
-    const images: DecodedImage[] = [];
+    const images: RawImage[] = [];
     const cfgs: ModelConfig[] = [];
     for (let t = 0; t < 12; t++) {
       // Mostly small and odd sizes, sometimes thin or larger than the crop by a lot.
@@ -160,13 +161,13 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
 
   it('matches the TS reference on extreme aspect ratios (only the crop window is uploaded)', async () => {
     const cfg = configFor('vit_tiny_patch16_224.augreg_in21k_ft_in1k');
-    const images: DecodedImage[] = [
+    const images: RawImage[] = [
       [12000, 150, 3],
       [90, 9000, 4],
     ].map(([width, height, channels]) => {
       const data = new Uint8Array(width * height * channels);
       for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-      return { data, width, height, channels };
+      return { data, width, height, channels: channels as 3 | 4 };
     });
     const gpu = await runBatch(images, [cfg, cfg]);
     images.forEach((img, i) => {
@@ -176,7 +177,7 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
 
   it('refuses an output buffer too small for the crop', () => {
     const out = device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE });
-    const img: DecodedImage = { data: new Uint8Array(4), width: 1, height: 1, channels: 4 };
+    const img: RawImage = { data: new Uint8Array(4), width: 1, height: 1, channels: 4 };
     expect(() => pre.run(img, configFor('deit_tiny_patch16_224.lnq'), out)).toThrow(/cannot hold 3x224x224/);
     out.destroy();
   });

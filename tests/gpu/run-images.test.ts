@@ -4,9 +4,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeImageFile } from '../../src/cli/decode-node';
-import { createWebGpuBackend, type RawImage, type WebGpuBackend } from '../../src/gpu/engine';
+import type { RawImage } from '../../src/core/preprocess';
+import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import type { ToMeOptions } from '../../src/model/tome';
+import type { ToMeOptions } from '../../src/core/tome';
 import { GOLDEN, goldenEntries, loadModel, readF32 } from '../support/golden';
 import { maxAbsDiff } from './gpu-harness';
 

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTimmDir } from '../../src/model/timm-dir';
 import type { ViTWeights } from '../../src/model/weights';
-import type { Schedule } from '../../src/model/tome';
+import type { Schedule } from '../../src/core/tome';
 
 export const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
 export const GOLDEN = join(SHARED, 'golden');

@@ -10,15 +10,15 @@ import { decodeImageFile } from '../../src/cli/decode-node';
 import { parseTimmConfig, type ModelConfig } from '../../src/model/config';
 import {
   normalizeLut,
-  type DecodedImage,
+  type RawImage,
   PRECISION_BITS,
   prepareLimits,
-  preprocess,
   preprocessGeometry,
   reducedSize,
   resampleTaps,
   roundHalfEven,
-} from '../../src/model/preprocess';
+} from '../../src/core/preprocess';
+import { preprocess } from '../../src/cpu/preprocess';
 
 const SHARED = join(__dirname, '../../../shared');
 const GOLDEN = join(SHARED, 'golden');
@@ -144,7 +144,7 @@ describe('resampler arithmetic', () => {
     const a = preprocess({ data: rgb, width: 5, height: 4, channels: 3 }, VIT).input;
     const b = preprocess({ data: rgba, width: 5, height: 4, channels: 4 }, VIT).input;
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
-    expect(() => preprocess({ data: rgba, width: 5, height: 4, channels: 2 }, VIT)).toThrow(/2 channels/);
+    expect(() => preprocess({ data: rgba, width: 5, height: 4, channels: 2 } as unknown as RawImage, VIT)).toThrow(/2 channels/);
     expect(() => preprocess({ data: rgb, width: 6, height: 4, channels: 3 }, VIT)).toThrow(/bytes/);
   });
 });
@@ -171,7 +171,7 @@ describe('decodeImageFile', () => {
   const raw = (data: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4) =>
     sharp(data, { raw: { width, height, channels } });
 
-  function pixel(img: DecodedImage, x: number, y: number): number[] {
+  function pixel(img: RawImage, x: number, y: number): number[] {
     const p = (y * img.width + x) * 3;
     return Array.from(img.data.subarray(p, p + 3));
   }

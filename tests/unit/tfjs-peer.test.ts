@@ -15,7 +15,7 @@ import {
   buildSummary,
   speedAccuracySvg,
 } from '../../bench/report';
-import type { BenchOutput, EvalOutput } from '../../src/model/results';
+import type { BenchOutput, EvalOutput } from '../../src/core/results';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = resolve(root, '../shared');

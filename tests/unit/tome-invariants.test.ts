@@ -1,9 +1,9 @@
 // ToMe invariants of the CPU reference on random tiny ViTs (random weights built in memory),
 // plus the shared schedule helpers against the official parse_r figures.
 import { describe, expect, it } from 'vitest';
-import { applyMerge, bipartiteMatch, initialTokenOfPatch } from '../../src/cpu/tome';
+import { applyMerge, bipartiteMatch } from '../../src/cpu/tome';
 import { forward, type BlockTrace } from '../../src/cpu/vit';
-import { clampR, rPerLayer, tokenCounts, type MergeMode, type Schedule, type ToMeOptions } from '../../src/model/tome';
+import { clampR, initialTokenOfPatch, rPerLayer, tokenCounts, type MergeMode, type Schedule, type ToMeOptions } from '../../src/core/tome';
 import type { ViTWeights } from '../../src/model/weights';
 import { randomArray, randomViT, rng } from '../support/random';
 

@@ -1,8 +1,8 @@
 // The page's pure helpers: drift metrics, group geometry for the overlay, and the model view.
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config';
-import { preprocessGeometry } from '../../src/model/preprocess';
-import { canonicalGroups } from '../../src/model/tome';
+import { preprocessGeometry } from '../../src/core/preprocess';
+import { canonicalGroups } from '../../src/core/tome';
 import { drift } from '../../src/ui/compare';
 import { boundaryEdges, groupsAfterLayer, layoutGroups } from '../../src/ui/groups';
 import { cropInSource, inputToRgba } from '../../src/ui/model-view';

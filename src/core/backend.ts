@@ -1,7 +1,8 @@
 // The one interface every forward implementation offers (CPU reference, WebGPU engine), so the
 // CLI and the UI are written once against it.
-import type { ModelConfig } from './config';
-import type { ToMeOptions, Top } from './tome';
+import type { ModelConfig } from '../model/config';
+import type { Top } from './prediction';
+import type { ToMeOptions } from './tome';
 
 export interface ForwardResult {
   logits: Float32Array;

@@ -1,5 +1,6 @@
 // Backend-independent ToMe bookkeeping shared by the CPU reference, the GPU engine, the CLI
-// and the UI: the r schedule, the token counts it implies, and canonical merge groups.
+// and the UI: the r schedule, the token counts it implies, the patch->token map's start, and
+// canonical merge groups.
 
 export type Schedule = 'constant' | 'decreasing';
 export type MergeMode = 'merge' | 'prune';
@@ -64,6 +65,11 @@ export function maxUsefulR(numPatches: number, depth: number): number {
   return best;
 }
 
+/** Patch->token map before any merge: patch p is token p + 1 (token 0 is cls). */
+export function initialTokenOfPatch(numPatches: number): Int32Array {
+  return Int32Array.from({ length: numPatches }, (_, p) => p + 1);
+}
+
 /**
  * Canonical group per patch: the smallest patch index that ends in the same token. `tokenOf`
  * is the patch->token map (token index per patch; -1 for a patch whose token was pruned, which
@@ -85,45 +91,4 @@ export function canonicalGroups(tokenOf: ArrayLike<number>): Int32Array {
     } else out[p] = f;
   }
   return out;
-}
-
-export function softmax(logits: ArrayLike<number>): Float32Array {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-  const out = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
-  for (let i = 0; i < logits.length; i++) out[i] /= sum;
-  return out;
-}
-
-export interface Top {
-  index: number;
-  prob: number;
-}
-
-/** k best classes, ties broken by the lower index. */
-export function topK(probs: ArrayLike<number>, k = 5): Top[] {
-  const idx = Array.from({ length: probs.length }, (_, i) => i);
-  idx.sort((a, b) => probs[b] - probs[a] || a - b);
-  return idx.slice(0, k).map((index) => ({ index, prob: probs[index] }));
-}
-
-/** Multiply-accumulate count of one forward (matmuls and attention), for FLOP-based ratios. */
-export function forwardMacs(
-  c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number },
-  tokens: number[],
-): number {
-  const D = c.embedDim;
-  const P = tokens[0] - 1;
-  let macs = P * 3 * c.patchSize * c.patchSize * D; // patch embedding
-  for (let i = 0; i < tokens.length - 1; i++) {
-    const tIn = tokens[i];
-    const tOut = tokens[i + 1];
-    macs += tIn * D * 3 * D; // qkv
-    macs += 2 * tIn * tIn * D; // QK^T and AV
-    macs += tIn * D * D; // proj
-    macs += 2 * tOut * D * c.mlpHidden; // fc1 + fc2 run after the merge
-  }
-  return macs + D * c.numClasses;
 }

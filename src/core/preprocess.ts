@@ -1,20 +1,24 @@
 // timm's eval transform, exactly as torchvision applies it to a PIL image: resize the shorter
 // side to floor(S / crop_pct) with Pillow's 8-bit resampler, center-crop S x S, /255, then
-// (x - mean) / std, as float32 CHW. Pure TypeScript (browser and Node).
+// (x - mean) / std, as float32 CHW. This file holds the transform's rules, shared by every
+// implementation: the crop geometry, Pillow's fixed-point coefficient windows, the
+// normalisation table and the decode size policy. The pixel loops live beside their backend:
+// src/cpu/preprocess.ts (the reference) and src/gpu/preprocess.ts + preprocess.wgsl.
 //
 // Only the S x S crop is ever computed: every output pixel of Pillow's separable resize depends
 // only on its own row/column coefficient windows, so resampling just the cropped columns (and the
 // source rows the cropped rows need) gives the same bytes as resizing the whole image and then
 // cropping, at a cost independent of the resized size (a 1 x 20000 image resizes to
 // 248 x 4,960,000 in Pillow; here it still costs S x S pixels).
-import { resizeShorter, type Interpolation, type ModelConfig } from './config';
+import { resizeShorter, type Interpolation, type ModelConfig } from '../model/config';
 
-/** Decoded pixels, row-major, interleaved; channels 3 (RGB) or 4 (RGBA, alpha ignored). */
-export interface DecodedImage {
+/** Decoded 8-bit pixels, row-major, interleaved: RGB or RGBA (alpha ignored). What every
+ * backend's preprocessing starts from (the CPU reference here, the GPU kernel in src/gpu). */
+export interface RawImage {
   data: Uint8Array | Uint8ClampedArray;
   width: number;
   height: number;
-  channels: number;
+  channels: 3 | 4;
 }
 
 export interface PreprocessGeometry {
@@ -38,8 +42,9 @@ export interface Preprocessed {
 // Pillow's fixed-point format for 8-bit resampling (Resample.c): 32 bits minus 8 for the pixel
 // value minus 2 for overflow of filters with negative lobes.
 export const PRECISION_BITS = 32 - 8 - 2;
-const ONE = 2 ** PRECISION_BITS;
-const HALF = 2 ** (PRECISION_BITS - 1);
+export const ONE = 2 ** PRECISION_BITS;
+/** Rounding offset Pillow starts every accumulator at. */
+export const HALF = 2 ** (PRECISION_BITS - 1);
 
 /** Python's round(): half to even (torchvision's center_crop uses it). */
 export function roundHalfEven(x: number): number {
@@ -180,12 +185,6 @@ function nearestTaps(inSize: number, outSize: number, first: number, count: numb
   return out;
 }
 
-/** clip8: arithmetic shift of the accumulator, then clamp to 0..255. */
-function clip8(acc: number): number {
-  const v = Math.floor(acc / ONE);
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
 /**
  * 256-entry float32 tables per channel: v -> (float32(v) / 255 - mean) / std, each step rounded
  * to float32 as torch does (ToTensor divides in float32, Normalize subtracts and divides by
@@ -234,68 +233,6 @@ export function resamplePlan(width: number, height: number, config: ModelConfig)
   }
   if (rowEnd <= rowFirst) rowFirst = rowEnd = 0;
   return { geometry, cols, rows, rowFirst, rowEnd };
-}
-
-/** The model input for decoded pixels: Pillow-exact resize, crop, normalise (float32 CHW). */
-export function preprocess(image: DecodedImage, config: ModelConfig): Preprocessed {
-  const { data, width, height, channels } = image;
-  if (channels !== 3 && channels !== 4) throw new Error(`preprocess: ${channels} channels (expected RGB or RGBA)`);
-  if (data.length < width * height * channels) {
-    throw new Error(`preprocess: ${data.length} bytes for a ${width}x${height}x${channels} image`);
-  }
-  const plan = resamplePlan(width, height, config);
-  const S = config.imgSize;
-  const { cols, rows, rowFirst, rowEnd } = plan;
-
-  // Horizontal pass over the source rows in use, cropped columns only; 8-bit result (RGB).
-  const nRows = rowEnd - rowFirst;
-  const temp = new Uint8Array(nRows * S * 3);
-  for (let r = 0; r < nRows; r++) {
-    const rowBase = (rowFirst + r) * width;
-    for (let j = 0; j < S; j++) {
-      let a0 = HALF;
-      let a1 = HALF;
-      let a2 = HALF;
-      const start = cols.start[j];
-      const wBase = j * cols.ksize;
-      for (let k = 0; k < cols.taps[j]; k++) {
-        const w = cols.weights[wBase + k];
-        const p = (rowBase + start + k) * channels;
-        a0 += data[p] * w;
-        a1 += data[p + 1] * w;
-        a2 += data[p + 2] * w;
-      }
-      const t = (r * S + j) * 3;
-      temp[t] = clip8(a0);
-      temp[t + 1] = clip8(a1);
-      temp[t + 2] = clip8(a2);
-    }
-  }
-
-  // Vertical pass on the cropped rows, then the per-channel normalisation table.
-  const lut = normalizeLut(config);
-  const input = new Float32Array(3 * S * S);
-  for (let i = 0; i < S; i++) {
-    const start = rows.start[i] - rowFirst;
-    const wBase = i * rows.ksize;
-    for (let j = 0; j < S; j++) {
-      let a0 = HALF;
-      let a1 = HALF;
-      let a2 = HALF;
-      for (let k = 0; k < rows.taps[i]; k++) {
-        const w = rows.weights[wBase + k];
-        const t = ((start + k) * S + j) * 3;
-        a0 += temp[t] * w;
-        a1 += temp[t + 1] * w;
-        a2 += temp[t + 2] * w;
-      }
-      const o = i * S + j;
-      input[o] = lut[clip8(a0)];
-      input[S * S + o] = lut[256 + clip8(a1)];
-      input[2 * S * S + o] = lut[512 + clip8(a2)];
-    }
-  }
-  return { input, geometry: plan.geometry };
 }
 
 /**
