@@ -37,7 +37,7 @@ async function run(o: CliOptions): Promise<number> {
     return 0;
   }
   const { bench } = await import('./bench');
-  printJson(await bench(weights, o, o.scheduleGiven));
+  printJson(await bench(weights, o));
   return 0;
 }
 

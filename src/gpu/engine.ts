@@ -6,13 +6,14 @@ import type { Backend, ForwardResult, Timing } from '../core/backend';
 import { canonicalGroups, initialTokenOfPatch, type ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
 import type { RawImage } from '../core/preprocess';
-import { createActivations, destroyActivations, type Activations } from './activations';
-import { buildPlan, type Dispatch, type ForwardPlan, type PlanContext } from './forward-plan';
-import { destroyWeights, uploadWeights, checkGpuShapes, type GpuWeights, type Precision } from './gpu-weights';
+import { createActivations, destroyActivations } from './activations';
+import { buildPlan, encodeDispatch, type ForwardPlan, type PlanContext } from './forward-plan';
+import { destroyWeights, uploadWeights, checkGpuShapes, type Precision } from './gpu-weights';
 import { compileKernels, MATMUL_VARIANTS, type MatmulVariant } from './kernels';
 import { adapterKey, measureMatmuls, type MatmulTiming } from './matmul-choice';
 import { createPreprocessor, type GpuPreprocessor } from './preprocess';
-import { aggregateProfile, type ForwardProfile } from './profile';
+import { browserAdapter, requestEngineDevice } from './device';
+import { aggregateProfile, measureTomeOverhead, timeDispatchesOnHost, type ForwardProfile } from './profile';
 import { loadShaderSources } from './shader-source';
 
 export interface WebGpuBackendOptions {
@@ -23,8 +24,6 @@ export interface WebGpuBackendOptions {
   matmul?: string;
   /** Largest batch one submission carries; bigger inputs are split. Default 8. */
   maxBatch?: number;
-  /** Time every kernel (one pass per dispatch); fills lastProfile. */
-  profile?: boolean;
 }
 
 export interface AdapterSummary {
@@ -50,92 +49,87 @@ export interface WebGpuBackend extends Backend {
   readonly matmulVariant: MatmulVariant;
   /** Measured matmul variants on this adapter, fastest first (empty when forced). */
   readonly matmulTimings: MatmulTiming[];
-  profile: boolean;
-  /** Per-kernel, per-block and per-family times of the last forward (profile mode), or null. */
-  readonly lastProfile: ForwardProfile | null;
   /** Resolves with the reason when the device is lost; create a new backend then. */
   readonly lost: Promise<string>;
   /**
-   * ToMe's own cost in the forward of `opts` at `batch` images (one submission each, on the
-   * data the last run() left in the working buffers), alternated `rounds` times, medians in ms:
-   *  - the whole forward;
-   *  - ToMe's dispatches alone (metric, matching, merge, map updates of every block), replayed
-   *    HOST_REPLAYS times in one submission;
-   *  - as a cross-check, the forward without its ToMe dispatches (an ablation: same token
-   *    schedule, every other dispatch unchanged). On CPU adapters the forward's own run-to-run
-   *    spread (~10%) is larger than ToMe's share, so this difference alone cannot resolve it.
-   * Leaves the working buffers in an undefined state; the next run() starts afresh.
+   * Profiles one forward of `inputs` (preprocessed tensors, or pixels preprocessed on the GPU as
+   * in runImages; at most maxBatch of them, as one submission): a warm-up, then a forward with
+   * every dispatch timed (timestamp queries, or host-timed replays without them), per kernel,
+   * block and family. With `tomeRounds` > 0 also ToMe's own cost at this batch
+   * (measureTomeOverhead in profile.ts, alternated that many rounds). Results are not returned;
+   * the next forward starts afresh.
    */
-  measureTomeOverhead(opts: ToMeOptions, rounds?: number, batch?: number): Promise<TomeOverhead>;
+  profile(inputs: ForwardInput[], opts: ToMeOptions, p?: { tomeRounds?: number }): Promise<ForwardProfile>;
 }
 
-export interface TomeOverhead {
-  batch: number;
-  forwardMs: number;
-  /** ToMe's dispatches per forward. */
-  tomeMs: number;
-  /** tomeMs / forwardMs. */
-  share: number;
-  withoutMs: number;
-  /** (forwardMs - withoutMs) / forwardMs. */
-  ablationShare: number;
-  dispatches: { forward: number; tome: number };
-}
+/** What one forward can start from: a preprocessed CHW tensor, or decoded pixels. */
+export type ForwardInput = Float32Array | RawImage;
 
-/** Replays per timed submission when timing dispatches on the host (measureTomeOverhead, and
- * the profile on adapters without timestamp-query): one submission's fixed cost, which the
- * forward spreads over all its dispatches, is then spread over this many. */
-export const HOST_REPLAYS = 10;
+/** Everything an engine is made of, assembled by createWebGpuBackend. */
+interface EngineParts {
+  plan: PlanContext;
+  ownsDevice: boolean;
+  adapterInfo: AdapterSummary;
+  features: string[];
+  precision: Precision;
+  matmulTimings: MatmulTiming[];
+  lost: Promise<string>;
+  preprocessor: GpuPreprocessor;
+}
 
 const MAX_PLANS = 32;
-
-async function defaultAdapter(): Promise<GPUAdapter> {
-  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  if (!gpu) throw new Error('WebGPU is not available here (no navigator.gpu); in Node pass an adapter from requestNodeAdapter()');
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new Error('WebGPU: no adapter');
-  return adapter;
-}
 
 function summary(info: GPUAdapterInfo): AdapterSummary {
   return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
 }
 
+/** Puts one chunk of inputs into the engine's input buffer, by queue writes or by commands
+ * recorded into the forward's encoder (so they share its one submission); returns what to free
+ * once that submission is made. */
+type Fill<T> = (enc: GPUCommandEncoder, chunk: T[]) => () => void;
+
 class Engine implements WebGpuBackend {
   readonly name = 'webgpu' as const;
   readonly description: string;
-  lastProfile: ForwardProfile | null = null;
+  readonly config: ModelConfig;
+  readonly adapterInfo: AdapterSummary;
+  readonly features: string[];
+  readonly precision: Precision;
+  readonly matmulVariant: MatmulVariant;
+  readonly matmulTimings: MatmulTiming[];
+  readonly lost: Promise<string>;
+  private readonly device: GPUDevice;
+  private readonly ctx: PlanContext;
+  private readonly ownsDevice: boolean;
+  private readonly preprocessor: GpuPreprocessor;
   private plans = new Map<string, ForwardPlan>();
   private readback: GPUBuffer;
   private querySet: GPUQuerySet | null = null;
   private queryResolve: GPUBuffer | null = null;
   private maxDispatches: number;
   private imageStage: Float32Array<ArrayBuffer>;
-  private preprocessor: GpuPreprocessor;
   private ones: Float32Array<ArrayBuffer>;
   private chain: Promise<unknown> = Promise.resolve();
   private lostReason: string | null = null;
   private layout: { logits: number; probs: number; top5: number; maps: number; times: number };
 
-  constructor(
-    readonly config: ModelConfig,
-    private device: GPUDevice,
-    private ownsDevice: boolean,
-    readonly adapterInfo: AdapterSummary,
-    readonly features: string[],
-    readonly precision: Precision,
-    readonly matmulVariant: MatmulVariant,
-    readonly matmulTimings: MatmulTiming[],
-    public profile: boolean,
-    private ctx: PlanContext,
-    readonly lost: Promise<string>,
-    preprocessor: GpuPreprocessor,
-  ) {
-    this.preprocessor = preprocessor;
-    const a = ctx.act;
-    const c = config;
-    this.description = `WebGPU ${[adapterInfo.vendor, adapterInfo.architecture, adapterInfo.description].filter(Boolean).join(' ')} (${precision}, matmul ${matmulVariant})`;
-    void lost.then((r) => (this.lostReason = r));
+  constructor(parts: EngineParts) {
+    const ctx = parts.plan;
+    this.ctx = ctx;
+    this.config = ctx.config;
+    this.device = ctx.device;
+    this.matmulVariant = ctx.matmul;
+    this.ownsDevice = parts.ownsDevice;
+    this.adapterInfo = parts.adapterInfo;
+    this.features = parts.features;
+    this.precision = parts.precision;
+    this.matmulTimings = parts.matmulTimings;
+    this.lost = parts.lost;
+    this.preprocessor = parts.preprocessor;
+    const { device, config: c, act: a } = ctx;
+    const info = this.adapterInfo;
+    this.description = `WebGPU ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ')} (${this.precision}, matmul ${this.matmulVariant})`;
+    void this.lost.then((r) => (this.lostReason = r));
     // Upper bound on dispatches: every block merging.
     this.maxDispatches = 4 + c.depth * 16;
     const P = numPatches(c);
@@ -145,7 +139,7 @@ class Engine implements WebGpuBackend {
     const maps = top5 + a.maxBatch * 40;
     const times = maps + a.maxBatch * c.depth * P * 4;
     this.layout = { logits, probs, top5, maps, times };
-    const hasTimestamps = features.includes('timestamp-query');
+    const hasTimestamps = this.features.includes('timestamp-query');
     if (hasTimestamps) {
       const count = 2 * this.maxDispatches;
       this.querySet = device.createQuerySet({ type: 'timestamp', count });
@@ -158,65 +152,57 @@ class Engine implements WebGpuBackend {
   }
 
   run(inputs: Float32Array[], opts: ToMeOptions): Promise<RunOutput> {
-    const S = this.config.imgSize;
-    const imgLen = 3 * S * S;
-    return this.enqueue(() => {
-      inputs.forEach((x, i) => {
-        if (x.length !== imgLen) throw new Error(`input ${i}: ${x.length} floats, expected 3x${S}x${S} = ${imgLen}`);
-      });
-      return this.runChunks(inputs, opts, (_enc, chunk) => {
-        chunk.forEach((x, i) => this.imageStage.set(x, i * imgLen));
-        this.device.queue.writeBuffer(this.ctx.act.image, 0, this.imageStage, 0, chunk.length * imgLen);
-        return () => undefined;
-      });
-    });
+    return this.enqueue(() => this.runChunks(inputs, opts, this.fillTensors(inputs)));
   }
 
   runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput> {
-    const imgLen = 3 * this.config.imgSize * this.config.imgSize;
-    return this.enqueue(() =>
-      this.runChunks(images, opts, (enc, chunk) => {
-        const done: Array<{ release(): void }> = [];
-        try {
-          chunk.forEach((img, i) => done.push(this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, i * imgLen)));
-        } catch (e) {
-          done.forEach((d) => d.release());
-          throw e;
-        }
-        return () => done.forEach((d) => d.release());
-      }),
-    );
+    return this.enqueue(() => this.runChunks(images, opts, this.fillImages));
   }
 
-  measureTomeOverhead(opts: ToMeOptions, rounds = 5, batch = 1): Promise<TomeOverhead> {
+  profile(inputs: ForwardInput[], opts: ToMeOptions, { tomeRounds = 0 } = {}): Promise<ForwardProfile> {
     return this.enqueue(async () => {
-      if (this.lostReason) throw new Error(`WebGPU device lost (${this.lostReason}); create a new backend`);
-      if (batch < 1 || batch > this.ctx.act.maxBatch) throw new Error(`measureTomeOverhead: batch ${batch} outside 1..${this.ctx.act.maxBatch}`);
-      const all = this.plan(batch, opts).dispatches;
-      const tome = all.filter((d) => d.tome);
-      const lists = { forward: { list: all, times: 1 }, tome: { list: tome, times: HOST_REPLAYS }, without: { list: all.filter((d) => !d.tome), times: 1 } };
-      const samples = { forward: [] as number[], tome: [] as number[], without: [] as number[] };
-      for (let i = 0; i <= rounds; i++) {
-        for (const [key, { list, times }] of Object.entries(lists) as Array<[keyof typeof lists, { list: Dispatch[]; times: number }]>) {
-          const ms = (await this.timeSubmission(list, times)) / times;
-          // Round 0 warms up.
-          if (i > 0) samples[key].push(ms);
-        }
-      }
-      const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
-      const forwardMs = med(samples.forward);
-      const tomeMs = tome.length ? med(samples.tome) : 0;
-      const withoutMs = med(samples.without);
-      return {
-        batch,
-        forwardMs,
-        tomeMs,
-        share: tomeMs / forwardMs,
-        withoutMs,
-        ablationShare: (forwardMs - withoutMs) / forwardMs,
-        dispatches: { forward: all.length, tome: tome.length },
-      };
+      this.checkAlive();
+      const tensors = inputs.every((x): x is Float32Array => x instanceof Float32Array);
+      if (!tensors && inputs.some((x) => x instanceof Float32Array)) throw new Error('profile: inputs mix tensors and images');
+      const B = inputs.length;
+      if (B < 1 || B > this.ctx.act.maxBatch) throw new Error(`profile: batch ${B} outside 1..${this.ctx.act.maxBatch}`);
+      const fill = (tensors ? this.fillTensors(inputs) : this.fillImages) as Fill<ForwardInput>;
+      // A warm-up first: with timestamps on the per-dispatch path itself (one compute pass per
+      // dispatch); without them a plain forward (the host-timed replays need no warming).
+      await this.forward(B, opts, (enc) => fill(enc, inputs), this.querySet !== null);
+      const { profile } = await this.forward(B, opts, (enc) => fill(enc, inputs), true);
+      const tomeCost = tomeRounds > 0 ? await measureTomeOverhead(this.device, this.plan(B, opts).dispatches, B, tomeRounds) : null;
+      return { ...profile!, tomeCost };
     });
+  }
+
+  private fillTensors(inputs: Float32Array[]): Fill<Float32Array> {
+    const S = this.config.imgSize;
+    const imgLen = 3 * S * S;
+    inputs.forEach((x, i) => {
+      if (x.length !== imgLen) throw new Error(`input ${i}: ${x.length} floats, expected 3x${S}x${S} = ${imgLen}`);
+    });
+    return (_enc, chunk) => {
+      chunk.forEach((x, i) => this.imageStage.set(x, i * imgLen));
+      this.device.queue.writeBuffer(this.ctx.act.image, 0, this.imageStage, 0, chunk.length * imgLen);
+      return () => undefined;
+    };
+  }
+
+  private fillImages: Fill<RawImage> = (enc, chunk) => {
+    const imgLen = 3 * this.config.imgSize * this.config.imgSize;
+    const done: Array<{ release(): void }> = [];
+    try {
+      chunk.forEach((img, i) => done.push(this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, i * imgLen)));
+    } catch (e) {
+      done.forEach((d) => d.release());
+      throw e;
+    }
+    return () => done.forEach((d) => d.release());
+  };
+
+  private checkAlive(): void {
+    if (this.lostReason) throw new Error(`WebGPU device lost (${this.lostReason}); create a new backend`);
   }
 
   /** Forwards share the working buffers and the read-back buffer: one at a time. */
@@ -226,19 +212,15 @@ class Engine implements WebGpuBackend {
     return next;
   }
 
-  /**
-   * Splits the inputs into chunks of maxBatch; `fill` puts a chunk into the input buffer, by
-   * queue writes or by commands recorded into the forward's encoder (so they share its one
-   * submission), and returns what to free once that submission is made.
-   */
-  private async runChunks<T>(inputs: T[], opts: ToMeOptions, fill: (enc: GPUCommandEncoder, chunk: T[]) => () => void): Promise<RunOutput> {
-    if (this.lostReason) throw new Error(`WebGPU device lost (${this.lostReason}); create a new backend`);
+  /** Splits the inputs into chunks of maxBatch, one submission each. */
+  private async runChunks<T>(inputs: T[], opts: ToMeOptions, fill: Fill<T>): Promise<RunOutput> {
+    this.checkAlive();
     const results: ForwardResult[] = [];
     let ms = 0;
     let source: Timing['source'] = 'gpu-timestamp';
     for (let i = 0; i < inputs.length; i += this.ctx.act.maxBatch) {
       const chunk = inputs.slice(i, i + this.ctx.act.maxBatch);
-      const out = await this.forward(chunk.length, opts, (enc) => fill(enc, chunk));
+      const out = await this.forward(chunk.length, opts, (enc) => fill(enc, chunk), false);
       results.push(...out.results);
       ms += out.ms;
       if (out.source === 'wall') source = 'wall';
@@ -261,11 +243,14 @@ class Engine implements WebGpuBackend {
     return plan;
   }
 
+  /** One submission: fill the input, every dispatch, copies into the read-back buffer; with
+   * `profiled`, every dispatch timed as well (see profile()). */
   private async forward(
     B: number,
     opts: ToMeOptions,
     fill: (enc: GPUCommandEncoder) => () => void,
-  ): Promise<{ results: ForwardResult[]; ms: number; source: Timing['source'] }> {
+    profiled: boolean,
+  ): Promise<{ results: ForwardResult[]; ms: number; source: Timing['source']; profile?: Omit<ForwardProfile, 'tomeCost'> }> {
     const { device, ctx } = this;
     const c = this.config;
     const a = ctx.act;
@@ -273,19 +258,18 @@ class Engine implements WebGpuBackend {
     device.queue.writeBuffer(a.tome, a.tomeLayout.sizes[0] * 4, this.ones, 0, B * (numPatches(c) + 1));
 
     const ts = this.querySet !== null;
-    const perKernelWall = this.profile && !ts;
     const t0 = performance.now();
     const enc = device.createCommandEncoder({ label: 'forward' });
     const release = fill(enc);
-    if (this.profile && ts) {
+    if (profiled && ts) {
       plan.dispatches.forEach((d, i) => {
         const pass = enc.beginComputePass({ label: d.label, timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-        this.encode(pass, d);
+        encodeDispatch(pass, d);
         pass.end();
       });
     } else {
       const pass = enc.beginComputePass(ts ? { timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-      for (const d of plan.dispatches) this.encode(pass, d);
+      for (const d of plan.dispatches) encodeDispatch(pass, d);
       pass.end();
     }
     const L = this.layout;
@@ -295,7 +279,7 @@ class Engine implements WebGpuBackend {
     enc.copyBufferToBuffer(a.top5, 0, this.readback, L.top5, B * 40);
     const mapFloats = B * c.depth * numPatches(c);
     enc.copyBufferToBuffer(a.tome, a.tomeLayout.maps * 4, this.readback, L.maps, mapFloats * 4);
-    const nQueries = ts ? (this.profile ? 2 * plan.dispatches.length : 2) : 0;
+    const nQueries = ts ? (profiled ? 2 * plan.dispatches.length : 2) : 0;
     if (nQueries) {
       enc.resolveQuerySet(this.querySet!, 0, nQueries, this.queryResolve!, 0);
       enc.copyBufferToBuffer(this.queryResolve!, 0, this.readback, L.times, nQueries * 8);
@@ -316,18 +300,18 @@ class Engine implements WebGpuBackend {
 
     let ms = wallMs;
     let source: Timing['source'] = 'wall';
-    if (perKernelWall) {
-      // After the read-back, as the replays overwrite the working buffers.
-      this.lastProfile = aggregateProfile(plan.dispatches, await this.timeDispatchesOnHost(plan), c.depth, 'wall');
-    } else if (stamps) {
+    let profile: Omit<ForwardProfile, 'tomeCost'> | undefined;
+    if (stamps) {
       source = 'gpu-timestamp';
       ms = Number(stamps[nQueries - 1] - stamps[0]) / 1e6;
-      if (this.profile) {
+      if (profiled) {
         const per = plan.dispatches.map((_, i) => Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6);
-        this.lastProfile = aggregateProfile(plan.dispatches, per, c.depth, 'gpu-timestamp');
+        profile = aggregateProfile(plan.dispatches, per, c.depth, 'gpu-timestamp');
       }
+    } else if (profiled) {
+      // After the read-back, as the replays overwrite the working buffers.
+      profile = aggregateProfile(plan.dispatches, await timeDispatchesOnHost(device, plan.dispatches), c.depth, 'wall');
     }
-    if (!this.profile) this.lastProfile = null;
 
     const P = numPatches(c);
     const C = c.numClasses;
@@ -348,41 +332,7 @@ class Engine implements WebGpuBackend {
         groups: canonicalGroups(tokenOfPatch[c.depth - 1]),
       });
     }
-    return { results, ms, source };
-  }
-
-  private encode(pass: GPUComputePassEncoder, d: Dispatch): void {
-    pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
-    pass.dispatchWorkgroups(...d.groups);
-  }
-
-  /**
-   * Profile without timestamp queries: each dispatch replayed HOST_REPLAYS times in its own
-   * submission, timed on the host, less the round trip of an empty submission (the fastest of a
-   * few), per replay. Inside a forward the dispatches share one submission; timing each alone
-   * in one submission would charge every small kernel that fixed cost in full. The replays run on
-   * whatever the buffers hold (a residual add accumulates, a softmax re-normalises), so this runs
-   * after the forward's results are read back.
-   */
-  private async timeDispatchesOnHost(plan: ForwardPlan): Promise<number[]> {
-    let empty = Infinity;
-    for (let i = 0; i < 5; i++) empty = Math.min(empty, await this.timeSubmission([], 0));
-    const out: number[] = [];
-    for (const d of plan.dispatches) out.push(Math.max(0, (await this.timeSubmission([d], HOST_REPLAYS)) - empty) / HOST_REPLAYS);
-    return out;
-  }
-
-  /** Host time of one submission holding `list` encoded `times` times in one compute pass. */
-  private async timeSubmission(list: Dispatch[], times: number): Promise<number> {
-    const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    for (let i = 0; i < times; i++) for (const d of list) this.encode(pass, d);
-    pass.end();
-    const t0 = performance.now();
-    this.device.queue.submit([enc.finish()]);
-    await this.device.queue.onSubmittedWorkDone();
-    return performance.now() - t0;
+    return { results, ms, source, profile };
   }
 
   dispose(): void {
@@ -401,28 +351,12 @@ class Engine implements WebGpuBackend {
 export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const c = weights.config;
   checkGpuShapes(c);
-  let device = opts.device;
-  let info: GPUAdapterInfo;
-  const ownsDevice = !device;
-  if (!device) {
-    const adapter = opts.adapter ?? (await defaultAdapter());
-    const wanted: GPUFeatureName[] = ['timestamp-query'];
-    if (opts.precision === 'f16') wanted.push('shader-f16');
-    const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
-    device = await adapter.requestDevice({
-      requiredFeatures,
-      // Bigger models need bigger single buffers (the hidden activations of a batch).
-      requiredLimits: {
-        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-        maxBufferSize: adapter.limits.maxBufferSize,
-      },
-    });
-    info = adapter.info;
-  } else {
-    info = device.adapterInfo;
-  }
-  const features = [...device.features].map(String).sort();
   const f16 = opts.precision === 'f16';
+  const ownsDevice = !opts.device;
+  const adapter = opts.device ? null : (opts.adapter ?? (await browserAdapter()));
+  const device = opts.device ?? (await requestEngineDevice(adapter!, { f16 }));
+  const info = adapter ? adapter.info : device.adapterInfo;
+  const features = [...device.features].map(String).sort();
   if (f16 && !device.features.has('shader-f16')) throw new Error('precision f16 requested but the adapter has no shader-f16');
   const lost = device.lost.then((i) => `${i.reason}: ${i.message}`);
   device.onuncapturederror = (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
@@ -439,12 +373,10 @@ export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBacke
   }
   const precision: Precision = f16 ? 'f16' : 'f32';
   const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
-  const [kernels, preprocessor, gpuWeights, act] = await Promise.all([
+  const [kernels, preprocessor] = await Promise.all([
     compileKernels(device, src, { headDim: headDim(c), maxTokens: numPatches(c) + 1, matmul: variant, f16 }),
     createPreprocessor(device),
-    Promise.resolve(uploadWeights(device, weights, precision)),
-    Promise.resolve(createActivations(device, c, maxBatch)),
   ]);
-  const ctx: PlanContext = { device, config: c, kernels, matmul: variant, weights: gpuWeights as GpuWeights, act: act as Activations };
-  return new Engine(c, device, ownsDevice, summary(info), features, precision, variant, timings, opts.profile ?? false, ctx, lost, preprocessor);
+  const plan: PlanContext = { device, config: c, kernels, matmul: variant, weights: uploadWeights(device, weights, precision), act: createActivations(device, c, maxBatch) };
+  return new Engine({ plan, ownsDevice, adapterInfo: summary(info), features, precision, matmulTimings: timings, lost, preprocessor });
 }

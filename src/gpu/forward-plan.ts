@@ -45,6 +45,13 @@ type Field = number | { f: number };
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
 
+/** Records one dispatch of a plan into a compute pass. */
+export function encodeDispatch(pass: GPUComputePassEncoder, d: Dispatch): void {
+  pass.setPipeline(d.pipeline);
+  pass.setBindGroup(0, d.bindGroup);
+  pass.dispatchWorkgroups(...d.groups);
+}
+
 export function matmulGroups(variant: MatmulVariant, M: number, N: number): [number, number, number] {
   return variant === 'reg4x4' ? [ceil(N / 4, 8), ceil(ceil(M, 4), 8), 1] : [ceil(N, 32), ceil(M, 32), 1];
 }

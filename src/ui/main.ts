@@ -11,7 +11,8 @@ import { groupsAfterLayer, layoutGroups, prunedAfterLayer } from './groups';
 import { renderMetrics } from './metrics';
 import { MergeOverlay, type VizStyle } from './overlay';
 import { renderProfile } from './profile-view';
-import type { Analysis, BackendInfo, BenchRow, FromWorker, ModelView, ProfileReport, ToWorker } from './protocol';
+import type { BenchRow } from '../core/results';
+import type { Analysis, BackendInfo, FromWorker, ModelView, ProfileReport, ToWorker } from './protocol';
 import { composePng, copyPng, downloadBlob, EXPORT_SIDE } from './screenshot';
 import { adapterLabel, benchSummary } from './summary';
 
@@ -320,7 +321,7 @@ function drawChart(): void {
   let chart: TradeoffChart | null = null;
   let note: string;
   if (summary) {
-    const speedOf = (r: number, s: Schedule) => measured?.find((m) => m.r === r && m.schedule === s)?.speedup;
+    const speedOf = (r: number, s: Schedule) => measured?.find((m) => m.r === r && m.schedule === s)?.speedupVsR0;
     chart = {
       points: summary.points.map((p) => ({ r: p.r, schedule: p.schedule, x: speedOf(p.r, p.schedule) ?? p.speedup, y: p.top1 * 100 })),
       current: o,
@@ -332,7 +333,7 @@ function drawChart(): void {
     if (summary.model !== state.modelId) note += ` (The selected model is ${state.modelId}.)`;
   } else if (measured) {
     chart = {
-      points: measured.map((m) => ({ r: m.r, schedule: m.schedule, x: m.r, y: m.speedup })),
+      points: measured.map((m) => ({ r: m.r, schedule: m.schedule, x: m.r, y: m.speedupVsR0 })),
       current: o,
       xLabel: 'r',
       yLabel: 'speed-up',

@@ -4,6 +4,7 @@ import type { ToMeOptions } from '../core/tome';
 import type { RawImage } from '../core/preprocess';
 import type { ViTWeights } from '../model/weights';
 import { createCpuBackend } from '../cpu/backend';
+import { requestEngineDevice } from '../gpu/device';
 import type { BackendInfo, ProfileReport } from './protocol';
 
 export interface OpenedBackend {
@@ -41,15 +42,7 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return cpu(weights, 'WebGPU is present but no GPU adapter was offered.');
   try {
-    const wanted: GPUFeatureName[] = ['timestamp-query'];
-    const device = await adapter.requestDevice({
-      requiredFeatures: wanted.filter((f) => adapter.features.has(f)),
-      requiredLimits: {
-        maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
-        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-        maxBufferSize: adapter.limits.maxBufferSize,
-      },
-    });
+    const device = await requestEngineDevice(adapter);
     let disposed = false;
     let lost = false;
     const lostPromise = device.lost.then((info) => {
@@ -80,23 +73,9 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
       lost: lostPromise,
       runImages: (images, opts) => engine.runImages(images, opts),
       profile: async (images, opts) => {
-        engine.profile = true;
-        let report: ProfileReport;
-        try {
-          await engine.runImages(images, opts); // warms the profiled path (one pass per dispatch)
-          await engine.runImages(images, opts);
-          const p = engine.lastProfile;
-          if (!p) throw new Error('the engine recorded no profile');
-          // The per-dispatch list stays in the worker: the page shows families and blocks.
-          const { kernels, ...summary } = p;
-          report = summary;
-        } finally {
-          engine.profile = false;
-        }
-        if (opts.r > 0) {
-          const o = await engine.measureTomeOverhead(opts, 3, 1);
-          report.tomeCost = { tomeMs: o.tomeMs, forwardMs: o.forwardMs, share: o.share };
-        }
+        // ToMe's own cost only where there is ToMe work; the per-dispatch list stays in the
+        // worker (the page shows families and blocks).
+        const { kernels, ...report } = await engine.profile(images, opts, { tomeRounds: opts.r > 0 ? 3 : 0 });
         return report;
       },
     };

@@ -5,6 +5,7 @@ import type { ModelConfig } from '../model/config';
 import type { ForwardResult, Timing } from '../core/backend';
 import type { Schedule, ToMeOptions } from '../core/tome';
 import type { ForwardProfile } from '../gpu/profile';
+import type { BenchRow } from '../core/results';
 
 export type ToWorker =
   | { type: 'load'; modelId: string; baseUrl: string }
@@ -75,16 +76,8 @@ export type FromWorker =
   | { type: 'profile-error'; profileId: number; message: string }
   | { type: 'device-lost'; message: string; recovered: boolean; backend: BackendInfo };
 
-/** The engine's profile of one forward (src/gpu/profile.ts, without the per-dispatch list), plus,
- * for r > 0, ToMe's own cost: its dispatches timed alone (replayed per submission) against the
- * whole forward, medians (engine.measureTomeOverhead, batch 1). */
-export type ProfileReport = Omit<ForwardProfile, 'kernels'> & {
-  tomeCost?: { tomeMs: number; forwardMs: number; share: number };
-};
+/** The engine's profile of one forward (src/gpu/profile.ts) without the per-dispatch list; for
+ * r > 0 with ToMe's own cost (its dispatches timed alone against the whole forward, batch 1). */
+export type ProfileReport = Omit<ForwardProfile, 'kernels'>;
 
-export interface BenchRow {
-  r: number;
-  schedule: Schedule;
-  msMedian: number;
-  speedup: number;
-}
+

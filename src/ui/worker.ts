@@ -15,7 +15,8 @@ import type { ToMeOptions } from '../core/tome';
 import { decodeImage, type BrowserImage } from './decode';
 import { cropInSource, inputToRgba } from './model-view';
 import { openBackend, type OpenedBackend } from './open-backend';
-import type { BenchPoint, BenchRow, FromWorker, ToWorker } from './protocol';
+import { PageBench } from './page-bench';
+import type { FromWorker, ToWorker } from './protocol';
 
 interface Loaded {
   weights: ViTWeights;
@@ -30,16 +31,6 @@ interface CurrentImage {
   prepared: { modelId: string; decoded: BrowserImage; input: Float32Array; geometry: PreprocessGeometry };
 }
 
-interface BenchJob {
-  benchId: number;
-  points: BenchPoint[];
-  repeat: number;
-  next: number;
-  times: number[][];
-  cancelled: boolean;
-  source: Timing['source'];
-}
-
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 let loaded: Loaded | null = null;
@@ -48,7 +39,7 @@ let image: CurrentImage | null = null;
 /** An image that arrived before any model was ready: prepared (or refused) once one is. */
 let waitingImage: { imageId: number; blob: Blob; name: string } | null = null;
 let pending: { requestId: number; opts: ToMeOptions } | null = null;
-let bench: BenchJob | null = null;
+let bench: PageBench | null = null;
 let profileReq: { profileId: number; opts: ToMeOptions } | null = null;
 let pumping = false;
 /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn). */
@@ -68,7 +59,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       void pump();
       break;
     case 'bench':
-      bench = { benchId: m.benchId, points: m.points, repeat: m.repeat, next: 0, times: m.points.map(() => []), cancelled: false, source: 'wall' };
+      bench = new PageBench(m.benchId, m.points, m.repeat, loaded?.opened.info.kind === 'webgpu' ? 'tome-webgpu' : 'tome-cpu');
       void pump();
       break;
     case 'profile':
@@ -77,7 +68,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       void pump();
       break;
     case 'cancel-bench':
-      if (bench?.benchId === m.benchId) bench.cancelled = true;
+      if (bench?.benchId === m.benchId) bench.cancel();
       void pump();
       break;
     case 'lose-device':
@@ -299,36 +290,9 @@ async function profileCurrent(l: Loaded, img: CurrentImage): Promise<void> {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** One timed forward of the in-page benchmark; a first untimed run per point warms pipelines. */
-async function benchStep(l: Loaded, img: CurrentImage, job: BenchJob): Promise<void> {
-  const perPoint = job.repeat + 1;
-  const total = job.points.length * perPoint;
-  if (!job.cancelled && job.next < total) {
-    const point = job.points[Math.floor(job.next / perPoint)];
-    try {
-      const { timing } = await forward(l, img, { r: point.r, schedule: point.schedule, propAttn: true, mode: 'merge' });
-      job.source = timing.source;
-      if (job.next % perPoint !== 0) job.times[Math.floor(job.next / perPoint)].push(timing.ms);
-    } catch (e) {
-      job.cancelled = true;
-      post({ type: 'analyze-error', requestId: -1, message: `benchmark: ${(e as Error).message}` });
-    }
-    job.next++;
-    post({ type: 'bench-progress', benchId: job.benchId, done: job.next, total });
-  }
-  if (job.cancelled || job.next >= total) {
-    bench = null;
-    const r0 = job.points.findIndex((p) => p.r === 0);
-    const base = r0 >= 0 && job.times[r0].length ? median(job.times[r0]) : NaN;
-    const rows: BenchRow[] = job.points
-      .map((p, i) => ({ p, t: job.times[i] }))
-      .filter(({ t }) => t.length > 0)
-      .map(({ p, t }) => ({ r: p.r, schedule: p.schedule, msMedian: median(t), speedup: base / median(t) }));
-    post({ type: 'bench-done', benchId: job.benchId, rows, cancelled: job.cancelled, timingSource: job.source });
-  }
+/** One forward of the in-page benchmark; the page gets its progress and, at the end, its rows. */
+async function benchStep(l: Loaded, img: CurrentImage, job: PageBench): Promise<void> {
+  const messages = await job.step(async (opts) => (await forward(l, img, opts)).timing);
+  if (job.finished && bench === job) bench = null;
+  messages.forEach((m) => post(m));
 }

@@ -315,7 +315,7 @@ describe('browser demo', () => {
     const s = await status();
     expect(s.benchRunning).toBe(false);
     const r0 = s.benchRows!.find((row) => row.r === 0)!;
-    expect(r0.speedup).toBe(1);
+    expect(r0.speedupVsR0).toBe(1);
     expect(r0.msMedian).toBeGreaterThan(0);
     expect(await app.page.locator('#chart-note').textContent()).toMatch(/measured here/);
     await shot('09-bench-cancelled');

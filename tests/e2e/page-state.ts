@@ -13,7 +13,7 @@ export interface Status {
   answeredId: number;
   backend: { kind: string; description: string; fallbackReason?: string } | null;
   benchRunning: boolean;
-  benchRows: Array<{ r: number; schedule: string; msMedian: number; speedup: number }> | null;
+  benchRows: Array<{ r: number; schedule: string; msMedian: number; speedupVsR0: number }> | null;
 }
 
 export interface AnalysisView {

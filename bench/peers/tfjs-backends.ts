@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { requestNodeAdapter, type ConcreteRoute, type NodeRoute } from '../src/gpu/node-adapter';
+import { requestNodeAdapter, type ConcreteRoute, type NodeRoute } from '../../src/gpu/node-adapter';
 
 export type PeerBackendName = 'webgpu' | 'wasm' | 'cpu';
 

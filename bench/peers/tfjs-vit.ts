@@ -2,8 +2,8 @@
 // user would pick instead of our engine. No ToMe (r = 0 only): it answers "how fast is the plain
 // model on a mainstream WebGPU/WASM runtime", against which our r = 0 and r > 0 are compared.
 import * as tf from '@tensorflow/tfjs-core';
-import { gridSize, headDim, type ModelConfig } from '../src/model/config';
-import { tensor, type ViTWeights } from '../src/model/weights';
+import { gridSize, headDim, type ModelConfig } from '../../src/model/config';
+import { tensor, type ViTWeights } from '../../src/model/weights';
 
 interface BlockParams {
   norm1: [tf.Tensor1D, tf.Tensor1D];

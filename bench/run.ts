@@ -1,0 +1,142 @@
+// One benchmark run (`tome bench`, `npm run bench`): every figure measured in one process on one
+// adapter. Ours at each setting and batch (round-robin, the matmul re-timed alone each round),
+// then its profile and ToMe's own cost, the CPU reference, and the peers; targets checked on the
+// rows of this run; results written to bench/results.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../src/core/backend';
+import { forwardMacs } from '../src/core/flops';
+import type { BenchOutput, BenchRow, EvalOutput } from '../src/core/results';
+import { median } from '../src/core/stats';
+import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../src/core/tome';
+import { numPatches } from '../src/model/config';
+import type { ViTWeights } from '../src/model/weights';
+import { createCpuBackend } from '../src/cpu/backend';
+import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
+import { requestNodeAdapter } from '../src/gpu/node-adapter';
+import type { ForwardProfile, TomeOverhead } from '../src/gpu/profile';
+import type { MatmulTiming } from '../src/gpu/matmul-choice';
+import { batchOf, goldenInputs } from './golden-inputs';
+import { matmulProbe } from './matmul-probe';
+import { tfjsPeerRows } from './peers/tfjs';
+import { writeRunResults } from './run-report';
+import { checkTargets, type TargetCheck } from './targets';
+import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from './timing';
+
+export interface BenchOptions {
+  rs: number[];
+  schedules: Schedule[];
+  /** Measure exactly these schedules at every r; otherwise constant at every r plus decreasing
+   * at the largest r (the paper's setting) when decreasing is among `schedules`. */
+  explicitSchedule: boolean;
+  batches: number[];
+  /** 'tfjs' or 'none'. */
+  peer: string;
+  repeat: number;
+  /** Where the golden inputs are (../shared/golden). */
+  goldenDir: string;
+  /** Where the results go (bench/results). */
+  outDir: string;
+}
+
+export interface ProfileSummary {
+  r: number;
+  source: ForwardProfile['source'];
+  totalMs: number;
+  tomeMs: number;
+  tomeShare: number;
+  perFamilyMs: Record<string, number>;
+  perFamilyShare: Record<string, number>;
+  perBlockMs: number[];
+}
+
+export interface BenchResult extends BenchOutput {
+  adapter: { route: string; vendor: string; architecture: string; device: string; description: string; features: string[]; precision: string; matmul: string };
+  model: string;
+  matmulTimings: MatmulTiming[];
+  matmulGflopsPerRound: number[];
+  tomeOverhead: TomeOverhead[];
+  flopsPerImage: Record<string, number>;
+  profile: ProfileSummary[];
+  targets: TargetCheck[];
+}
+
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+type Setting = { r: number; schedule: Schedule };
+
+function settingsOf(o: BenchOptions): Setting[] {
+  if (o.explicitSchedule) return o.schedules.flatMap((schedule) => o.rs.map((r) => ({ r, schedule })));
+  const out: Setting[] = o.rs.map((r) => ({ r, schedule: 'constant' as Schedule }));
+  if (o.schedules.includes('decreasing')) out.push({ r: Math.max(...o.rs), schedule: 'decreasing' });
+  return out;
+}
+
+const tomeOpts = (s: Setting): ToMeOptions => ({ r: s.r, schedule: s.schedule, propAttn: true, mode: 'merge' });
+
+async function profileSummary(engine: WebGpuBackend, input: Float32Array, r: number): Promise<ProfileSummary> {
+  const p = await engine.profile([input], tomeOpts({ r, schedule: 'constant' }));
+  const share = Object.fromEntries(Object.entries(p.perFamily).map(([k, v]) => [k, Math.round((1000 * v) / p.totalMs) / 1000]));
+  return { r, source: p.source, totalMs: p.totalMs, tomeMs: p.tomeMs, tomeShare: p.tomeMs / p.totalMs, perFamilyMs: p.perFamily, perFamilyShare: share, perBlockMs: p.perBlock };
+}
+
+export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<BenchResult> {
+  const c = weights.config;
+  const settings = settingsOf(o);
+  const golden = goldenInputs(o.goldenDir, c.id);
+  const { inputs } = golden;
+  const { adapter, route } = await requestNodeAdapter('auto');
+  const engine = await createWebGpuBackend(weights, { adapter, maxBatch: Math.max(...o.batches) });
+  log(`adapter ${route}: ${engine.description}; features ${engine.features.join(', ') || 'none'}`);
+
+  const ours: BenchSetting[] = o.batches.flatMap((batch) => settings.map((s) => ({ engine: 'tome-webgpu', ...s, batch })));
+  const probe = await matmulProbe(engine.matmulVariant, route, c);
+  const rr = new RoundRobin(ours, 2, o.repeat);
+  await timeRoundRobin(rr, (s) => engine.run(batchOf(inputs, s.batch), tomeOpts(s)), async (round) => {
+    await probe.time(round);
+    log(`tome-webgpu: round ${round + 1}/${o.repeat}`);
+  });
+  probe.dispose();
+  const rows: BenchRow[] = benchRows(ours, rr.samples);
+  // Our engine's profile and ToMe's own cost right after its timings, before other engines load
+  // the machine (the peers' devices and wasm threads linger for the rest of the process).
+  const profile = [await profileSummary(engine, inputs[0], 0), await profileSummary(engine, inputs[0], 13)];
+  const tomeOverhead: TomeOverhead[] = [];
+  for (const b of o.batches) {
+    const p = await engine.profile(batchOf(inputs, b), tomeOpts({ r: 13, schedule: 'constant' }), { tomeRounds: 2 * o.repeat });
+    tomeOverhead.push(p.tomeCost!);
+  }
+
+  const cpu: Backend = createCpuBackend(weights);
+  const cpuSettings: BenchSetting[] = [0, 13].map((r) => ({ engine: 'tome-cpu', r, schedule: 'constant', batch: 1 }));
+  const cpuRr = new RoundRobin(cpuSettings, 1, Math.min(3, o.repeat));
+  await timeRoundRobin(cpuRr, (s) => cpu.run([inputs[0]], tomeOpts(s)), (round) => log(`tome-cpu: round ${round + 1}/${cpuRr.timedRounds}`));
+  rows.push(...benchRows(cpuSettings, cpuRr.samples));
+
+  if (o.peer !== 'none') rows.push(...(await tfjsPeerRows(weights, golden, o.batches, o.repeat, route)));
+
+  const flops = Object.fromEntries(settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule)))]));
+  const evalPath = join(o.outDir, `eval-${c.id}.json`);
+  const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;
+  const targets = checkTargets({
+    rows,
+    flopsPerImage: flops,
+    bestMatmulGflops: median(probe.gflops),
+    tomeShareR13: tomeOverhead.map(({ batch, share }) => ({ batch, share })),
+    evalOut,
+  });
+  const out: BenchResult = {
+    adapter: { route, ...engine.adapterInfo, features: engine.features, precision: engine.precision, matmul: engine.matmulVariant },
+    model: c.id,
+    rows,
+    matmulTimings: engine.matmulTimings,
+    matmulGflopsPerRound: probe.gflops,
+    tomeOverhead,
+    flopsPerImage: flops,
+    profile,
+    targets,
+  };
+  engine.dispose();
+  writeRunResults(out, o.outDir, evalOut);
+  return out;
+}

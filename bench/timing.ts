@@ -1,0 +1,107 @@
+// Timing of forward configurations, shared by `tome bench` and the page's in-page measurement.
+// Settings run round-robin (one run of each per round, after untimed warm-up rounds), so slow
+// drift of a shared, software-rendered machine hits every setting alike and ratios stay fair.
+// Medians are the reported figure: software adapters on shared cores have heavy one-sided
+// outliers. No Node or DOM APIs: the page's worker imports this too.
+import type { BenchRow } from '../src/core/results';
+import { median } from '../src/core/stats';
+import type { Schedule } from '../src/core/tome';
+
+export interface TimingStats {
+  /** Per forward of the whole batch, in ms. */
+  msMedian: number;
+  msMin: number;
+  msMax: number;
+  imgPerSec: number;
+}
+
+/** Summary statistics of timed runs of a batch of `batch` images. */
+export function summarize(samples: number[], batch: number): TimingStats {
+  const msMedian = median(samples);
+  return { msMedian, msMin: Math.min(...samples), msMax: Math.max(...samples), imgPerSec: (batch * 1000) / msMedian };
+}
+
+/** One timed configuration: which engine, which ToMe setting, how many images per forward. */
+export interface BenchSetting {
+  engine: string;
+  r: number;
+  schedule: Schedule;
+  batch: number;
+}
+
+/**
+ * A round-robin schedule driven one run at a time, so a caller can interleave other work
+ * between runs (the page answers the slider between them): `next()` names the run to do,
+ * `record(ms)` reports its time. Warm-up rounds come first and are not kept.
+ */
+export class RoundRobin<T> {
+  /** Timed samples per item, in ms. */
+  readonly samples: number[][];
+  private step = 0;
+
+  constructor(
+    readonly items: T[],
+    readonly warmupRounds: number,
+    readonly timedRounds: number,
+  ) {
+    if (!Number.isInteger(warmupRounds) || warmupRounds < 0) throw new Error(`warm-up rounds must be a non-negative integer, got ${warmupRounds}`);
+    if (!Number.isInteger(timedRounds) || timedRounds < 1) throw new Error(`timed rounds must be a positive integer, got ${timedRounds}`);
+    this.samples = items.map(() => []);
+  }
+
+  get total(): number {
+    return (this.warmupRounds + this.timedRounds) * this.items.length;
+  }
+
+  get done(): number {
+    return this.step;
+  }
+
+  /** The next run, or null when every round is done. */
+  next(): { item: T; index: number; round: number; timed: boolean } | null {
+    if (this.step >= this.total || !this.items.length) return null;
+    const index = this.step % this.items.length;
+    const round = Math.floor(this.step / this.items.length);
+    return { item: this.items[index], index, round, timed: round >= this.warmupRounds };
+  }
+
+  /** Records the time of the run next() named and moves on. */
+  record(ms: number): void {
+    const run = this.next();
+    if (!run) throw new Error('record() after the last run');
+    if (run.timed) this.samples[run.index].push(ms);
+    this.step++;
+  }
+}
+
+/**
+ * Runs the whole schedule, timing each `run(item)` on the wall clock. `run` must resolve only
+ * once its result is on the host (a read-back), so queued GPU work is inside the measurement.
+ * `afterRound(round)` runs after each timed round (outside the timings).
+ */
+export async function timeRoundRobin<T>(
+  rr: RoundRobin<T>,
+  run: (item: T) => Promise<unknown>,
+  afterRound?: (timedRound: number) => unknown,
+): Promise<void> {
+  for (let next = rr.next(); next; next = rr.next()) {
+    const t0 = performance.now();
+    await run(next.item);
+    rr.record(performance.now() - t0);
+    if (next.timed && next.index === rr.items.length - 1) await afterRound?.(next.round - rr.warmupRounds);
+  }
+}
+
+/**
+ * Bench rows of settings timed in one schedule; each row's speed-up is against r = 0 of the same
+ * engine and batch, measured in the same rounds (NaN where that was not timed). Settings without
+ * samples (a cancelled run) are left out.
+ */
+export function benchRows(settings: BenchSetting[], samples: number[][]): BenchRow[] {
+  const rows = settings.flatMap((s, i) => (samples[i].length ? [{ ...s, ...summarize(samples[i], s.batch), speedupVsR0: NaN }] : []));
+  for (const row of rows) {
+    const base = rows.find((b) => b.engine === row.engine && b.batch === row.batch && b.r === 0);
+    if (base) row.speedupVsR0 = base.msMedian / row.msMedian;
+  }
+  return rows;
+}
