@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { EvalOutput } from '../src/core/results';
 import { HOST_REPLAYS, type TomeOverhead } from '../src/gpu/profile';
 import { benchTable, writeReport } from './report';
-import type { BenchResult, ProfileSummary } from './run';
+import type { BenchResult, ProfileSummary } from './bench-result';
 import { targetsTable } from './targets';
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);

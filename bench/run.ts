@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../src/core/backend';
 import { forwardMacs } from '../src/core/flops';
-import type { BenchOutput, BenchRow, EvalOutput } from '../src/core/results';
+import type { BenchRow, EvalOutput } from '../src/core/results';
 import { median } from '../src/core/stats';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../src/core/tome';
 import { numPatches } from '../src/model/config';
@@ -14,13 +14,13 @@ import type { ViTWeights } from '../src/model/weights';
 import { createCpuBackend } from '../src/cpu/backend';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
 import { requestNodeAdapter } from '../src/gpu/node-adapter';
-import type { ForwardProfile, TomeOverhead } from '../src/gpu/profile';
-import type { MatmulTiming } from '../src/gpu/matmul-choice';
+import type { TomeOverhead } from '../src/gpu/profile';
 import { batchOf, goldenInputs } from './golden-inputs';
 import { matmulProbe } from './matmul-probe';
 import { tfjsPeerRows } from './peers/tfjs';
 import { writeRunResults } from './run-report';
-import { checkTargets, type TargetCheck } from './targets';
+import type { BenchResult, ProfileSummary } from './bench-result';
+import { checkTargets } from './targets';
 import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from './timing';
 
 export interface BenchOptions {
@@ -37,28 +37,6 @@ export interface BenchOptions {
   goldenDir: string;
   /** Where the results go (bench/results). */
   outDir: string;
-}
-
-export interface ProfileSummary {
-  r: number;
-  source: ForwardProfile['source'];
-  totalMs: number;
-  tomeMs: number;
-  tomeShare: number;
-  perFamilyMs: Record<string, number>;
-  perFamilyShare: Record<string, number>;
-  perBlockMs: number[];
-}
-
-export interface BenchResult extends BenchOutput {
-  adapter: { route: string; vendor: string; architecture: string; device: string; description: string; features: string[]; precision: string; matmul: string };
-  model: string;
-  matmulTimings: MatmulTiming[];
-  matmulGflopsPerRound: number[];
-  tomeOverhead: TomeOverhead[];
-  flopsPerImage: Record<string, number>;
-  profile: ProfileSummary[];
-  targets: TargetCheck[];
 }
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);

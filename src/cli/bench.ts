@@ -2,7 +2,8 @@
 // on one adapter; see bench/ for how).
 import { join } from 'node:path';
 import type { ViTWeights } from '../model/weights';
-import { runBench, type BenchResult } from '../../bench/run';
+import { runBench } from '../../bench/run';
+import type { BenchResult } from '../../bench/bench-result';
 import type { CliOptions } from './args';
 import { PROJECT_ROOT } from './paths';
 
