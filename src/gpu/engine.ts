@@ -51,6 +51,15 @@ export interface WebGpuBackend extends Backend {
    * straight into the engine's input buffer. Timing includes the preprocessing.
    */
   runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput>;
+  /**
+   * Like runImages, from rgba8unorm textures on this engine's `device` (usage TEXTURE_BINDING;
+   * e.g. video frames copied in with copyExternalImageToTexture, see frame-texture.ts): the
+   * same preprocessing reads the texels, in the forward's submission, and gives the same result
+   * as runImages on the same pixels. A texture may be rewritten once the returned promise settles.
+   */
+  runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput>;
+  /** The device the engine runs on (runTextures' textures must belong to it). */
+  readonly device: GPUDevice;
   readonly adapterInfo: AdapterSummary;
   readonly features: string[];
   readonly precision: Precision;
@@ -126,7 +135,7 @@ class Engine implements WebGpuBackend {
 
   constructor(
     readonly config: ModelConfig,
-    private device: GPUDevice,
+    readonly device: GPUDevice,
     private ownsDevice: boolean,
     readonly adapterInfo: AdapterSummary,
     readonly features: string[],
@@ -186,6 +195,22 @@ class Engine implements WebGpuBackend {
         const done: Array<{ release(): void }> = [];
         try {
           chunk.forEach((img, i) => done.push(this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, i * imgLen)));
+        } catch (e) {
+          done.forEach((d) => d.release());
+          throw e;
+        }
+        return () => done.forEach((d) => d.release());
+      }),
+    );
+  }
+
+  runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput> {
+    const imgLen = 3 * this.config.imgSize * this.config.imgSize;
+    return this.enqueue(() =>
+      this.runChunks(textures, opts, (enc, chunk) => {
+        const done: Array<{ release(): void }> = [];
+        try {
+          chunk.forEach((t, i) => done.push(this.preprocessor.encodeTexture(enc, t, this.config, this.ctx.act.image, i * imgLen)));
         } catch (e) {
           done.forEach((d) => d.release());
           throw e;

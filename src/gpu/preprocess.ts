@@ -1,5 +1,7 @@
 // GPU preprocessing: RGBA8 pixels -> the model's float32 CHW input, written straight into a
-// GPUBuffer the forward pass reads. Same plan and arithmetic as src/model/preprocess.ts (the
+// GPUBuffer the forward pass reads. The pixels come as an array (uploaded) or as an rgba8unorm
+// texture already on the GPU (a video frame copied in with copyExternalImageToTexture); both
+// run the same kernel on the same source window and give the same bytes. Same plan and arithmetic as src/model/preprocess.ts (the
 // coefficient windows and the normalisation table are computed there, on the CPU, and
 // uploaded), so the result is bit-identical to the TypeScript reference.
 import type { ModelConfig } from '../model/config';
@@ -30,6 +32,19 @@ export interface GpuPreprocessor {
   encode(
     encoder: GPUCommandEncoder,
     image: DecodedImage,
+    config: ModelConfig,
+    out: GPUBuffer,
+    outOffset?: number,
+  ): EncodedPreprocess;
+  /**
+   * Like encode, from an rgba8unorm texture (usage TEXTURE_BINDING) holding the image at its
+   * full size: nothing is uploaded, the kernel reads the crop's source window from the texture.
+   * The texture's contents are read when the commands run, so one texture can carry frame
+   * after frame; its other GPU resources are kept per (texture, config, out, outOffset).
+   */
+  encodeTexture(
+    encoder: GPUCommandEncoder,
+    texture: GPUTexture,
     config: ModelConfig,
     out: GPUBuffer,
     outOffset?: number,
@@ -89,6 +104,7 @@ function packPlan(
   outOffset: number,
   colFirst: number,
   uploadedWidth: number,
+  textureOrigin: [number, number],
 ): { params: Uint32Array<ArrayBuffer>; taps: Int32Array<ArrayBuffer> } {
   const { cols, rows, rowFirst } = plan;
   // Windows without taps (padding) read nothing.
@@ -111,11 +127,15 @@ function packPlan(
     rows.ksize,
     outOffset,
     ...offsets,
+    ...textureOrigin,
   ]);
   return { params, taps };
 }
 
-/** GPU resources of one (image, model, output slot): uploaded once, reused by every forward. */
+/** Where the horizontal pass reads: an uploaded pixel array, or a texture on the GPU. */
+type Source = { pixels: DecodedImage } | { texture: GPUTexture };
+
+/** GPU resources of one (image or texture, model, output slot): made once, reused by every forward. */
 interface Prepared {
   geometry: PreprocessGeometry;
   buffers: GPUBuffer[];
@@ -138,8 +158,8 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
   const code = (await loadShaderSources()).preprocess;
   if (code === undefined) throw new Error('shader preprocess.wgsl not found');
   const module = device.createShaderModule({ label: 'preprocess', code });
-  const [horizontal, vertical] = await Promise.all(
-    (['horizontal', 'vertical'] as const).map((entryPoint) =>
+  const [horizontal, horizontalTexture, vertical] = await Promise.all(
+    (['horizontal', 'horizontal_texture', 'vertical'] as const).map((entryPoint) =>
       device.createComputePipelineAsync({ label: `preprocess.${entryPoint}`, layout: 'auto', compute: { module, entryPoint } }),
     ),
   );
@@ -180,11 +200,22 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     }
   };
 
-  function prepare(image: DecodedImage, config: ModelConfig, out: GPUBuffer, outOffset: number): Prepared {
-    const { width, height, channels, data } = image;
-    if (channels !== 3 && channels !== 4) throw new Error(`preprocess: ${channels} channels (expected RGB or RGBA)`);
-    if (data.length < width * height * channels) {
-      throw new Error(`preprocess: ${data.length} bytes for a ${width}x${height}x${channels} image`);
+  function prepare(source: Source, config: ModelConfig, out: GPUBuffer, outOffset: number): Prepared {
+    const { width, height } = 'pixels' in source ? source.pixels : source.texture;
+    if ('pixels' in source) {
+      const { channels, data } = source.pixels;
+      if (channels !== 3 && channels !== 4) throw new Error(`preprocess: ${channels} channels (expected RGB or RGBA)`);
+      if (data.length < width * height * channels) {
+        throw new Error(`preprocess: ${data.length} bytes for a ${width}x${height}x${channels} image`);
+      }
+    } else {
+      const t = source.texture;
+      if (t.format !== 'rgba8unorm' || t.dimension !== '2d' || t.sampleCount !== 1 || !(t.usage & GPUTextureUsage.TEXTURE_BINDING)) {
+        throw new Error(
+          `preprocess: texture must be a 2d rgba8unorm texture with TEXTURE_BINDING usage (got ${t.dimension} ${t.format}, ` +
+            `${t.sampleCount} samples, usage 0x${t.usage.toString(16)})`,
+        );
+      }
     }
     const S = config.imgSize;
     if ((outOffset + 3 * S * S) * 4 > out.size) {
@@ -195,7 +226,7 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     const { colFirst, colEnd } = columnWindow(plan);
     const nCols = colEnd - colFirst;
     const limits = device.limits;
-    const srcBytes = nRows * nCols * 4;
+    const srcBytes = 'pixels' in source ? nRows * nCols * 4 : 0;
     const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
     if (srcBytes > maxBinding) {
       throw new Error(
@@ -206,10 +237,8 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     if (Math.ceil(nRows / WG) > limits.maxComputeWorkgroupsPerDimension) {
       throw new Error(`preprocess: ${nRows} source rows exceed the dispatch limit; reduce the image first (prepareLimits)`);
     }
-    const { params, taps } = packPlan(plan, S, outOffset, colFirst, nCols);
+    const { params, taps } = packPlan(plan, S, outOffset, colFirst, nCols, [colFirst, plan.rowFirst]);
 
-    const src = storage('preprocess.src', srcBytes);
-    if (srcBytes > 0) device.queue.writeBuffer(src, 0, sourceWindow(image, plan, colFirst, colEnd));
     const tapBuf = storage('preprocess.taps', taps.byteLength);
     device.queue.writeBuffer(tapBuf, 0, taps);
     const temp = storage('preprocess.temp', nRows * S * 4);
@@ -220,10 +249,26 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
         layout: pipeline.getBindGroupLayout(0),
         entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
       });
+    const buffers = [tapBuf, temp, uniform];
+    let first: GPUBindGroup | null = null;
+    if ('pixels' in source) {
+      const src = storage('preprocess.src', srcBytes);
+      if (srcBytes > 0) device.queue.writeBuffer(src, 0, sourceWindow(source.pixels, plan, colFirst, colEnd));
+      buffers.push(src);
+      if (nRows > 0) first = group(horizontal, [[0, uniform], [1, src], [2, tapBuf], [3, temp]]);
+    } else if (nRows > 0) {
+      first = device.createBindGroup({
+        layout: horizontalTexture.getBindGroupLayout(0),
+        entries: [
+          ...([[0, uniform], [2, tapBuf], [3, temp]] as const).map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+          { binding: 7, resource: source.texture.createView() },
+        ],
+      });
+    }
     return {
       geometry: plan.geometry,
-      buffers: [src, tapBuf, temp, uniform],
-      horizontal: nRows > 0 ? group(horizontal, [[0, uniform], [1, src], [2, tapBuf], [3, temp]]) : null,
+      buffers,
+      horizontal: first,
       vertical: group(vertical, [[0, uniform], [2, tapBuf], [4, temp], [5, lutFor(config)], [6, out]]),
       S,
       nRows,
@@ -231,24 +276,22 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     };
   }
 
-  function encode(
-    encoder: GPUCommandEncoder,
-    image: DecodedImage,
-    config: ModelConfig,
-    out: GPUBuffer,
-    outOffset = 0,
-  ): EncodedPreprocess {
-    const key = `${idOf(image.data)}|${image.width}x${image.height}x${image.channels}|${idOf(config)}|${idOf(out)}|${outOffset}`;
+  function record(encoder: GPUCommandEncoder, source: Source, config: ModelConfig, out: GPUBuffer, outOffset: number): EncodedPreprocess {
+    const what =
+      'pixels' in source
+        ? `${idOf(source.pixels.data)}|${source.pixels.width}x${source.pixels.height}x${source.pixels.channels}`
+        : `texture ${idOf(source.texture)}`;
+    const key = `${what}|${idOf(config)}|${idOf(out)}|${outOffset}`;
     let p = cache.get(key);
     if (p) cache.delete(key); // re-inserted below as the most recently used
-    else p = prepare(image, config, out, outOffset);
+    else p = prepare(source, config, out, outOffset);
     cache.set(key, p);
     p.inUse++;
     evict();
 
     const pass = encoder.beginComputePass({ label: 'preprocess' });
     if (p.horizontal) {
-      pass.setPipeline(horizontal);
+      pass.setPipeline('pixels' in source ? horizontal : horizontalTexture);
       pass.setBindGroup(0, p.horizontal);
       pass.dispatchWorkgroups(Math.ceil(p.S / WG), Math.ceil(p.nRows / WG));
     }
@@ -267,10 +310,11 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
   }
 
   return {
-    encode,
+    encode: (encoder, image, config, out, outOffset = 0) => record(encoder, { pixels: image }, config, out, outOffset),
+    encodeTexture: (encoder, texture, config, out, outOffset = 0) => record(encoder, { texture }, config, out, outOffset),
     run(image, config, out, outOffset = 0) {
       const encoder = device.createCommandEncoder({ label: 'preprocess' });
-      const done = encode(encoder, image, config, out, outOffset);
+      const done = record(encoder, { pixels: image }, config, out, outOffset);
       device.queue.submit([encoder.finish()]);
       done.release();
       return done.geometry;
