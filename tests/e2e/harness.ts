@@ -52,6 +52,10 @@ export interface OpenOptions {
   webgpu?: boolean;
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
+  /** More Chromium flags (e.g. a fake camera). */
+  args?: string[];
+  /** Path under the server to open instead of the app. */
+  path?: string;
 }
 
 /** A fresh persistent profile, so a reload can be checked against the Cache Storage copy. */
@@ -61,7 +65,7 @@ export async function openApp(url: string, opts: OpenOptions = {}): Promise<App>
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: opts.webgpu === false ? CHROMIUM_ARGS : [WEBGPU_ARG, ...CHROMIUM_ARGS],
+    args: [...(opts.webgpu === false ? CHROMIUM_ARGS : [WEBGPU_ARG, ...CHROMIUM_ARGS]), ...(opts.args ?? [])],
     viewport: opts.viewport ?? { width: 1440, height: 900 },
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
   });
@@ -71,7 +75,7 @@ export async function openApp(url: string, opts: OpenOptions = {}): Promise<App>
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
+  await page.goto(url + (opts.path ?? ''));
   return {
     url,
     context,

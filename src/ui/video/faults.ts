@@ -25,7 +25,7 @@ export function mediaErrorMessage(error: Pick<MediaError, 'code' | 'message'> | 
     case 1: // MEDIA_ERR_ABORTED
       return `${name}: loading was aborted.`;
     case 2: // MEDIA_ERR_NETWORK
-      return `${name}: the file could not be read.`;
+      return `${name}: the file could not be read (damaged or cut short?).`;
     case 3: // MEDIA_ERR_DECODE
       return `${name}: the video is broken (decoding failed${error.message ? `: ${error.message}` : ''}).`;
     case 4: // MEDIA_ERR_SRC_NOT_SUPPORTED
@@ -76,4 +76,12 @@ export function pauseWhileHidden(doc: Document, source: Pausable, onChange?: (hi
   };
   doc.addEventListener('visibilitychange', handler);
   return () => doc.removeEventListener('visibilitychange', handler);
+}
+
+/** Calls `onError` with the page's line when the video fails after it loaded (a frame further
+ * in that cannot be decoded). Returns the unsubscribe function. */
+export function watchMediaErrors(video: HTMLVideoElement, name: string, onError: (message: string) => void): () => void {
+  const handler = () => onError(mediaErrorMessage(video.error, name));
+  video.addEventListener('error', handler);
+  return () => video.removeEventListener('error', handler);
 }
