@@ -52,9 +52,10 @@ export interface WebGpuBackend extends Backend {
    */
   runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput>;
   /**
-   * Like runImages, from rgba8unorm textures on this engine's `device` (usage TEXTURE_BINDING;
+   * Like runImages, from rgba8unorm textures on this engine's `device` (usage COPY_SRC;
    * e.g. video frames copied in with copyExternalImageToTexture, see frame-texture.ts): the
-   * same preprocessing reads the texels, in the forward's submission, and gives the same result
+   * crop's source window is copied out on the GPU and the same preprocessing reads it, in the
+   * forward's submission, giving the same result
    * as runImages on the same pixels. A texture may be rewritten once the returned promise settles.
    */
   runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput>;

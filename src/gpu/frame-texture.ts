@@ -3,11 +3,11 @@
 // size changes, so a playing video allocates nothing per frame.
 import type { RawImage } from './engine';
 
-/** What runTextures needs (TEXTURE_BINDING), what copyExternalImageToTexture needs (COPY_DST,
- * RENDER_ATTACHMENT), and COPY_SRC for reading a frame back in tests. A function: in Node the
- * GPU globals exist only once the webgpu package is loaded. */
+/** What runTextures needs (COPY_SRC: the preprocessing copies the crop's window out) and what
+ * copyExternalImageToTexture and writeTexture need (COPY_DST, RENDER_ATTACHMENT). A function:
+ * in Node the GPU globals exist only once the webgpu package is loaded. */
 export function frameTextureUsage(): GPUTextureUsageFlags {
-  return GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC | GPUTextureUsage.RENDER_ATTACHMENT;
+  return GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST | GPUTextureUsage.RENDER_ATTACHMENT;
 }
 
 export interface FrameTexture {

@@ -3,10 +3,7 @@
 // Bit-exact with src/model/preprocess.ts: the fixed-point windows come from the same TS code
 // (uploaded in `taps`), every sum is i32 exactly as in Pillow's C, each pass is rounded to 8
 // bits, and the normalisation is a table lookup because WGSL's f32 division is not correctly
-// rounded. The horizontal pass reads its source pixels from a storage buffer of packed RGBA8
-// (`horizontal`) or from an rgba8unorm texture, such as a video frame copied in with
-// copyExternalImageToTexture (`horizontal_texture`); both feed the same `vertical` pass. Each
-// entry point stays within the GL route's 4 storage buffers per stage.
+// rounded. Two entry points, each within the GL route's 4 storage buffers per stage.
 
 struct Params {
   src_width: u32,     // pixels per uploaded source row
@@ -21,8 +18,6 @@ struct Params {
   rows_start: u32,
   rows_taps: u32,
   rows_weights: u32,
-  src_x0: u32,        // texture path: texel column and row of the window's first pixel
-  src_y0: u32,
 }
 
 const HALF: i32 = 1 << 21;       // 1 << (PRECISION_BITS - 1): Pillow's rounding offset
@@ -39,9 +34,6 @@ const PRECISION_BITS: u32 = 22u; // 32 - 8 - 2
 // 3 x 256 normalised values: lut[c * 256 + v] = (v / 255 - mean[c]) / std[c] in float32.
 @group(0) @binding(5) var<storage, read> lut: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
-// The whole source image as rgba8unorm texels; the pass reads only the window above, offset by
-// (src_x0, src_y0).
-@group(0) @binding(7) var src_tex: texture_2d<f32>;
 
 fn channel(px: u32, c: u32) -> i32 {
   return i32((px >> (8u * c)) & 0xffu);
@@ -74,31 +66,6 @@ fn horizontal(@builtin(global_invocation_id) gid: vec3<u32>) {
     a2 += channel(px, 2u) * w;
   }
   temp[r * p.size + j] = clip8(a0) | (clip8(a1) << 8u) | (clip8(a2) << 16u);
-}
-
-// A texel's exact 8-bit values: unorm8 loads as c / 255, correct to well under half a step
-// (the spec's unorm conversion), so rounding back recovers c, the byte the buffer path reads.
-fn texel8(x: u32, y: u32) -> vec3<i32> {
-  return vec3<i32>(round(textureLoad(src_tex, vec2<u32>(x, y), 0).rgb * 255.0));
-}
-
-@compute @workgroup_size(8, 8)
-fn horizontal_texture(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x;
-  let r = gid.y;
-  if (j >= p.size || r >= p.src_rows) {
-    return;
-  }
-  let start = taps[p.cols_start + j];
-  let n = taps[p.cols_taps + j];
-  let w_base = p.cols_weights + j * p.k_cols;
-  let x0 = p.src_x0 + u32(start);
-  let y = p.src_y0 + r;
-  var acc = vec3<i32>(HALF);
-  for (var k = 0; k < n; k++) {
-    acc += texel8(x0 + u32(k), y) * taps[w_base + u32(k)];
-  }
-  temp[r * p.size + j] = clip8(acc.x) | (clip8(acc.y) << 8u) | (clip8(acc.z) << 16u);
 }
 
 @compute @workgroup_size(8, 8)

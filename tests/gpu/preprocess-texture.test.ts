@@ -1,5 +1,5 @@
-// The texture input path of the GPU preprocessing (what video frames take): the same kernel
-// reading its source window from an rgba8unorm texture must give exactly the bytes the
+// The texture input path of the GPU preprocessing (what video frames take): the crop's source
+// window copied out of an rgba8unorm texture on the GPU, then the same kernel, must give exactly the bytes the
 // pixel-array path and the TypeScript reference give (max abs diff 0), on the golden photos,
 // on odd and extreme sizes, RGB and RGBA, under several model configs, on Dawn's two software
 // routes (lavapipe over Vulkan, llvmpipe over OpenGL ES with its 4 storage buffers per stage).
@@ -179,16 +179,16 @@ describe.each(ROUTES)('GPU preprocess from textures on %s', (route) => {
     const cfg = configFor('vit_tiny_patch16_224.augreg_in21k_ft_in1k');
     const out = device.createBuffer({ size: 3 * 224 * 224 * 4, usage: GPUBufferUsage.STORAGE });
     const enc = device.createCommandEncoder();
-    const srgb = device.createTexture({ size: [8, 8], format: 'rgba8unorm-srgb', usage: GPUTextureUsage.TEXTURE_BINDING });
-    expect(() => pre.encodeTexture(enc, srgb, cfg, out)).toThrow(/rgba8unorm texture with TEXTURE_BINDING usage \(got 2d rgba8unorm-srgb/);
-    const noBinding = device.createTexture({ size: [8, 8], format: 'rgba8unorm', usage: GPUTextureUsage.COPY_DST });
-    expect(() => pre.encodeTexture(enc, noBinding, cfg, out)).toThrow(/TEXTURE_BINDING usage/);
+    const srgb = device.createTexture({ size: [8, 8], format: 'rgba8unorm-srgb', usage: GPUTextureUsage.COPY_SRC });
+    expect(() => pre.encodeTexture(enc, srgb, cfg, out)).toThrow(/rgba8unorm texture with COPY_SRC usage \(got 2d rgba8unorm-srgb/);
+    const noCopy = device.createTexture({ size: [8, 8], format: 'rgba8unorm', usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.TEXTURE_BINDING });
+    expect(() => pre.encodeTexture(enc, noCopy, cfg, out)).toThrow(/COPY_SRC usage/);
     const frames = createFrameTexture(device);
     expect(() => frames.fromPixels({ data: new Uint8Array(5), width: 4, height: 4, channels: 3 })).toThrow(/5 bytes for a 4x4x3 image/);
     expect(() => frames.fromPixels({ data: new Uint8Array(0), width: 0, height: 4, channels: 3 })).toThrow(/0x4 is not a positive integer size/);
     const max = device.limits.maxTextureDimension2D;
     expect(() => frames.fromPixels({ data: new Uint8Array(0), width: max + 1, height: 1, channels: 3 })).toThrow(/texture limit/);
-    for (const t of [srgb, noBinding, out]) t.destroy();
+    for (const t of [srgb, noCopy, out]) t.destroy();
     frames.dispose();
   });
 });

@@ -96,7 +96,7 @@ it('one frame texture rewritten per frame: each forward sees its own frame', asy
 });
 
 it('a texture of the wrong format rejects that call only', async () => {
-  const bad = engine.device.createTexture({ size: [4, 4], format: 'r8unorm', usage: GPUTextureUsage.TEXTURE_BINDING });
+  const bad = engine.device.createTexture({ size: [4, 4], format: 'r8unorm', usage: GPUTextureUsage.COPY_SRC });
   await expect(engine.runTextures([textures[0], bad], settings[0])).rejects.toThrow(/rgba8unorm texture/);
   bad.destroy();
   const [r] = (await engine.runTextures([textures[0]], settings[0])).results;
