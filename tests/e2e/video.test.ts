@@ -153,8 +153,11 @@ describe('a recorded video file', () => {
     Promise.all(SCENES.map(async (f) => (await sharp(f).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer()).toString('base64')));
   let rec: { drawn: number; wallMs: number; durationMs: number; frames: number; size: number; type: string; timing: { frameMs: number; declaredMs: number | null; lastMs: number } };
 
+  let images: string[];
+
   it('MediaRecorder on the canvas stream gives a WebM of the drawn frames with its real duration', async () => {
-    rec = await app.page.evaluate(([p, s, f]) => (window as unknown as { lab: { record(...a: unknown[]): Promise<typeof rec> } }).lab.record(p, s, f), [await photos(), 2, 15] as const);
+    images = await photos();
+    rec = await app.page.evaluate(([p, s, f]) => (window as unknown as { lab: { record(...a: unknown[]): Promise<typeof rec> } }).lab.record(p, s, f), [images, 2, 15] as const);
     expect(rec.type).toMatch(/^video\/webm/);
     // Under load the encoder may skip a few of the frames it was handed.
     expect(rec.frames).toBeLessThanOrEqual(rec.drawn);
@@ -162,6 +165,26 @@ describe('a recorded video file', () => {
     expect(rec.timing.declaredMs).toBeCloseTo(rec.durationMs, 6);
     // Frames were drawn every ~1/15 s of wall time: the duration matches within two frames.
     expect(Math.abs(rec.durationMs - rec.wallMs)).toBeLessThan(2 * rec.timing.frameMs + 1);
+  });
+
+  it('a recording stops by itself at its time or size limit, and what it kept plays', async () => {
+    type Limited = { hit: string; limitHit: string; stoppedAfterMs: number; bytesSeen: number; size: number; durationMs: number; frames: number; playerDuration: number };
+    const run = (maxBytes: number, maxMs: number) =>
+      app.page.evaluate(([p, b, m]) => (window as unknown as { lab: { recordUntilLimit(...a: unknown[]): Promise<Limited> } }).lab.recordUntilLimit(p, 15, b, m), [
+        images,
+        maxBytes,
+        maxMs,
+      ] as const);
+    const byTime = await run(1e9, 1500);
+    expect([byTime.hit, byTime.limitHit]).toEqual(['time', 'time']);
+    expect(byTime.stoppedAfterMs).toBeLessThan(2500);
+    expect(Math.abs(byTime.durationMs - 1500)).toBeLessThan(200);
+    expect(Math.abs(byTime.playerDuration * 1000 - byTime.durationMs)).toBeLessThan(70);
+    const bySize = await run(20_000, 60_000);
+    expect([bySize.hit, bySize.limitHit]).toEqual(['size', 'size']);
+    expect(bySize.bytesSeen).toBeGreaterThanOrEqual(20_000);
+    expect(bySize.frames).toBeGreaterThan(0);
+    expect(Number.isFinite(bySize.playerDuration)).toBe(true);
   });
 
   it('plays with a finite duration, pauses, and seeks to the right scene', async () => {
