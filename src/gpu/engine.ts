@@ -55,8 +55,8 @@ export interface WebGpuBackend extends Backend {
    * Like runImages, from rgba8unorm textures on this engine's `device` (usage COPY_SRC;
    * e.g. video frames copied in with copyExternalImageToTexture, see frame-texture.ts): the
    * crop's source window is copied out on the GPU and the same preprocessing reads it, in the
-   * forward's submission, giving the same result
-   * as runImages on the same pixels. A texture may be rewritten once the returned promise settles.
+   * forward's submission, giving the same result as runImages on the same pixels. A texture
+   * may be rewritten once the returned promise settles.
    */
   runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput>;
   /** The device the engine runs on (runTextures' textures must belong to it). */
