@@ -1,4 +1,4 @@
-// Turns the CLI's `bench` and `eval` JSON (DESIGN.md, CLI contract) into the committed results:
+// Turns the CLI's `bench` and `eval` JSON (ARCHITECTURE.md, "The CLI contract") into the committed results:
 // a Markdown table, an SVG plot of speed-up (x) against top-1 (y) with one series per schedule,
 // and summary.json, which the web page's chart reads. Pure functions plus one writer; no
 // dependencies, so the SVG is plain text built here.

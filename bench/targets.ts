@@ -1,4 +1,4 @@
-// The speed targets of issues 3 and 5, checked on the rows of one bench run (ratios measured in
+// The speed and accuracy targets, checked on the rows of one bench run (ratios measured in
 // the same run on the same adapter). Pure: the CLI adds the result to its JSON and Markdown.
 import type { BenchRow, EvalOutput } from '../src/core/results';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages real WebGPU needs on a GPU-less Debian 12 machine
-# (see ../shared/WEBGPU-ON-CPU.md): Chromium (SwiftShader WebGPU for the e2e tests),
+# (see ARCHITECTURE.md, "WebGPU without a GPU"): Chromium (SwiftShader WebGPU for the e2e tests),
 # Mesa's EGL/GL (Dawn's OpenGL ES route) and Mesa 25 lavapipe from bookworm-backports
 # (Dawn's Vulkan route). Idempotent: exits at once when everything is present.
 set -euo pipefail

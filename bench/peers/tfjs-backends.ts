@@ -1,6 +1,5 @@
 // Node setup of the tfjs peer's backends. The webgpu backend must run on the same Dawn route and
 // adapter as our engine, or the comparison measures two different (software) GPUs.
-// Facts this relies on were measured here (see ../shared/WEBGPU-ON-CPU.md, "Running the tfjs peer").
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';

@@ -1,4 +1,4 @@
-// Command-line parsing for the `tome` CLI (DESIGN.md "The CLI contract"). Pure: no I/O.
+// Command-line parsing for the `tome` CLI (ARCHITECTURE.md, "The CLI contract"). Pure: no I/O.
 import type { MergeMode, Schedule } from '../core/tome';
 
 export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';

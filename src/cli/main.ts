@@ -1,4 +1,4 @@
-// The `tome` CLI (DESIGN.md "The CLI contract"): stdout carries only JSON, one object per line;
+// The `tome` CLI (ARCHITECTURE.md, "The CLI contract"): stdout carries only JSON, one object per line;
 // progress and errors go to stderr; errors are one line, never a stack trace
 // (TOME_DEBUG=1 prints it).
 import { join } from 'node:path';

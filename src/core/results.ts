@@ -1,4 +1,4 @@
-// The JSON the CLI prints for `eval` and `bench` (DESIGN.md, CLI contract) and the summary the
+// The JSON the CLI prints for `eval` and `bench` (ARCHITECTURE.md, "The CLI contract") and the summary the
 // page's chart reads (bench/results/summary.json): one definition for the CLI, bench/ and the UI.
 import type { Schedule } from './tome';
 

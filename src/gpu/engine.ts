@@ -43,6 +43,16 @@ export interface WebGpuBackend extends Backend {
    * straight into the engine's input buffer. Timing includes the preprocessing.
    */
   runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput>;
+  /**
+   * Like runImages, from rgba8unorm textures on this engine's `device` (usage COPY_SRC;
+   * e.g. video frames copied in with copyExternalImageToTexture, see frame-texture.ts): the
+   * crop's source window is copied out on the GPU and the same preprocessing reads it, in the
+   * forward's submission, giving the same result as runImages on the same pixels. A texture
+   * may be rewritten once the returned promise settles.
+   */
+  runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput>;
+  /** The device the engine runs on (runTextures' textures must belong to it). */
+  readonly device: GPUDevice;
   readonly adapterInfo: AdapterSummary;
   readonly features: string[];
   readonly precision: Precision;
@@ -98,7 +108,7 @@ class Engine implements WebGpuBackend {
   readonly matmulVariant: MatmulVariant;
   readonly matmulTimings: MatmulTiming[];
   readonly lost: Promise<string>;
-  private readonly device: GPUDevice;
+  readonly device: GPUDevice;
   private readonly ctx: PlanContext;
   private readonly ownsDevice: boolean;
   private readonly preprocessor: GpuPreprocessor;
@@ -159,6 +169,10 @@ class Engine implements WebGpuBackend {
     return this.enqueue(() => this.runChunks(images, opts, this.fillImages));
   }
 
+  runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput> {
+    return this.enqueue(() => this.runChunks(textures, opts, this.fillTextures));
+  }
+
   profile(inputs: ForwardInput[], opts: ToMeOptions, { tomeRounds = 0 } = {}): Promise<ForwardProfile> {
     return this.enqueue(async () => {
       this.checkAlive();
@@ -189,17 +203,24 @@ class Engine implements WebGpuBackend {
     };
   }
 
-  private fillImages: Fill<RawImage> = (enc, chunk) => {
+  private fillImages: Fill<RawImage> = (enc, chunk) => this.fillByPreprocessor(chunk, (img, offset) => this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, offset));
+
+  private fillTextures: Fill<GPUTexture> = (enc, chunk) =>
+    this.fillByPreprocessor(chunk, (t, offset) => this.preprocessor.encodeTexture(enc, t, this.config, this.ctx.act.image, offset));
+
+  /** Records the GPU preprocessing of each source into the input buffer; if one fails, the
+   * holds the others took are released before the error goes on. */
+  private fillByPreprocessor<T>(chunk: T[], encode: (source: T, outOffset: number) => { release(): void }): () => void {
     const imgLen = 3 * this.config.imgSize * this.config.imgSize;
     const done: Array<{ release(): void }> = [];
     try {
-      chunk.forEach((img, i) => done.push(this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, i * imgLen)));
+      chunk.forEach((source, i) => done.push(encode(source, i * imgLen)));
     } catch (e) {
       done.forEach((d) => d.release());
       throw e;
     }
     return () => done.forEach((d) => d.release());
-  };
+  }
 
   private checkAlive(): void {
     if (this.lostReason) throw new Error(`WebGPU device lost (${this.lostReason}); create a new backend`);

@@ -1,5 +1,5 @@
 // Node only: a WebGPU adapter from Dawn (the `webgpu` npm package) on one of the software
-// routes this machine has (see ../shared/WEBGPU-ON-CPU.md). Imported dynamically so that the
+// routes this machine has (see ARCHITECTURE.md, "WebGPU without a GPU"). Imported dynamically so that the
 // browser build never pulls in the native module.
 
 export type NodeRoute = 'auto' | 'vulkan' | 'opengles' | 'swiftshader';

@@ -1,5 +1,5 @@
 // Y[M,N] = X[M,K] * W[K,N] + bias, register-tiled: each invocation owns a 4x4 block of Y and
-// keeps it in registers, no workgroup memory (fastest on CPU adapters, see WEBGPU-ON-CPU.md).
+// keeps it in registers, no workgroup memory (fastest on CPU adapters, see ARCHITECTURE.md).
 // Header supplies: WT (weight element type, f32 or f16), EPI (0: bias, 1: bias + GELU,
 // 2: Y += result, i.e. a residual add in place). The weight buffer holds W^T as [K, N] followed
 // by the bias [N], so one binding carries both (the GL route allows only 4 storage buffers).

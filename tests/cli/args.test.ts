@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, parseArgs, UsageError } from '../../src/cli/args';
 
 describe('CLI argument parsing', () => {
-  it('classify defaults follow DESIGN.md', () => {
+  it('classify defaults follow the CLI contract', () => {
     const o = parseArgs(['classify', 'a.jpg']);
     expect(o).toMatchObject({ model: DEFAULT_MODEL, rs: [0], schedules: ['constant'], propAttn: true, mode: 'merge', backend: 'auto' });
   });

@@ -1,5 +1,5 @@
 // `tome bench` end to end on a tiny plan (one timed round, no peer): the JSON contract of
-// DESIGN.md, the results files, and the targets table. Timings themselves are not asserted.
+// ARCHITECTURE.md, the results files, and the targets table. Timings themselves are not asserted.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
