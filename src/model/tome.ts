@@ -30,36 +30,42 @@ export function rPerLayer(depth: number, r: number, schedule: Schedule): number[
   return Array.from({ length: depth }, (_, i) => Math.trunc(minVal + step * i));
 }
 
-/** r actually applied in a block with T tokens (cls included): ToMe never merges cls and
- * needs r <= |A| - 1, so r is clamped to (T - 1) // 2. */
-export function clampR(r: number, tokens: number): number {
-  return Math.min(r, Math.floor((tokens - 1) / 2));
+/**
+ * r actually applied in a block with T tokens, of which `protectedTokens` (the class token, and
+ * the distillation token when there is one) are never merged: as the official
+ * bipartite_soft_matching, r = min(r, (T - protected) // 2).
+ */
+export function clampR(r: number, tokens: number, protectedTokens = 1): number {
+  return Math.min(r, Math.floor((tokens - protectedTokens) / 2));
 }
 
-/** Token count entering block 0, then after each block. Depends on r only, never on the image. */
-export function tokenCounts(numPatches: number, rs: number[]): number[] {
-  const out = [numPatches + 1];
-  let t = numPatches + 1;
+/**
+ * Token count entering block 0, then after each block, for `prefixTokens` tokens before the
+ * patches (1: class token; 2: class + distillation). Depends on r only, never on the image.
+ */
+export function tokenCounts(numPatches: number, rs: number[], prefixTokens = 1): number[] {
+  const out = [numPatches + prefixTokens];
+  let t = numPatches + prefixTokens;
   for (const r of rs) {
-    t -= clampR(r, t);
+    t -= clampR(r, t, prefixTokens);
     out.push(t);
   }
   return out;
 }
 
 /** Effective (clamped) r per block. */
-export function effectiveR(numPatches: number, rs: number[]): number[] {
-  const counts = tokenCounts(numPatches, rs);
+export function effectiveR(numPatches: number, rs: number[], prefixTokens = 1): number[] {
+  const counts = tokenCounts(numPatches, rs, prefixTokens);
   return rs.map((_, i) => counts[i] - counts[i + 1]);
 }
 
 /** Largest r for which the last block still merges r tokens under a constant schedule. */
-export function maxUsefulR(numPatches: number, depth: number): number {
+export function maxUsefulR(numPatches: number, depth: number, prefixTokens = 1): number {
   let best = 0;
   for (let r = 1; r <= numPatches; r++) {
-    const counts = tokenCounts(numPatches, new Array(depth).fill(r));
+    const counts = tokenCounts(numPatches, new Array(depth).fill(r), prefixTokens);
     if (counts[depth] < counts[depth - 1]) best = r;
-    if (counts[depth] <= 2) break;
+    if (counts[depth] <= prefixTokens + 1) break;
   }
   return best;
 }
@@ -109,13 +115,15 @@ export function topK(probs: ArrayLike<number>, k = 5): Top[] {
   return idx.slice(0, k).map((index) => ({ index, prob: probs[index] }));
 }
 
-/** Multiply-accumulate count of one forward (matmuls and attention), for FLOP-based ratios. */
+/** Multiply-accumulate count of one forward (matmuls and attention), for FLOP-based ratios.
+ * A distilled model has two prefix tokens and two heads. */
 export function forwardMacs(
-  c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number },
+  c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number; distilled?: boolean },
   tokens: number[],
 ): number {
   const D = c.embedDim;
-  const P = tokens[0] - 1;
+  const heads = c.distilled ? 2 : 1; // and as many prefix tokens
+  const P = tokens[0] - heads;
   let macs = P * 3 * c.patchSize * c.patchSize * D; // patch embedding
   for (let i = 0; i < tokens.length - 1; i++) {
     const tIn = tokens[i];
@@ -125,5 +133,5 @@ export function forwardMacs(
     macs += tIn * D * D; // proj
     macs += 2 * tOut * D * c.mlpHidden; // fc1 + fc2 run after the merge
   }
-  return macs + D * c.numClasses;
+  return macs + heads * D * c.numClasses;
 }
