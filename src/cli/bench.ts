@@ -17,6 +17,8 @@ import { measureMatmuls } from '../gpu/matmul-choice';
 import { loadShaderSources } from '../gpu/shader-source';
 import { createWebGpuBackend, HOST_REPLAYS, type TomeOverhead, type WebGpuBackend } from '../gpu/engine';
 import type { CliOptions } from './args';
+import { benchInputs } from './bench-inputs';
+import { gpuEngineRefusal } from '../model/gpu-budget';
 import { PROJECT_ROOT } from './paths';
 
 interface Setting {
@@ -41,24 +43,6 @@ function settingsOf(o: CliOptions, explicitSchedule: boolean): Setting[] {
   const out: Setting[] = o.rs.map((r) => ({ r, schedule: 'constant' as Schedule }));
   if (o.schedules.includes('decreasing')) out.push({ r: Math.max(...o.rs), schedule: 'decreasing' });
   return out;
-}
-
-/** The golden inputs (real photos, preprocessed by the reference) are the timing inputs; their
- * content does not change the work, but it lets the peer be checked before it is timed. */
-function goldenInputs(model: string): { inputs: Float32Array[]; r0Top1: number[] } {
-  const dir = join(PROJECT_ROOT, '..', 'shared', 'golden');
-  const cases = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as {
-    entries: { model: string; input: string; cases: { name: string; top5: [number, number][] }[] }[];
-  };
-  const entries = cases.entries.filter((e) => e.model === model);
-  if (!entries.length) throw new Error(`no golden inputs for ${model} in ${dir}`);
-  return {
-    inputs: entries.map((e) => {
-      const b = readFileSync(join(dir, e.input));
-      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    }),
-    r0Top1: entries.map((e) => e.cases.find((c) => c.name === 'r0')!.top5[0][0]),
-  };
 }
 
 function batchOf(inputs: Float32Array[], n: number): Float32Array[] {
@@ -143,7 +127,7 @@ async function profileOf(engine: WebGpuBackend, input: Float32Array, r: number) 
   return { r, source: p.source, totalMs: p.totalMs, tomeMs: p.tomeMs, tomeShare: p.tomeMs / p.totalMs, perFamilyMs: p.perFamily, perFamilyShare: share, perBlockMs: p.perBlock };
 }
 
-async function peerRows(weights: ViTWeights, inputs: Float32Array[], r0Top1: number[], batches: number[], repeat: number, route: string): Promise<BenchRow[]> {
+async function peerRows(weights: ViTWeights, inputs: Float32Array[], r0Top1: number[] | null, batches: number[], repeat: number, route: string): Promise<BenchRow[]> {
   const { usePeerBackend } = await import('../../bench/tfjs-backends');
   const { TfjsViT } = await import('../../bench/tfjs-vit');
   const rows: BenchRow[] = [];
@@ -157,7 +141,8 @@ async function peerRows(weights: ViTWeights, inputs: Float32Array[], r0Top1: num
     const model = new TfjsViT(weights);
     // Same top-1 as the official r = 0 forward on every golden input before anything is timed.
     const logits = await model.run(inputs);
-    const wrong = logits.filter((l, i) => topK(l, 1)[0].index !== r0Top1[i]).length;
+    const wrong = r0Top1 ? logits.filter((l, i) => topK(l, 1)[0].index !== r0Top1[i]).length : 0;
+    if (!r0Top1) log(`tfjs-${name}: not checked against the official top-1 (no golden inputs for ${weights.config.id})`);
     if (wrong) throw new Error(`tfjs-${name} peer disagrees with the golden top-1 on ${wrong} of ${inputs.length} inputs`);
     // tfjs-cpu takes seconds per image here: batch 1 and few rounds keep the bench bounded.
     const peerBatches = name === 'cpu' ? [1] : batches;
@@ -178,7 +163,10 @@ async function peerRows(weights: ViTWeights, inputs: Float32Array[], r0Top1: num
 export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule: boolean): Promise<unknown> {
   const c = weights.config;
   const settings = settingsOf(o, explicitSchedule);
-  const { inputs, r0Top1 } = goldenInputs(c.id);
+  const refusal = gpuEngineRefusal(c);
+  if (refusal) throw new Error(`bench times the WebGPU engine: ${refusal.replace(/; use .*$/, '')}`);
+  const { inputs, r0Top1, source } = await benchInputs(c);
+  log(`inputs: ${source}`);
   const { adapter, route } = await requestNodeAdapter('auto');
   const engine = await createWebGpuBackend(weights, { adapter, maxBatch: Math.max(...o.batches) });
   log(`adapter ${route}: ${engine.description}; features ${engine.features.join(', ') || 'none'}`);

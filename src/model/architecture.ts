@@ -172,6 +172,8 @@ const TENSOR_FEATURES: Array<[RegExp, string]> = [
   [/\.mlp\.fc1_[gx]\.|\.mlp\.w12\./, 'a gated MLP (SwiGLU)'],
   [/^patch_embed\.backbone\./, 'a hybrid CNN stem'],
   [/^patch_embed\.norm\./, 'a norm on the patch embedding'],
+  [/^(dist_token|head_dist\.)/, 'a distillation token, which config.json does not declare'],
+  [/^fc_norm\./, 'fc_norm, which config.json does not declare (global_pool avg)'],
 ];
 
 /** The feature an unexpected tensor stands for, or a generic description. */
