@@ -11,17 +11,20 @@ import { median } from '../src/core/stats';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../src/core/tome';
 import { numPatches } from '../src/model/config';
 import type { ViTWeights } from '../src/model/weights';
+import { gpuEngineRefusal } from '../src/model/gpu-budget';
 import { createCpuBackend } from '../src/cpu/backend';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
 import { requestNodeAdapter } from '../src/gpu/node-adapter';
 import type { TomeOverhead } from '../src/gpu/profile';
-import { batchOf, goldenInputs } from './golden-inputs';
+import { batchOf, type BenchInputs } from './inputs';
 import { matmulProbe } from './matmul-probe';
 import { tfjsPeerRows } from './peers/tfjs';
 import { writeRunResults } from './run-report';
 import type { BenchResult, ProfileSummary } from './bench-result';
 import { checkTargets } from './targets';
 import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from './timing';
+
+export type { BenchInputs } from './inputs';
 
 export interface BenchOptions {
   rs: number[];
@@ -33,8 +36,8 @@ export interface BenchOptions {
   /** 'tfjs' or 'none'. */
   peer: string;
   repeat: number;
-  /** Where the golden inputs are (../shared/golden). */
-  goldenDir: string;
+  /** What to time (and, for golden inputs, their official top-1 to vet the peers). */
+  inputs: BenchInputs;
   /** Where the results go (bench/results). */
   outDir: string;
 }
@@ -61,8 +64,10 @@ async function profileSummary(engine: WebGpuBackend, input: Float32Array, r: num
 export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<BenchResult> {
   const c = weights.config;
   const settings = settingsOf(o);
-  const golden = goldenInputs(o.goldenDir, c.id);
-  const { inputs } = golden;
+  const refusal = gpuEngineRefusal(c);
+  if (refusal) throw new Error(`bench times the WebGPU engine: ${refusal.replace(/; use .*$/, '')}`);
+  log(`inputs: ${o.inputs.source}`);
+  const { inputs } = o.inputs;
   const { adapter, route } = await requestNodeAdapter('auto');
   const engine = await createWebGpuBackend(weights, { adapter, maxBatch: Math.max(...o.batches) });
   log(`adapter ${route}: ${engine.description}; features ${engine.features.join(', ') || 'none'}`);
@@ -91,7 +96,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   await timeRoundRobin(cpuRr, (s) => cpu.run([inputs[0]], tomeOpts(s)), (round) => log(`tome-cpu: round ${round + 1}/${cpuRr.timedRounds}`));
   rows.push(...benchRows(cpuSettings, cpuRr.samples));
 
-  if (o.peer !== 'none') rows.push(...(await tfjsPeerRows(weights, golden, o.batches, o.repeat, route)));
+  if (o.peer !== 'none') rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
   const flops = Object.fromEntries(settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule)))]));
   const evalPath = join(o.outDir, `eval-${c.id}.json`);

@@ -1,13 +1,15 @@
 // `tome bench`: the command over bench/run.ts (every figure of one call measured in one process
-// on one adapter; see bench/ for how).
+// on one adapter; see bench/ for how). It picks the inputs: the model's golden inputs when
+// ../shared/golden has them, else sample photos preprocessed for it.
 import { join } from 'node:path';
 import type { ViTWeights } from '../model/weights';
 import { runBench } from '../../bench/run';
 import type { BenchResult } from '../../bench/bench-result';
 import type { CliOptions } from './args';
+import { benchInputs } from './bench-inputs';
 import { PROJECT_ROOT } from './paths';
 
-export function bench(weights: ViTWeights, o: CliOptions): Promise<BenchResult> {
+export async function bench(weights: ViTWeights, o: CliOptions): Promise<BenchResult> {
   return runBench(weights, {
     rs: o.rs,
     schedules: o.schedules,
@@ -15,7 +17,7 @@ export function bench(weights: ViTWeights, o: CliOptions): Promise<BenchResult> 
     batches: o.batches,
     peer: o.peer ?? 'tfjs',
     repeat: o.repeat,
-    goldenDir: join(PROJECT_ROOT, '..', 'shared', 'golden'),
+    inputs: await benchInputs(weights.config),
     outDir: o.out ?? join(PROJECT_ROOT, 'bench', 'results'),
   });
 }

@@ -6,18 +6,19 @@ import { parseArgs, UsageError, type CliOptions } from './args';
 import { classify, oneLine } from './classify';
 import { evaluate } from './eval';
 import { openBackend } from './backends';
-import { loadModelNode } from '../model/load-node';
 import type { ViTWeights } from '../model/weights';
+import { loadModelSource } from './model-source';
 import { PROJECT_ROOT } from './paths';
 
 const WEIGHTS_ROOT = process.env.TOME_WEIGHTS_OUT ?? join(PROJECT_ROOT, 'public', 'weights');
+const HUB_CACHE = process.env.TOME_HUB_CACHE ?? join(PROJECT_ROOT, '.cache', 'hf-models');
 
 function printJson(obj: unknown): void {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
 async function loadWeights(o: CliOptions): Promise<ViTWeights> {
-  return loadModelNode(o.model, { root: WEIGHTS_ROOT });
+  return loadModelSource(o.model, { weightsRoot: WEIGHTS_ROOT, cacheDir: HUB_CACHE });
 }
 
 async function run(o: CliOptions): Promise<number> {

@@ -1,12 +1,14 @@
 // The cost model behind FLOP-based ratios (bench targets, the page's FLOP column).
 
-/** Multiply-accumulate count of one forward (matmuls and attention), for FLOP-based ratios. */
+/** Multiply-accumulate count of one forward (matmuls and attention), for FLOP-based ratios.
+ * A distilled model has two prefix tokens and two heads. */
 export function forwardMacs(
-  c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number },
+  c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number; distilled?: boolean },
   tokens: number[],
 ): number {
   const D = c.embedDim;
-  const P = tokens[0] - 1;
+  const heads = c.distilled ? 2 : 1; // and as many prefix tokens
+  const P = tokens[0] - heads;
   let macs = P * 3 * c.patchSize * c.patchSize * D; // patch embedding
   for (let i = 0; i < tokens.length - 1; i++) {
     const tIn = tokens[i];
@@ -16,5 +18,5 @@ export function forwardMacs(
     macs += tIn * D * D; // proj
     macs += 2 * tOut * D * c.mlpHidden; // fc1 + fc2 run after the merge
   }
-  return macs + D * c.numClasses;
+  return macs + heads * D * c.numClasses;
 }

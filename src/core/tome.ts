@@ -31,43 +31,50 @@ export function rPerLayer(depth: number, r: number, schedule: Schedule): number[
   return Array.from({ length: depth }, (_, i) => Math.trunc(minVal + step * i));
 }
 
-/** r actually applied in a block with T tokens (cls included): ToMe never merges cls and
- * needs r <= |A| - 1, so r is clamped to (T - 1) // 2. */
-export function clampR(r: number, tokens: number): number {
-  return Math.min(r, Math.floor((tokens - 1) / 2));
+/**
+ * r actually applied in a block with T tokens, of which `protectedTokens` (the class token, and
+ * the distillation token when there is one) are never merged: as the official
+ * bipartite_soft_matching, r = min(r, (T - protected) // 2).
+ */
+export function clampR(r: number, tokens: number, protectedTokens = 1): number {
+  return Math.min(r, Math.floor((tokens - protectedTokens) / 2));
 }
 
-/** Token count entering block 0, then after each block. Depends on r only, never on the image. */
-export function tokenCounts(numPatches: number, rs: number[]): number[] {
-  const out = [numPatches + 1];
-  let t = numPatches + 1;
+/**
+ * Token count entering block 0, then after each block, for `prefixTokens` tokens before the
+ * patches (1: class token; 2: class + distillation). Depends on r only, never on the image.
+ */
+export function tokenCounts(numPatches: number, rs: number[], prefixTokens = 1): number[] {
+  const out = [numPatches + prefixTokens];
+  let t = numPatches + prefixTokens;
   for (const r of rs) {
-    t -= clampR(r, t);
+    t -= clampR(r, t, prefixTokens);
     out.push(t);
   }
   return out;
 }
 
 /** Effective (clamped) r per block. */
-export function effectiveR(numPatches: number, rs: number[]): number[] {
-  const counts = tokenCounts(numPatches, rs);
+export function effectiveR(numPatches: number, rs: number[], prefixTokens = 1): number[] {
+  const counts = tokenCounts(numPatches, rs, prefixTokens);
   return rs.map((_, i) => counts[i] - counts[i + 1]);
 }
 
 /** Largest r for which the last block still merges r tokens under a constant schedule. */
-export function maxUsefulR(numPatches: number, depth: number): number {
+export function maxUsefulR(numPatches: number, depth: number, prefixTokens = 1): number {
   let best = 0;
   for (let r = 1; r <= numPatches; r++) {
-    const counts = tokenCounts(numPatches, new Array(depth).fill(r));
+    const counts = tokenCounts(numPatches, new Array(depth).fill(r), prefixTokens);
     if (counts[depth] < counts[depth - 1]) best = r;
-    if (counts[depth] <= 2) break;
+    if (counts[depth] <= prefixTokens + 1) break;
   }
   return best;
 }
 
-/** Patch->token map before any merge: patch p is token p + 1 (token 0 is cls). */
-export function initialTokenOfPatch(numPatches: number): Int32Array {
-  return Int32Array.from({ length: numPatches }, (_, p) => p + 1);
+/** Patch->token map before any merge: patch p is token p + prefixTokens (the class token, and
+ * the distillation token when there is one, come first). */
+export function initialTokenOfPatch(numPatches: number, prefixTokens = 1): Int32Array {
+  return Int32Array.from({ length: numPatches }, (_, p) => p + prefixTokens);
 }
 
 /**

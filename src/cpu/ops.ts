@@ -151,10 +151,10 @@ export function addInPlace(x: Float32Array, y: Float32Array): Float32Array {
 }
 
 /**
- * Patch embedding + class token + position embedding. The 16x16/stride-16 conv is an im2col
- * (each patch flattened in the conv weight's [channel, ky, kx] order) followed by a Linear with
- * the conv weight seen as [D, 3·p·p]. Input: CHW [3, S, S]. Output: [(S/p)² + 1, D], cls first,
- * patch p = row·grid + col at token p + 1.
+ * Patch embedding + class token (+ distillation token) + position embedding. The 16x16/stride-16
+ * conv is an im2col (each patch flattened in the conv weight's [channel, ky, kx] order) followed
+ * by a Linear with the conv weight seen as [D, 3·p·p]. Input: CHW [3, S, S]. Output:
+ * [prefix + (S/p)², D]: cls first, then dist when given, then patch p = row·grid + col.
  */
 export function patchEmbed(
   image: Float32Array,
@@ -165,6 +165,7 @@ export function patchEmbed(
   clsToken: Float32Array,
   posEmbed: Float32Array,
   D: number,
+  distToken: Float32Array | null = null,
 ): Float32Array {
   const grid = imgSize / patchSize;
   const P = grid * grid;
@@ -185,9 +186,11 @@ export function patchEmbed(
     }
   }
   const emb = matmulABt(cols, P, K, weight, D, bias);
-  const x = new Float32Array((P + 1) * D);
+  const prefix = distToken ? 2 : 1;
+  const x = new Float32Array((P + prefix) * D);
   for (let d = 0; d < D; d++) x[d] = clsToken[d] + posEmbed[d];
-  for (let i = D; i < x.length; i++) x[i] = emb[i - D] + posEmbed[i];
+  if (distToken) for (let d = 0; d < D; d++) x[D + d] = distToken[d] + posEmbed[D + d];
+  for (let i = prefix * D; i < x.length; i++) x[i] = emb[i - prefix * D] + posEmbed[i];
   return x;
 }
 
@@ -261,6 +264,16 @@ export function attention(
     for (let d = 0; d < hd; d++) metric[t * hd + d] = metricSum[t * hd + d] * inv;
   }
   return { out, metric };
+}
+
+/**
+ * timm's global_pool='avg': the plain mean of tokens [from, T) — after ToMe, of the merged
+ * tokens as they are (the official patch leaves timm's pooling alone, no size weighting).
+ */
+export function meanTokens(x: Float32Array, T: number, D: number, from: number): Float32Array {
+  const sum = new Float64Array(D);
+  for (let t = from; t < T; t++) for (let d = 0; d < D; d++) sum[d] += x[t * D + d];
+  return Float32Array.from(sum, (v) => v / (T - from));
 }
 
 /** Classifier: final LayerNorm on the class token (token 0) only, then the head Linear. */

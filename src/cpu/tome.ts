@@ -1,14 +1,17 @@
 // ToMe's bipartite soft matching and merge, as the official implementation
 // (facebookresearch/ToMe tome/merge.py: bipartite_soft_matching, merge_wavg, merge_source),
-// for one image with a class token. The r schedule, its clamp, token counts and canonical
-// groups live in src/core/tome.ts and are shared with the GPU engine.
+// for one image with a class token, and optionally a distillation token at index 1 (DeiT
+// distilled). The r schedule, its clamp, token counts and canonical groups live in
+// src/core/tome.ts and are shared with the GPU engine.
 import type { MergeMode } from '../core/tome';
 
 export interface MergePlan {
-  /** Tokens entering the merge (cls included). */
+  /** Tokens entering the merge (prefix tokens included). */
   T: number;
-  /** Tokens merged away (already clamped to (T - 1) // 2). */
+  /** Tokens merged away (already clamped to (T - protected) // 2). */
   r: number;
+  /** A distillation token at index 1 (B_0): never a destination, kept at index 1. */
+  distillToken: boolean;
   /** For each A token (token 2a), its most similar B token b (token 2b + 1); -1 for cls. */
   bestB: Int32Array;
   /** Cosine similarity of each A token to its best B; -Infinity for cls (never a source). */
@@ -21,20 +24,25 @@ export interface MergePlan {
 
 /**
  * Matches A = even tokens against B = odd tokens on the L2-normalised metric [T, C] and picks
- * the r A tokens with the highest best-score; r must already be clamped (clampR) by the caller. Ties (never exact in the golden set: its
- * `exact_tie` is false everywhere) go to the lower index, for the best B as for the ranking.
+ * the r A tokens with the highest best-score; r must already be clamped (clampR) by the caller.
+ * The class token (A_0) is never a source; with a distillation token, B_0 (token 1) is never
+ * a destination (the official scores[..., 0, :] and scores[..., :, 0] = -inf). Ties (never
+ * exact in the golden set: its `exact_tie` is false everywhere) go to the lower index, for the
+ * best B as for the ranking.
  */
-export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: number): MergePlan {
+export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: number, opts: { distillToken?: boolean } = {}): MergePlan {
+  const distillToken = opts.distillToken ?? false;
   const nA = Math.ceil(T / 2);
   const nB = Math.floor(T / 2);
-  if (r < 0 || r > Math.floor((T - 1) / 2)) throw new Error(`bipartiteMatch: r=${r} out of range for ${T} tokens`);
+  if (r < 0 || r > Math.floor((T - (distillToken ? 2 : 1)) / 2)) throw new Error(`bipartiteMatch: r=${r} out of range for ${T} tokens`);
   const bestB = new Int32Array(nA).fill(-1);
   const bestScore = new Float32Array(nA).fill(-Infinity);
+  const firstB = distillToken ? 1 : 0;
   for (let a = 1; a < nA; a++) {
     const ao = 2 * a * C;
     let best = -Infinity;
     let arg = -1;
-    for (let b = 0; b < nB; b++) {
+    for (let b = firstB; b < nB; b++) {
       const bo = (2 * b + 1) * C;
       let s = 0;
       for (let c = 0; c < C; c++) s += metric[ao + c] * metric[bo + c];
@@ -50,7 +58,7 @@ export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: nu
   order.sort((x, y) => bestScore[y] - bestScore[x] || x - y);
   const srcA = Int32Array.from(order.slice(0, r));
   const keptA = Int32Array.from(order.slice(r)).sort();
-  return { T, r, bestB, bestScore, srcA, keptA };
+  return { T, r, distillToken, bestB, bestScore, srcA, keptA };
 }
 
 /** Merges of a plan as [src, dst] token positions (as the golden `merges`), sorted by src. */
@@ -66,10 +74,29 @@ export interface MergeResult {
 }
 
 /**
- * Applies a plan to tokens x [T, D] with sizes [T]. New order: kept A tokens (cls first), then
- * every B token, both in original order. merge: each B becomes the size-weighted mean of itself
- * and its sources (Σ sᵢxᵢ / Σ sᵢ, computed for every token as merge_wavg does), sizes add.
- * prune: sources are dropped, B keeps its value and size, their patches map to -1.
+ * Position of every token after a plan (sources: their destination's, or -1 when pruned).
+ * New order, as merge.py: kept A tokens (cls first), then every B token, both in original
+ * order; with a distillation token, cat([unm[:1], dst[:1], unm[1:], dst[1:]]) so that it stays
+ * at index 1.
+ */
+export function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
+  const { T } = plan;
+  const nKept = plan.keptA.length;
+  const nB = Math.floor(T / 2);
+  const keptPos = (i: number) => (plan.distillToken && i > 0 ? i + 1 : i);
+  const bPos = (b: number) => (plan.distillToken ? (b === 0 ? 1 : nKept + b) : nKept + b);
+  const pos = new Int32Array(T);
+  for (let i = 0; i < nKept; i++) pos[2 * plan.keptA[i]] = keptPos(i);
+  for (let b = 0; b < nB; b++) pos[2 * b + 1] = bPos(b);
+  for (const a of plan.srcA) pos[2 * a] = mode === 'merge' ? bPos(plan.bestB[a]) : -1;
+  return pos;
+}
+
+/**
+ * Applies a plan to tokens x [T, D] with sizes [T] (order: newPositions). merge: each B
+ * becomes the size-weighted mean of itself and its sources (Σ sᵢxᵢ / Σ sᵢ, computed for every
+ * token as merge_wavg does), sizes add. prune: sources are dropped, B keeps its value and
+ * size, their patches map to -1.
  */
 export function applyMerge(
   x: Float32Array,
@@ -81,14 +108,8 @@ export function applyMerge(
   mode: MergeMode,
 ): MergeResult {
   if (plan.T !== T) throw new Error(`applyMerge: plan is for ${plan.T} tokens, got ${T}`);
-  const nKept = plan.keptA.length;
-  const nB = Math.floor(T / 2);
-  const T2 = nKept + nB;
-  // newIndex[old token] = its position after the merge (sources: their destination, or -1 pruned).
-  const newIndex = new Int32Array(T);
-  for (let i = 0; i < nKept; i++) newIndex[2 * plan.keptA[i]] = i;
-  for (let b = 0; b < nB; b++) newIndex[2 * b + 1] = nKept + b;
-  for (const a of plan.srcA) newIndex[2 * a] = mode === 'merge' ? nKept + plan.bestB[a] : -1;
+  const T2 = plan.keptA.length + Math.floor(T / 2);
+  const newIndex = newPositions(plan, mode);
 
   const acc = new Float64Array(T2 * D);
   const size2 = new Float32Array(T2);

@@ -1,11 +1,13 @@
 // The reference ViT forward with ToMe in every block, for one preprocessed image:
 // x = x + proj(attn(LN1(x))); ToMe merge (r for this block, clamped); x = x + MLP(LN2(x)).
+// Then timm's head: the class token (DeiT distilled: mean of the class head and the
+// distillation head), or the mean of the tokens after the prefix then fc_norm (avg pool).
 import type { ForwardResult } from '../core/backend';
-import { numPatches } from '../model/config';
+import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
 import { canonicalGroups, clampR, initialTokenOfPatch, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import { softmax, topK } from '../core/prediction';
 import { tensor, type ViTWeights } from '../model/weights';
-import { addInPlace, attention, classifierHead, geluInPlace, layerNorm, linear, patchEmbed } from './ops';
+import { addInPlace, attention, classifierHead, geluInPlace, layerNorm, linear, meanTokens, patchEmbed } from './ops';
 import { applyMerge, bipartiteMatch, type MergePlan } from './tome';
 
 /** What one block did, for tests and for checking the GPU engine's merges step by step. */
@@ -28,12 +30,14 @@ export function forward(
   const D = c.embedDim;
   const hd = D / c.numHeads;
   const P = numPatches(c);
+  const prefix = prefixTokens(c);
   const rs = rPerLayer(c.depth, opts.r, opts.schedule);
 
-  let x: Float32Array = patchEmbed(input, c.imgSize, c.patchSize, w('patch_embed.proj.weight'), w('patch_embed.proj.bias'), w('cls_token'), w('pos_embed'), D);
-  let T = P + 1;
+  const dist = c.distilled ? w('dist_token') : null;
+  let x: Float32Array = patchEmbed(input, c.imgSize, c.patchSize, w('patch_embed.proj.weight'), w('patch_embed.proj.bias'), w('cls_token'), w('pos_embed'), D, dist);
+  let T = P + prefix;
   let size: Float32Array = new Float32Array(T).fill(1);
-  let tokenOfPatch: Int32Array = initialTokenOfPatch(P);
+  let tokenOfPatch: Int32Array = initialTokenOfPatch(P, prefix);
   const tokens = [T];
   const maps: Int32Array[] = [];
 
@@ -46,8 +50,8 @@ export function forward(
     const { out, metric } = attention(qkv, T, D, c.numHeads, logSize);
     addInPlace(x, linear(out, T, D, w(b + 'attn.proj.weight'), w(b + 'attn.proj.bias'), D));
 
-    const r = clampR(rs[i], T);
-    const plan = r > 0 ? bipartiteMatch(metric, T, hd, r) : null;
+    const r = clampR(rs[i], T, prefix);
+    const plan = r > 0 ? bipartiteMatch(metric, T, hd, r, { distillToken: c.distilled }) : null;
     if (plan) ({ x, size, tokenOfPatch, T } = applyMerge(x, T, D, size, tokenOfPatch, plan, opts.mode));
 
     const h2 = layerNorm(x, T, D, w(b + 'norm2.weight'), w(b + 'norm2.bias'), c.eps);
@@ -58,10 +62,24 @@ export function forward(
     onBlock?.({ block: i, plan, size: size.slice() });
   }
 
-  const expected = tokenCounts(P, rs);
+  const expected = tokenCounts(P, rs, prefix);
   if (tokens.some((t, i) => t !== expected[i])) throw new Error(`forward: token counts ${tokens} differ from the schedule's ${expected}`);
 
-  const logits = classifierHead(x, D, w('norm.weight'), w('norm.bias'), c.eps, w('head.weight'), w('head.bias'), c.numClasses);
+  const logits = head(c, w, x, T);
   const probs = softmax(logits);
   return { logits, probs, top5: topK(probs, 5), tokens, tokenOfPatch: maps, groups: canonicalGroups(tokenOfPatch) };
+}
+
+/** timm's forward_head after the blocks (and its final norm) for each supported pooling. */
+function head(c: ModelConfig, w: (name: string) => Float32Array, x: Float32Array, T: number): Float32Array {
+  const D = c.embedDim;
+  if (c.globalPool === 'avg') {
+    const pooled = meanTokens(x, T, D, prefixTokens(c));
+    return classifierHead(pooled, D, w('fc_norm.weight'), w('fc_norm.bias'), c.eps, w('head.weight'), w('head.bias'), c.numClasses);
+  }
+  const logits = classifierHead(x, D, w('norm.weight'), w('norm.bias'), c.eps, w('head.weight'), w('head.bias'), c.numClasses);
+  if (!c.distilled) return logits;
+  // The final norm is per token, so norming the distillation token alone is timm's norm(x)[:, 1].
+  const dist = classifierHead(x.subarray(D), D, w('norm.weight'), w('norm.bias'), c.eps, w('head_dist.weight'), w('head_dist.bias'), c.numClasses);
+  return logits.map((v, i) => (v + dist[i]) / 2);
 }

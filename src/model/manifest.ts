@@ -132,7 +132,12 @@ function configFromMetadata(meta: Record<string, unknown>, file: string): ModelC
   if (!Array.isArray(labels) || labels.length !== c.numClasses || labels.some((l) => typeof l !== 'string')) {
     fail(file, `userDefinedMetadata.config.labels must be ${String(c.numClasses)} strings`);
   }
-  return c as unknown as ModelConfig;
+  // Manifests written before distilled and avg-pool models existed are plain class-token ViTs.
+  const distilled = c.distilled ?? false;
+  const globalPool = c.globalPool ?? 'token';
+  if (typeof distilled !== 'boolean') fail(file, 'userDefinedMetadata.config.distilled must be true or false');
+  if (globalPool !== 'token' && globalPool !== 'avg') fail(file, 'userDefinedMetadata.config.globalPool must be "token" or "avg"');
+  return { ...c, distilled, globalPool } as unknown as ModelConfig;
 }
 
 function shardsFromMetadata(meta: Record<string, unknown>, file: string): ShardInfo[] {

@@ -28,9 +28,15 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'model.safetensors
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * 4) throw new Error(`${fileName}: tensor ${name} has ${end - begin} bytes for shape [${t.shape}]`);
     if (base + end > bytes.byteLength) throw new Error(`${fileName}: tensor ${name} runs past the end of the file (truncated)`);
-    // Copy so the tensor is 4-byte aligned whatever the header length.
-    const data = new Float32Array(count);
-    new Uint8Array(data.buffer).set(bytes.subarray(base + begin, base + end));
+    // A view when the tensor is 4-byte aligned (real files pad the header to 8 bytes), so a
+    // large model is not held twice; a copy otherwise.
+    const at = bytes.byteOffset + base + begin;
+    let data: Float32Array;
+    if (at % 4 === 0) data = new Float32Array(bytes.buffer, at, count);
+    else {
+      data = new Float32Array(count);
+      new Uint8Array(data.buffer).set(bytes.subarray(base + begin, base + end));
+    }
     out.set(name, { shape: t.shape, data });
   }
   return out;

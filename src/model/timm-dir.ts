@@ -12,7 +12,8 @@ export function readClassesTsv(path: string): string[] {
   return rows.sort((a, b) => Number(a[0]) - Number(b[0])).map((r) => r[2].split(',')[0].trim());
 }
 
-export function readTimmDir(dir: string, opts: { id?: string; classesTsv?: string } = {}): ViTWeights {
+/** `labels` (or `classesTsv`) name the classes of configs without label_names. */
+export function readTimmDir(dir: string, opts: { id?: string; classesTsv?: string; labels?: string[] } = {}): ViTWeights {
   const id = opts.id ?? basename(dir);
   const cfgPath = join(dir, 'config.json');
   const stPath = join(dir, 'model.safetensors');
@@ -26,8 +27,14 @@ export function readTimmDir(dir: string, opts: { id?: string; classesTsv?: strin
   }
   const tensors = readSafetensors(readFileSync(stPath), stPath);
   const shapes = Object.fromEntries([...tensors].map(([k, t]) => [k, t.shape]));
-  const labels = opts.classesTsv && existsSync(opts.classesTsv) ? readClassesTsv(opts.classesTsv) : undefined;
-  const config = parseTimmConfig(id, raw, { labels, shapes });
+  const labels = opts.labels ?? (opts.classesTsv && existsSync(opts.classesTsv) ? readClassesTsv(opts.classesTsv) : undefined);
+  let config;
+  try {
+    config = parseTimmConfig(id, raw, { labels, shapes });
+  } catch (e) {
+    // parseTimmConfig names the file "config.json"; give the full path of this one.
+    throw new Error(`${cfgPath}: ${(e as Error).message.replace(/^config\.json: /, '')}`);
+  }
   checkTensors(config, tensors, stPath);
   return { config, tensors };
 }

@@ -23,7 +23,7 @@ export function randomArray(n: number, source: number | (() => number), scale = 
 
 /**
  * A ViT with random weights: defaults D=24, 2 heads, depth 3, 5x5 grid of 4-pixel patches,
- * 10 classes. LayerNorm gains sit near 1 so activations keep a sane scale through the blocks.
+ * 10 classes, class token only (`distilled` and `globalPool` give the other architectures). LayerNorm gains sit near 1 so activations keep a sane scale through the blocks.
  */
 export function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights {
   const config: ModelConfig = {
@@ -36,6 +36,8 @@ export function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights 
     imgSize: 20,
     mlpHidden: 48,
     numClasses: 10,
+    distilled: false,
+    globalPool: 'token',
     eps: 1e-6,
     mean: [0.5, 0.5, 0.5],
     std: [0.5, 0.5, 0.5],

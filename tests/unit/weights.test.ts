@@ -15,6 +15,7 @@ import { SHARD_BYTES, type LoadProgress } from '../../src/model/manifest';
 import { readSafetensors, type RawTensor } from '../../src/model/safetensors';
 import { readClassesTsv, readTimmDir } from '../../src/model/timm-dir';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
+import { writeSafetensors } from '../support/safetensors';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHARED = join(ROOT, '..', 'shared');
@@ -54,23 +55,6 @@ function copyModel(id: string): string {
   const root = mkdtempSync(join(tmp, 'copy-'));
   cpSync(join(out, id), join(root, id), { recursive: true });
   return root;
-}
-
-/** Minimal safetensors writer (names sorted, header padded to 8 bytes, as the real files). */
-function writeSafetensors(path: string, tensors: Map<string, RawTensor>): void {
-  const names = [...tensors.keys()].sort();
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
-  let offset = 0;
-  for (const n of names) {
-    const t = tensors.get(n)!;
-    header[n] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  writeFileSync(path, Buffer.concat([len, Buffer.from(json), ...names.map((n) => bytesOf(tensors.get(n)!))]));
 }
 
 /** A source model directory under a new id (so cases.json does not pin its hash). */
