@@ -6,7 +6,7 @@ import type { ViTWeights } from '../model/weights';
 import type { BackendChoice } from './args';
 import { createCpuBackend } from '../cpu/backend';
 
-export async function openBackend(weights: ViTWeights, choice: BackendChoice, maxBatch = 8): Promise<Backend> {
+export async function openCliBackend(weights: ViTWeights, choice: BackendChoice, maxBatch = 8): Promise<Backend> {
   if (choice === 'cpu') return announce(createCpuBackend(weights));
   const refusal = gpuEngineRefusal(weights.config);
   if (refusal && choice === 'webgpu') throw new Error(`--backend webgpu: ${refusal}`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs, UsageError, type CliOptions } from './args';
 import { classify, oneLine } from './classify';
 import { evaluate } from './eval';
-import { openBackend } from './backends';
+import { openCliBackend } from './backends';
 import type { ViTWeights } from '../model/weights';
 import { loadModelSource } from './model-source';
 import { PROJECT_ROOT } from './paths';
@@ -25,13 +25,13 @@ async function run(o: CliOptions): Promise<number> {
   const weights = await loadWeights(o);
   const tome = { propAttn: o.propAttn, mode: o.mode };
   if (o.command === 'classify') {
-    const backend = await openBackend(weights, o.backend, 1);
+    const backend = await openCliBackend(weights, o.backend, 1);
     const failed = await classify(backend, o.positional, { ...tome, r: o.rs[0], schedule: o.schedules[0] }, o.logits, printJson);
     backend.dispose();
     return failed ? 1 : 0;
   }
   if (o.command === 'eval') {
-    const backend = await openBackend(weights, o.backend, o.batch);
+    const backend = await openCliBackend(weights, o.backend, o.batch);
     const results = await evaluate(backend, o.positional[0], o.labels, tome, o.rs, o.schedules, o.limit, o.batch);
     backend.dispose();
     printJson({ results });

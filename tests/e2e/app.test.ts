@@ -220,7 +220,7 @@ describe('browser demo', () => {
     expect(p0.opts?.r).toBe(0);
     expect(p0.report!.perFamily.tome_match ?? 0).toBe(0);
     expect(p0.report!.perFamily.tome_merge ?? 0).toBe(0);
-    expect(p0.report!.tomeCost).toBeUndefined();
+    expect(p0.report!.tomeCost).toBeNull();
     expect(p0.report!.perBlock).toHaveLength(12);
     expect(await app.page.locator('#profile-table tr[data-family="tome_match"]').count()).toBe(0);
     expect(await app.page.locator('#profile-tome').textContent()).toBe('r = 0: no ToMe work');

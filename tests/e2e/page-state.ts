@@ -1,4 +1,4 @@
-// Reads the page's state through its debug hook (window.__tome, see src/ui/main.ts).
+// Reads the page's state through its debug hook (window.__tome, see src/ui/test-hook.ts).
 import type { Page } from 'playwright-core';
 import type { ToMeOptions } from '../../src/core/tome';
 import type { ProfileReport } from '../../src/ui/protocol';

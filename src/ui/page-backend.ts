@@ -1,4 +1,6 @@
-// Picks the backend in the worker: our WebGPU engine when the browser offers an adapter, else the CPU reference with the reason, so the page can say it.
+// Picks the page's backend, in the worker: our WebGPU engine when the browser offers an adapter,
+// else the CPU reference with the reason, so the page can say it. (The CLI picks its own, with
+// Dawn, in src/cli/backends.ts.)
 import type { Backend, ForwardResult, Timing } from '../core/backend';
 import type { ToMeOptions } from '../core/tome';
 import type { RawImage } from '../core/preprocess';
@@ -7,7 +9,7 @@ import { createCpuBackend } from '../cpu/backend';
 import { requestEngineDevice } from '../gpu/device';
 import type { BackendInfo, ProfileReport } from './protocol';
 
-export interface OpenedBackend {
+export interface PageBackend {
   backend: Backend;
   info: BackendInfo;
   /** Test hook: destroys the GPU device (WebGPU only). */
@@ -27,7 +29,7 @@ export interface OpenedBackend {
   profile?: (images: RawImage[], opts: ToMeOptions) => Promise<ProfileReport>;
 }
 
-function cpu(weights: ViTWeights, fallbackReason: string): OpenedBackend {
+function cpu(weights: ViTWeights, fallbackReason: string): PageBackend {
   return { backend: createCpuBackend(weights), info: { kind: 'cpu', description: 'CPU reference (TypeScript)', fallbackReason } };
 }
 
@@ -36,7 +38,7 @@ function cpu(weights: ViTWeights, fallbackReason: string): OpenedBackend {
  * The device is created here (rather than by the engine) so the page can watch and, in tests,
  * destroy it.
  */
-export async function openBackend(weights: ViTWeights, onLost: (message: string) => void): Promise<OpenedBackend> {
+export async function openPageBackend(weights: ViTWeights, onLost: (message: string) => void): Promise<PageBackend> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) return cpu(weights, 'This browser does not offer WebGPU.');
   const adapter = await gpu.requestAdapter().catch(() => null);

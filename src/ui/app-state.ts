@@ -1,0 +1,58 @@
+// What the page knows: the model and backend the worker reported, the image it shows, the newest
+// analysis, and the in-page measurement and profile. The page's modules read it; main.ts, which
+// routes the worker's messages, and the panel that owns a slice are the ones that change it.
+import type { ModelConfig } from '../model/config';
+import type { BenchRow } from '../core/results';
+import type { ToMeOptions } from '../core/tome';
+import type { Analysis, BackendInfo, ModelView, ProfileReport } from './protocol';
+
+export interface BenchState {
+  id: number;
+  running: boolean;
+  rows: BenchRow[] | null;
+  source: 'wall' | 'gpu-timestamp';
+}
+
+/** The last profile shown (with the settings and image it was taken at) and the one running. */
+export interface ProfileState {
+  id: number;
+  running: boolean;
+  report: ProfileReport | null;
+  opts: ToMeOptions | null;
+  imageName: string;
+  error: string | null;
+}
+
+export interface AppState {
+  modelId: string;
+  config: ModelConfig | null;
+  backend: BackendInfo | null;
+  view: ModelView | null;
+  analysis: Analysis | null;
+  requestId: number;
+  imageId: number;
+  /** Image ids sent to the worker and not yet answered (decoded or refused). */
+  imagesInFlight: Set<number>;
+  /** Layer shown by the scrubber (1-based block); follows the last block unless moved. */
+  layer: number;
+  followLast: boolean;
+  bench: BenchState;
+  profile: ProfileState;
+}
+
+export function createAppState(): AppState {
+  return {
+    modelId: '',
+    config: null,
+    backend: null,
+    view: null,
+    analysis: null,
+    requestId: 0,
+    imageId: 0,
+    imagesInFlight: new Set(),
+    layer: 12,
+    followLast: true,
+    bench: { id: 0, running: false, rows: null, source: 'wall' },
+    profile: { id: 0, running: false, report: null, opts: null, imageName: '', error: null },
+  };
+}

@@ -1,0 +1,40 @@
+// The page's elements, looked up once by their ids in index.html. Every panel reads its
+// elements from here, so an id is spelled in one place.
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const svg = (id: string) => document.getElementById(id) as unknown as SVGSVGElement;
+
+export const ui = {
+  model: $<HTMLSelectElement>('model'),
+  backend: $('backend'),
+  load: $('load'),
+  notice: $('notice'),
+  stage: $('stage'),
+  canvas: $<HTMLCanvasElement>('overlay'),
+  tooltip: $('tooltip'),
+  busy: $('busy'),
+  heatLegend: $('heat-legend'),
+  heatMax: $('heat-max'),
+  layer: $<HTMLInputElement>('layer'),
+  layerOut: $<HTMLOutputElement>('layer-out'),
+  file: $<HTMLInputElement>('file'),
+  imageName: $('image-name'),
+  imageError: $('image-error'),
+  savePng: $<HTMLButtonElement>('save-png'),
+  copyPng: $<HTMLButtonElement>('copy-png'),
+  r: $<HTMLInputElement>('r'),
+  rOut: $<HTMLOutputElement>('r-out'),
+  rTokens: $<HTMLOutputElement>('r-tokens'),
+  prop: $<HTMLInputElement>('prop'),
+  metrics: $<HTMLTableElement>('metrics'),
+  curHead: $('cur-head'),
+  top5: $('top5'),
+  tokens: svg('tokens'),
+  chart: svg('chart'),
+  chartNote: $('chart-note'),
+  bench: $<HTMLButtonElement>('bench'),
+  benchProgress: $('bench-progress'),
+  benchCancel: $<HTMLButtonElement>('bench-cancel'),
+  profile: $<HTMLButtonElement>('profile'),
+  profileOut: $('profile-out'),
+  profileError: $('profile-error'),
+};

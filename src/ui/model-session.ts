@@ -1,0 +1,79 @@
+// In the worker: the loaded model and its backend. Loading reports byte progress and lets the
+// newest choice win; a lost GPU device gets a new one (or the CPU reference if none comes).
+import type { ModelConfig } from '../model/config';
+import type { ViTWeights } from '../model/weights';
+import { loadModelBrowser } from '../model/load-browser';
+import { createCpuBackend } from '../cpu/backend';
+import { openPageBackend, type PageBackend } from './page-backend';
+import type { FromWorker } from './protocol';
+
+export interface LoadedModel {
+  weights: ViTWeights;
+  opened: PageBackend;
+}
+
+export interface SessionEvents {
+  /** The previous model is gone (its results are of no further use). */
+  unloaded(): void;
+  /** The model is loaded, its backend open and the page told. */
+  ready(config: ModelConfig): Promise<void>;
+  /** The backend was rebuilt after a device loss: waiting work can run again. */
+  recovered(): void;
+}
+
+export class ModelSession {
+  private current: LoadedModel | null = null;
+  private loadingId: string | null = null;
+
+  constructor(
+    private readonly post: (m: FromWorker) => void,
+    private readonly events: SessionEvents,
+  ) {}
+
+  get loaded(): LoadedModel | null {
+    return this.current;
+  }
+
+  async load(modelId: string, baseUrl: string): Promise<void> {
+    this.loadingId = modelId;
+    try {
+      const weights = await loadModelBrowser(modelId, {
+        baseUrl,
+        onProgress: (p) => this.post({ type: 'progress', modelId, loaded: p.loaded, total: p.total }),
+      });
+      if (this.loadingId !== modelId) return; // another model was chosen meanwhile
+      this.current?.opened.backend.dispose();
+      this.current = null;
+      this.events.unloaded();
+      const opened = await openPageBackend(weights, (message) => this.deviceLost(message));
+      if (this.loadingId !== modelId) {
+        opened.backend.dispose();
+        return;
+      }
+      this.current = { weights, opened };
+      this.post({ type: 'ready', modelId, config: weights.config, backend: opened.info });
+      await this.events.ready(weights.config);
+    } catch (e) {
+      if (this.loadingId === modelId) this.post({ type: 'load-error', modelId, message: (e as Error).message });
+    }
+  }
+
+  /** Test hook: destroys the GPU device (WebGPU only). */
+  loseDevice(): void {
+    this.current?.opened.loseDevice?.();
+  }
+
+  /** Device lost: rebuild the backend on a new device and redo the last request. */
+  private async deviceLost(message: string): Promise<void> {
+    const l = this.current;
+    if (!l) return;
+    try {
+      l.opened = await openPageBackend(l.weights, (m) => this.deviceLost(m));
+      this.post({ type: 'device-lost', message, recovered: true, backend: l.opened.info });
+    } catch (e) {
+      l.opened = { backend: createCpuBackend(l.weights), info: { kind: 'cpu', description: 'CPU reference', fallbackReason: `GPU device lost and not recreated: ${(e as Error).message}` } };
+      this.post({ type: 'device-lost', message, recovered: false, backend: l.opened.info });
+    }
+    this.events.recovered();
+  }
+}

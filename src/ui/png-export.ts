@@ -1,0 +1,46 @@
+// Save PNG and Copy: the overlay at the export size with a caption of what produced it (model,
+// settings, prediction, tokens, timing and backend), so a saved picture stands on its own.
+import type { AppState } from './app-state';
+import { ui } from './elements';
+import { showImageError, type ImageStage } from './image-stage';
+import { composePng, copyPng, downloadBlob, EXPORT_SIDE } from './screenshot';
+import { readOptions } from './tome-controls';
+
+export class PngExport {
+  constructor(
+    private readonly state: AppState,
+    private readonly stage: ImageStage,
+  ) {
+    ui.savePng.addEventListener('click', () => {
+      this.render().then(
+        (b) => downloadBlob(b, `tome-${state.modelId}-r${readOptions().r}.png`),
+        (e) => showImageError((e as Error).message),
+      );
+    });
+    ui.copyPng.addEventListener('click', () => {
+      this.render()
+        .then(copyPng)
+        .then((ok) => {
+          ui.copyPng.textContent = ok ? 'Copied' : 'Copy not allowed';
+          setTimeout(() => (ui.copyPng.textContent = 'Copy'), 1500);
+        }, (e) => showImageError((e as Error).message));
+    });
+  }
+
+  /** The PNG of the current result (what Save PNG downloads). */
+  async render(): Promise<Blob> {
+    const { analysis: a, config: c, view, backend, layer } = this.state;
+    if (!a || !c) throw new Error('nothing to export yet');
+    const top = a.current.top5[0];
+    const o = a.opts;
+    const t = a.currentTiming;
+    const snap = this.stage.snapshot(EXPORT_SIDE);
+    return composePng(snap, {
+      title: `${c.labels[top.index]} (${(top.prob * 100).toFixed(1)}%) · ${view?.name ?? ''}`,
+      lines: [
+        `${c.id} · r = ${o.r}, ${o.schedule} schedule, ${o.mode}${o.propAttn ? ', proportional attention' : ''} · groups after block ${Math.min(layer, c.depth)}`,
+        `tokens ${a.current.tokens[0]} → ${a.current.tokens[c.depth]} · ${t.ms.toFixed(1)} ms per forward (${t.source === 'gpu-timestamp' ? 'GPU timestamps' : 'wall clock'}, ${backend?.kind === 'webgpu' ? 'WebGPU ' + backend.description : 'CPU reference'})`,
+      ],
+    });
+  }
+}

@@ -1,0 +1,165 @@
+// In the worker: runs the page's requests one forward at a time. Only the newest analyze request
+// is ever run: one that arrives while a forward runs replaces any waiting one, and the running
+// one's answer is dropped if it was superseded, so the slider never queues up work. A profile
+// request (WebGPU only) runs between analyze requests and benchmark steps, one at a time, and is
+// always answered.
+import type { ForwardResult, Timing } from '../core/backend';
+import type { ToMeOptions } from '../core/tome';
+import type { LoadedModel } from './model-session';
+import type { PageBackend } from './page-backend';
+import type { PageBench } from './page-bench';
+import type { CurrentImage } from './prepare-image';
+import type { FromWorker } from './protocol';
+
+/** What the requests run on: the loaded model and the current image, read afresh each time. */
+export type Subject = () => { loaded: LoadedModel | null; image: CurrentImage | null };
+
+/** One forward of the current image: on WebGPU from its pixels (the engine preprocesses on the
+ * GPU, bit-exact with the TypeScript transform), on the CPU from the TypeScript input. */
+async function forward(l: LoadedModel, img: CurrentImage, opts: ToMeOptions): Promise<{ result: ForwardResult; timing: Timing }> {
+  const { results, timing } = l.opened.runImages
+    ? await l.opened.runImages([img.prepared.decoded], opts)
+    : await l.opened.backend.run([img.prepared.input], opts);
+  return { result: results[0], timing };
+}
+
+/** Whether a failure was the device going away: its lost promise may settle just after. */
+async function lostWithin(opened: PageBackend, ms: number): Promise<boolean> {
+  if (!opened.lost) return false;
+  return Promise.race([opened.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+}
+
+export class RequestPump {
+  private pending: { requestId: number; opts: ToMeOptions } | null = null;
+  private profileReq: { profileId: number; opts: ToMeOptions } | null = null;
+  private bench: PageBench | null = null;
+  private pumping = false;
+  /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn). */
+  private baseline: { imageId: number; result: ForwardResult; timing: Timing } | null = null;
+
+  constructor(
+    private readonly subject: Subject,
+    private readonly post: (m: FromWorker) => void,
+  ) {}
+
+  analyze(requestId: number, opts: ToMeOptions): void {
+    this.pending = { requestId, opts };
+    void this.run();
+  }
+
+  profile(profileId: number, opts: ToMeOptions): void {
+    if (this.profileReq) this.post({ type: 'profile-error', profileId: this.profileReq.profileId, message: 'superseded by a newer profile request' });
+    this.profileReq = { profileId, opts };
+    void this.run();
+  }
+
+  startBench(job: PageBench): void {
+    this.bench = job;
+    void this.run();
+  }
+
+  cancelBench(benchId: number): void {
+    if (this.bench?.benchId === benchId) this.bench.cancel();
+    void this.run();
+  }
+
+  /** The model or the image changed: the cached r = 0 result is of another. */
+  forgetBaseline(): void {
+    this.baseline = null;
+  }
+
+  /** Runs waiting work one forward at a time: analyze requests first so the slider stays live,
+   * then a profile request, then benchmark steps. */
+  async run(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const { loaded, image } = this.subject();
+        if (!loaded || !image || image.prepared.modelId !== loaded.weights.config.id || loaded.opened.isLost?.()) break;
+        if (this.pending) await this.analyzeLatest(loaded, image);
+        else if (this.profileReq) await this.profileCurrent(loaded, image);
+        else if (this.bench) await this.benchStep(loaded, image, this.bench);
+        else break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Whether the model or the image changed since `l` and `img` were current. */
+  private moved(l: LoadedModel, img: CurrentImage): boolean {
+    const now = this.subject();
+    return now.image !== img || now.loaded !== l;
+  }
+
+  private async analyzeLatest(l: LoadedModel, img: CurrentImage): Promise<void> {
+    const req = this.pending!;
+    this.pending = null;
+    const config = l.weights.config;
+    const opened = l.opened;
+    try {
+      if (this.baseline?.imageId !== img.imageId) {
+        const b = await forward(l, img, { ...req.opts, r: 0 });
+        this.baseline = { imageId: img.imageId, ...b };
+        if (this.pending || this.moved(l, img)) return; // superseded: the next loop runs the newer one
+      }
+      const baseline = this.baseline;
+      const cur = req.opts.r === 0 ? { result: baseline.result, timing: baseline.timing } : await forward(l, img, req.opts);
+      if (this.pending || this.moved(l, img)) return;
+      this.post({
+        type: 'analysis',
+        requestId: req.requestId,
+        imageId: img.imageId,
+        modelId: config.id,
+        opts: req.opts,
+        baseline: baseline.result,
+        baselineTiming: baseline.timing,
+        current: cur.result,
+        currentTiming: cur.timing,
+      });
+    } catch (e) {
+      if (this.subject().loaded !== l) return; // the model was switched under this forward: its answer is moot
+      if (await lostWithin(opened, 1000)) {
+        this.pending ??= req; // the device-lost handler re-runs it on the new device
+        return;
+      }
+      this.post({ type: 'analyze-error', requestId: req.requestId, message: (e as Error).message });
+    }
+  }
+
+  /** Profiles one forward of the current image (the engine's per-dispatch profile, and ToMe's
+   * own cost). Every request gets an answer: a lost device or a model switch under it is an
+   * error, never a hang (the lost promise is raced, since a lost device may never finish the work). */
+  private async profileCurrent(l: LoadedModel, img: CurrentImage): Promise<void> {
+    const req = this.profileReq!;
+    this.profileReq = null;
+    const opened = l.opened;
+    if (!opened.profile) {
+      this.post({ type: 'profile-error', profileId: req.profileId, message: 'Profiling needs the WebGPU engine' });
+      return;
+    }
+    const work = opened.profile([img.prepared.decoded], req.opts);
+    const lost = opened.lost?.then(() => {
+      throw new Error('the GPU device was lost');
+    });
+    // A loss after the profile finished is the device-lost handler's business, not a rejection.
+    lost?.catch(() => undefined);
+    try {
+      const report = await (lost ? Promise.race([work, lost]) : work);
+      this.post({ type: 'profile-done', profileId: req.profileId, opts: req.opts, report });
+    } catch (e) {
+      let message = (e as Error).message;
+      if (this.subject().loaded !== l) message = 'The model changed while profiling; profile again.';
+      else if (opened.isLost?.() || (await lostWithin(opened, 1000))) message = `The GPU device was lost while profiling (${message}); profile again once it is back.`;
+      this.post({ type: 'profile-error', profileId: req.profileId, message: `Profile failed: ${message}` });
+    }
+  }
+
+  /** One forward of the in-page benchmark; the page gets its progress and, at the end, its rows. */
+  private async benchStep(l: LoadedModel, img: CurrentImage, job: PageBench): Promise<void> {
+    const messages = await job.step(async (opts) => (await forward(l, img, opts)).timing);
+    if (job.finished && this.bench === job) this.bench = null;
+    messages.forEach((m) => this.post(m));
+  }
+}
