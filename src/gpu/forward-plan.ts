@@ -72,8 +72,9 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const patchEmbed = dispatcher(k.patchEmbed);
   const layerNorm = dispatcher(k.layerNorm);
   const mm = { bias: dispatcher(k.matmul.bias), gelu: dispatcher(k.matmul.gelu), residual: dispatcher(k.matmul.residual) };
-  const matmul = (label: string, epilogue: Epilogue, M: number, lin: LinearBuffer, x: GPUBuffer, y: GPUBuffer) =>
-    mm[epilogue](label, { M, N: lin.N, K: lin.K }, { x, w: lin.buffer, y });
+  // N and K come with the weights.
+  const matmul = (label: string, epilogue: Epilogue, M: number, b: { x: GPUBuffer; w: LinearBuffer; y: GPUBuffer }) =>
+    mm[epilogue](label, { M, N: b.w.N, K: b.w.K }, { x: b.x, w: b.w.buffer, y: b.y });
   const attnScores = dispatcher(k.attentionScores);
   const attnSoftmax = dispatcher(k.attentionSoftmax);
   const attnAv = dispatcher(k.attentionAv);
@@ -99,7 +100,7 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const bw = w.blocks[l];
     const M = batch * T;
     layerNorm('norm1', { rows: M, D, inStride: 1, eps: c.eps }, { x, params: bw.norm1, y: act.xn });
-    matmul('qkv', 'bias', M, bw.qkv, act.xn, act.qkv);
+    matmul('qkv', 'bias', M, { x: act.xn, w: bw.qkv, y: act.qkv });
     const att = {
       T,
       D,
@@ -113,10 +114,26 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     attnScores('attn_scores', att, { qkv: act.qkv, sizes: act.tome, s: act.scores });
     attnSoftmax('attn_softmax', att, { s: act.scores });
     attnAv('attn_av', att, { qkv: act.qkv, s: act.scores, y: act.xn });
-    matmul('proj', 'residual', M, bw.proj, act.xn, x);
+    matmul('proj', 'residual', M, { x: act.xn, w: bw.proj, y: x });
     merging.push(r > 0);
     if (r > 0) {
-      const tm = { T, r, D, hd, heads: c.numHeads, prune: tome.mode === 'prune' ? 1 : 0, layer: l, depth: c.depth, P, T0, batch, prevRow: lastMapRow, sizesIn, sizesOut, maps: st.maps };
+      const tm = {
+        T,
+        r,
+        D,
+        hd,
+        heads: c.numHeads,
+        prune: tome.mode === 'prune' ? 1 : 0,
+        layer: l,
+        depth: c.depth,
+        P,
+        T0,
+        batch,
+        prevRow: lastMapRow,
+        sizesIn,
+        sizesOut,
+        maps: st.maps,
+      };
       tomeMetric('tome_metric', tm, { qkv: act.qkv, metric: act.metric });
       tomeSimilarity('tome_similarity', tm, { metric: act.metric, plan: act.tome });
       tomeOrder('tome_order', tm, { plan: act.tome });
@@ -127,13 +144,13 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     }
     const Mn = batch * Tn;
     layerNorm('norm2', { rows: Mn, D, inStride: 1, eps: c.eps }, { x, params: bw.norm2, y: act.xn });
-    matmul('fc1', 'gelu', Mn, bw.fc1, act.xn, act.hidden);
-    matmul('fc2', 'residual', Mn, bw.fc2, act.hidden, x);
+    matmul('fc1', 'gelu', Mn, { x: act.xn, w: bw.fc1, y: act.hidden });
+    matmul('fc2', 'residual', Mn, { x: act.hidden, w: bw.fc2, y: x });
   }
   block = -1;
   // The final norm reads only each image's cls row.
   layerNorm('final_norm', { rows: batch, D, inStride: tokens[c.depth], eps: c.eps }, { x, params: w.norm, y: act.cls });
-  matmul('head', 'bias', batch, w.head, act.cls, act.logits);
+  matmul('head', 'bias', batch, { x: act.cls, w: w.head, y: act.logits });
   head('softmax_top5', { C: c.numClasses, batch, stride: act.classStride }, { logits: act.logits, probs: act.probs, top5: act.top5 });
 
   const uniforms = device.createBuffer({ label: 'forward uniforms', size: recorded.length * SLOT, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
