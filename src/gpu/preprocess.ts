@@ -43,7 +43,7 @@ export interface GpuPreprocessor {
 }
 
 /** Source columns [first, end) the crop's column windows read (like rowFirst/rowEnd for rows). */
-function columnWindow(plan: ResamplePlan): { colFirst: number; colEnd: number } {
+export function columnWindow(plan: ResamplePlan): { colFirst: number; colEnd: number } {
   const { start, taps } = plan.cols;
   let colFirst = Infinity;
   let colEnd = 0;
@@ -85,7 +85,7 @@ function sourceWindow(image: RawImage, plan: ResamplePlan, colFirst: number, col
 
 /** Params uniform (see preprocess.wgsl) and the concatenated tap tables, with the windows made
  * relative to the uploaded part of the image. */
-function packPlan(
+export function packPlan(
   plan: ResamplePlan,
   S: number,
   outOffset: number,
