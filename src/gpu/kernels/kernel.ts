@@ -9,10 +9,10 @@ export interface Kernel<F extends UniformFields = UniformFields, B extends strin
 }
 
 /** Compile options as call arguments: none for kernels without a header. */
-export type OptionsArg<O> = O extends void ? [] : [O];
+type OptionsArg<O> = O extends void ? [] : [O];
 
 /** The WGSL module of a kernel: its generated header, then its files. */
-export function kernelCode<F extends UniformFields, B extends string, O>(src: ShaderSources, desc: KernelDescriptor<F, B, O>, o: O): string {
+function kernelCode<F extends UniformFields, B extends string, O>(src: ShaderSources, desc: KernelDescriptor<F, B, O>, o: O): string {
   const files = desc.sources.map((s) => {
     const text = src[s];
     if (text === undefined) throw new Error(`shader ${s}.wgsl not found (kernel ${desc.name})`);
