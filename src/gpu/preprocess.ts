@@ -15,6 +15,7 @@ import {
   type ResamplePlan,
 } from '../core/preprocess';
 import { loadShaderSources } from './shader-source';
+import { bindKernel, compileKernel, preprocessHorizontalKernel, preprocessUniform, preprocessVerticalKernel, type UniformValues } from './kernels';
 
 const WG = 8;
 
@@ -61,7 +62,7 @@ export interface GpuPreprocessor {
 }
 
 /** Source columns [first, end) the crop's column windows read (like rowFirst/rowEnd for rows). */
-function columnWindow(plan: ResamplePlan): { colFirst: number; colEnd: number } {
+export function columnWindow(plan: ResamplePlan): { colFirst: number; colEnd: number } {
   const { start, taps } = plan.cols;
   let colFirst = Infinity;
   let colEnd = 0;
@@ -103,13 +104,13 @@ function sourceWindow(image: RawImage, plan: ResamplePlan, colFirst: number, col
 
 /** Params uniform (see preprocess.wgsl) and the concatenated tap tables, with the windows made
  * relative to the uploaded part of the image. */
-function packPlan(
+export function packPlan(
   plan: ResamplePlan,
   S: number,
   outOffset: number,
   colFirst: number,
   uploadedWidth: number,
-): { params: Uint32Array<ArrayBuffer>; taps: Int32Array<ArrayBuffer> } {
+): { params: UniformValues<typeof preprocessUniform.fields>; taps: Int32Array<ArrayBuffer> } {
   const { cols, rows, rowFirst } = plan;
   // Windows without taps (padding) read nothing.
   const colStart = cols.start.map((s, i) => (cols.taps[i] ? s - colFirst : 0));
@@ -123,15 +124,21 @@ function packPlan(
   }
   const taps = new Int32Array(total);
   tables.forEach((t, i) => taps.set(t, offsets[i]));
-  const params = new Uint32Array([
-    uploadedWidth,
-    plan.rowEnd - plan.rowFirst,
-    S,
-    cols.ksize,
-    rows.ksize,
-    outOffset,
-    ...offsets,
-  ]);
+  const [cols_start, cols_taps, cols_weights, rows_start, rows_taps, rows_weights] = offsets;
+  const params = {
+    src_width: uploadedWidth,
+    src_rows: plan.rowEnd - plan.rowFirst,
+    size: S,
+    k_cols: cols.ksize,
+    k_rows: rows.ksize,
+    out_offset: outOffset,
+    cols_start,
+    cols_taps,
+    cols_weights,
+    rows_start,
+    rows_taps,
+    rows_weights,
+  };
   return { params, taps };
 }
 
@@ -160,14 +167,8 @@ interface Prepared {
 const CACHE_ENTRIES = 16;
 
 export async function createPreprocessor(device: GPUDevice): Promise<GpuPreprocessor> {
-  const code = (await loadShaderSources()).preprocess;
-  if (code === undefined) throw new Error('shader preprocess.wgsl not found');
-  const module = device.createShaderModule({ label: 'preprocess', code });
-  const [horizontal, vertical] = await Promise.all(
-    (['horizontal', 'vertical'] as const).map((entryPoint) =>
-      device.createComputePipelineAsync({ label: `preprocess.${entryPoint}`, layout: 'auto', compute: { module, entryPoint } }),
-    ),
-  );
+  const src = await loadShaderSources();
+  const [horizontal, vertical] = await Promise.all([compileKernel(device, src, preprocessHorizontalKernel), compileKernel(device, src, preprocessVerticalKernel)]);
   // One normalisation table per (mean, std); models rarely change within a session.
   const luts = new Map<string, GPUBuffer>();
   const lutFor = (config: ModelConfig): GPUBuffer => {
@@ -249,13 +250,10 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     const tapBuf = storage('preprocess.taps', taps.byteLength);
     device.queue.writeBuffer(tapBuf, 0, taps);
     const temp = storage('preprocess.temp', nRows * S * 4);
-    const uniform = device.createBuffer({ label: 'preprocess.params', size: params.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(uniform, 0, params);
-    const group = (pipeline: GPUComputePipeline, entries: Array<[number, GPUBuffer]>) =>
-      device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
-      });
+    const uniform = device.createBuffer({ label: 'preprocess.params', size: preprocessUniform.bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const packed = new DataView(new ArrayBuffer(preprocessUniform.bytes));
+    preprocessUniform.pack(params, packed);
+    device.queue.writeBuffer(uniform, 0, packed.buffer);
     const src = storage('preprocess.src', srcBytes);
     let copy: Prepared['copy'] = null;
     if ('pixels' in source) {
@@ -266,9 +264,9 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     return {
       geometry: plan.geometry,
       buffers: [src, tapBuf, temp, uniform],
-      horizontal: nRows > 0 ? group(horizontal, [[0, uniform], [1, src], [2, tapBuf], [3, temp]]) : null,
+      horizontal: nRows > 0 ? bindKernel(device, horizontal, { buffer: uniform }, { src, taps: tapBuf, temp }) : null,
       copy,
-      vertical: group(vertical, [[0, uniform], [2, tapBuf], [4, temp], [5, lutFor(config)], [6, out]]),
+      vertical: bindKernel(device, vertical, { buffer: uniform }, { taps: tapBuf, temp_in: temp, lut: lutFor(config), out }),
       S,
       nRows,
       inUse: 0,
@@ -294,11 +292,11 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
     }
     const pass = encoder.beginComputePass({ label: 'preprocess' });
     if (p.horizontal) {
-      pass.setPipeline(horizontal);
+      pass.setPipeline(horizontal.pipeline);
       pass.setBindGroup(0, p.horizontal);
       pass.dispatchWorkgroups(Math.ceil(p.S / WG), Math.ceil(p.nRows / WG));
     }
-    pass.setPipeline(vertical);
+    pass.setPipeline(vertical.pipeline);
     pass.setBindGroup(0, p.vertical);
     pass.dispatchWorkgroups(Math.ceil(p.S / WG), Math.ceil(p.S / WG));
     pass.end();

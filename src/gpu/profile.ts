@@ -3,7 +3,7 @@
 // (its dispatches timed alone against the whole forward). The engine calls these inside its
 // one-job-at-a-time queue, on a plan's dispatch list.
 import { median } from '../core/stats';
-import { encodeDispatch, type Dispatch } from './forward-plan';
+import { encodeDispatch, type Dispatch, type Encodable } from './forward-plan';
 
 /** Replays per timed submission when timing dispatches on the host: one submission's fixed
  * cost, which the forward spreads over all its dispatches, is then spread over this many. */
@@ -68,7 +68,7 @@ export function aggregateProfile(dispatches: Dispatch[], ms: number[], depth: nu
 }
 
 /** Host time of one submission holding `list` encoded `times` times in one compute pass. */
-export async function timeSubmission(device: GPUDevice, list: Dispatch[], times: number): Promise<number> {
+export async function timeSubmission(device: GPUDevice, list: Encodable[], times: number): Promise<number> {
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
   for (let i = 0; i < times; i++) for (const d of list) encodeDispatch(pass, d);

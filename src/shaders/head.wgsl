@@ -2,7 +2,7 @@
 // invocation per image; the class count is small enough that a serial pass is cheapest.
 // Logits and probabilities rows are `stride` apart (classes padded to a multiple of 4);
 // top5 holds per image 5 (class index, probability bits) pairs.
-struct Dims { C: u32, batch: u32, stride: u32, pad: u32 }
+struct Dims { C: u32, batch: u32, stride: u32 }
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read_write> probs: array<f32>;

@@ -1,14 +1,6 @@
-// Y[M,N] = X[M,K] * W[K,N] + bias, register-tiled: each invocation owns a 4x4 block of Y and
-// keeps it in registers, no workgroup memory (fastest on CPU adapters, see ARCHITECTURE.md).
-// Header supplies: WT (weight element type, f32 or f16), EPI (0: bias, 1: bias + GELU,
-// 2: Y += result, i.e. a residual add in place). The weight buffer holds W^T as [K, N] followed
-// by the bias [N], so one binding carries both (the GL route allows only 4 storage buffers).
-// K and N are multiples of 4; M is arbitrary.
-struct Dims { M: u32, N: u32, K: u32, pad: u32 }
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<WT>>;
-@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
+// Y = X * W + bias, register-tiled: each invocation owns a 4x4 block of Y and keeps it in
+// registers, no workgroup memory (fastest on CPU adapters; `npm run bench:kernels matmul` times it). Uniform,
+// bindings, weight layout and epilogue: matmul_common.wgsl, concatenated before this file.
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,12 +1,7 @@
-// Y[M,N] = X[M,K] * W[K,N] + bias, workgroup-memory tiled: a 32x32 tile of Y per workgroup of
-// 8x8 invocations (4x4 outputs each), K consumed in slabs of 32 staged in workgroup memory.
-// This is the variant real GPUs prefer; same header, bindings and weight layout as
-// matmul_reg.wgsl. K and N are multiples of 4; M is arbitrary.
-struct Dims { M: u32, N: u32, K: u32, pad: u32 }
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<WT>>;
-@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
+// Y = X * W + bias, workgroup-memory tiled: a 32x32 tile of Y per workgroup of 8x8 invocations
+// (4x4 outputs each), K consumed in slabs of 32 staged in workgroup memory. This is the variant
+// real GPUs prefer. Uniform, bindings, weight layout and epilogue: matmul_common.wgsl,
+// concatenated before this file.
 
 // [32 rows][8 vec4 of k] and [32 k][8 vec4 of n].
 var<workgroup> tileA: array<vec4<f32>, 256>;

@@ -2,7 +2,7 @@
 // token matrix: row b*T0 + 1 + p gets W * patch_p + bias + pos[1 + p]; row b*T0 gets
 // cls + pos[0]. Each invocation computes 4 patches x 4 channels in registers.
 // Weight buffer: W^T [3*P*P, D] then bias [D]; extra buffer: cls [D] then pos_embed [T0, D].
-struct Dims { D: u32, ps: u32, grid: u32, img: u32, batch: u32, pad0: u32, pad1: u32, pad2: u32 }
+struct Dims { D: u32, ps: u32, grid: u32, img: u32, batch: u32 }
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> image: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;

@@ -18,7 +18,7 @@ struct Tome {
   heads: u32, prune: u32, layer: u32, depth: u32,
   P: u32, T0: u32, batch: u32,
   prevRow: u32,   // 1 + the block whose map row this block updates, 0: the identity (no merge yet)
-  sizesIn: u32, sizesOut: u32, maps: u32, pad: u32,
+  sizesIn: u32, sizesOut: u32, maps: u32,
 }
 @group(0) @binding(0) var<uniform> tm: Tome;
 const PLAN_WORDS: u32 = 7u;

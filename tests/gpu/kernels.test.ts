@@ -1,11 +1,11 @@
 // Each WGSL kernel against the CPU reference (src/cpu), on the real ViT-Ti shapes and on small
 // odd ones (row counts not multiples of the tile, odd token counts, r at its clamp, batch > 1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear } from '../../src/cpu/ops';
+import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear, patchEmbed as cpuPatchEmbed } from '../../src/cpu/ops';
+import { softmax, topK } from '../../src/core/prediction';
 import { applyMerge, bipartiteMatch } from '../../src/cpu/tome';
 import { packLinear } from '../../src/gpu/gpu-weights';
-import { compileKernels, compileMatmul, MATMUL_VARIANTS, type Epilogue, type KernelSet } from '../../src/gpu/kernels';
-import { matmulGroups } from '../../src/gpu/forward-plan';
+import { compileKernel, compileKernels, EPILOGUES, matmulKernels, MATMUL_VARIANTS, type KernelSet } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { clampR, initialTokenOfPatch, type MergeMode } from '../../src/core/tome';
 import { maxAbsDiff, runKernel, testDevice } from './gpu-harness';
@@ -32,6 +32,64 @@ beforeAll(async () => {
 });
 afterAll(() => device?.destroy());
 
+describe('patch embedding', () => {
+  const cases: Array<{ D: number; ps: number; img: number; batch: number }> = [
+    { D: 192, ps: 16, img: 224, batch: 1 }, // ViT-Ti
+    { D: 24, ps: 4, img: 20, batch: 2 }, // 25 patches: not a multiple of the 4-patch tile
+    { D: 8, ps: 3, img: 9, batch: 3 }, // odd patch size, 9 patches
+  ];
+  for (const { D, ps, img, batch } of cases) {
+    it(`D=${D} patch ${ps} image ${img} batch=${batch} matches patchEmbed()`, async () => {
+      const k = await kernels(64);
+      const grid = img / ps;
+      const T0 = grid * grid + 1;
+      const K = 3 * ps * ps;
+      const image = randomArray(batch * 3 * img * img, img + D, 2);
+      const weight = randomArray(D * K, 8 + ps, 0.2);
+      const bias = randomArray(D, 9, 0.5);
+      const cls = randomArray(D, 10, 1);
+      const pos = randomArray(T0 * D, 11, 1);
+      const extra = new Float32Array([...cls, ...pos]);
+      const u = { D, ps, grid, img, batch };
+      const out = await runKernel(device, k.patchEmbed, u, { image, w: packLinear(weight, bias, D, K).data, extra, y: new Float32Array(batch * T0 * D) });
+      for (let b = 0; b < batch; b++) {
+        const want = cpuPatchEmbed(image.subarray(b * 3 * img * img, (b + 1) * 3 * img * img), img, ps, weight, bias, cls, pos, D);
+        expect(maxAbsDiff(new Float32Array(out.y, b * T0 * D * 4, T0 * D), want)).toBeLessThan(2e-5 * Math.sqrt(K));
+      }
+    });
+  }
+});
+
+describe('classifier tail', () => {
+  const cases: Array<{ C: number; stride: number; batch: number }> = [
+    { C: 1000, stride: 1000, batch: 1 }, // ImageNet
+    { C: 10, stride: 12, batch: 3 }, // classes padded to a multiple of 4
+  ];
+  for (const { C, stride, batch } of cases) {
+    it(`C=${C} stride=${stride} batch=${batch} matches softmax() and topK(), ties to the lower index`, async () => {
+      const k = await kernels(64);
+      // Padding columns hold a huge logit: the kernel must never read them.
+      const logits = new Float32Array(batch * stride).fill(1e4);
+      for (let b = 0; b < batch; b++) logits.set(randomArray(C, 12 + b, 3), b * stride);
+      // A tie for first place in the last image: the lower index comes first.
+      const last = (batch - 1) * stride;
+      logits[last + 7] = logits[last + 2] = 5;
+      const out = await runKernel(device, k.head, { C, batch, stride }, { logits, probs: new Float32Array(batch * stride), top5: new Int32Array(batch * 10) });
+      const probs = new Float32Array(out.probs);
+      const top5 = new Uint32Array(out.top5);
+      const top5Probs = new Float32Array(out.top5);
+      for (let b = 0; b < batch; b++) {
+        const wantProbs = softmax(logits.subarray(b * stride, b * stride + C));
+        expect(maxAbsDiff(probs.subarray(b * stride, b * stride + C), wantProbs)).toBeLessThan(1e-6);
+        const want = topK(wantProbs, 5);
+        expect(Array.from({ length: 5 }, (_, i) => top5[b * 10 + 2 * i])).toEqual(want.map((t) => t.index));
+        expect(maxAbsDiff(Array.from({ length: 5 }, (_, i) => top5Probs[b * 10 + 2 * i + 1]), want.map((t) => t.prob))).toBeLessThan(1e-6);
+      }
+      expect([top5[(batch - 1) * 10], top5[(batch - 1) * 10 + 2]]).toEqual([2, 7]);
+    });
+  }
+});
+
 describe('matmul', () => {
   const shapes: Array<[number, number, number]> = [
     [197, 576, 192], // ViT-Ti qkv
@@ -39,9 +97,9 @@ describe('matmul', () => {
     [1, 1000, 192], // head
   ];
   for (const variant of MATMUL_VARIANTS) {
-    for (const epi of ['bias', 'gelu', 'residual'] as Epilogue[]) {
+    for (const epi of EPILOGUES) {
       it(`${variant} ${epi} matches linear()`, async () => {
-        const kernel = await compileMatmul(device, src, variant, epi, false);
+        const kernel = await compileKernel(device, src, matmulKernels[variant], { epilogue: epi, f16: false });
         for (const [M, N, K] of shapes) {
           const x = randomArray(M * K, 1 + M, 1);
           const w = randomArray(N * K, 2 + N, 0.2);
@@ -52,8 +110,8 @@ describe('matmul', () => {
           if (epi === 'residual') for (let i = 0; i < want.length; i++) want[i] += resid[i];
           const packed = packLinear(w, bias, N, K).data;
           const y = epi === 'residual' ? resid : new Float32Array(M * N);
-          const out = await runKernel(device, kernel, [M, N, K, 0], [x, packed, y], matmulGroups(variant, M, N));
-          expect(maxAbsDiff(new Float32Array(out[2]), want, M * N)).toBeLessThan(2e-5 * Math.sqrt(K));
+          const out = await runKernel(device, kernel, { M, N, K }, { x, w: packed, y });
+          expect(maxAbsDiff(new Float32Array(out.y), want, M * N)).toBeLessThan(2e-5 * Math.sqrt(K));
         }
       });
     }
@@ -75,8 +133,8 @@ describe('layernorm', () => {
       for (let r = 0; r < rows; r++) picked.set(x.subarray(r * stride * D, r * stride * D + D), r * D);
       const want = cpuLayerNorm(picked, rows, D, gamma, beta, 1e-6);
       const params = new Float32Array([...gamma, ...beta]);
-      const out = await runKernel(device, k.layerNorm, [rows, D, stride, { f: 1e-6 }], [x, params, new Float32Array(rows * D)], [Math.ceil(rows / 64), 1, 1]);
-      expect(maxAbsDiff(new Float32Array(out[2]), want)).toBeLessThan(1e-5);
+      const out = await runKernel(device, k.layerNorm, { rows, D, inStride: stride, eps: 1e-6 }, { x, params, y: new Float32Array(rows * D) });
+      expect(maxAbsDiff(new Float32Array(out.y), want)).toBeLessThan(1e-5);
     }
   });
 });
@@ -100,17 +158,18 @@ describe('attention and metric', () => {
       const sizesOff = 5;
       const state = new Float32Array(sizesOff + batch * T);
       state.set(sizes, sizesOff);
-      const u = [T, D, prop ? 1 : 0, { f: 1 / Math.sqrt(hd) }, Tp, heads, bh * T, sizesOff];
-      const sc = await runKernel(device, k.attentionScores, u, [qkv, state, new Float32Array(bh * T * Tp)], [Math.ceil(Tp / 32), Math.ceil(T / 32), bh]);
-      const sm = await runKernel(device, k.attentionSoftmax, u, [new Float32Array(sc[2])], [Math.ceil((bh * T) / 64), 1, 1]);
-      const att = await runKernel(device, k.attentionAv, u, [qkv, new Float32Array(sm[0]), new Float32Array(batch * T * D)], [Math.ceil(hd / 32), Math.ceil(T / 32), bh]);
+      const u = { T, D, propAttn: prop ? 1 : 0, scale: 1 / Math.sqrt(hd), Tp, heads, rows: bh * T, sizesOff };
+      const sc = await runKernel(device, k.attentionScores, u, { qkv, sizes: state, s: new Float32Array(bh * T * Tp) });
+      const sm = await runKernel(device, k.attentionSoftmax, u, { s: new Float32Array(sc.s) });
+      const att = await runKernel(device, k.attentionAv, u, { qkv, s: new Float32Array(sm.s), y: new Float32Array(batch * T * D) });
       // ToMe's metric reads the same qkv rows.
-      const met = await runKernel(device, k.tomeMetric, [T, 0, D, hd, heads, 0, 0, 1, 0, T, batch, 0, 0, 0, 0, 0], [qkv, new Float32Array(batch * T * hd)], [Math.ceil(T / 64), 1, batch]);
+      const tm = { T, r: 0, D, hd, heads, prune: 0, layer: 0, depth: 1, P: 0, T0: T, batch, prevRow: 0, sizesIn: 0, sizesOut: 0, maps: 0 };
+      const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
       for (let b = 0; b < batch; b++) {
         const logSize = prop ? sizes.subarray(b * T, (b + 1) * T).map(Math.log) : null;
         const want = cpuAttention(qkv.subarray(b * T * 3 * D, (b + 1) * T * 3 * D), T, D, heads, logSize);
-        expect(maxAbsDiff(new Float32Array(att[2], b * T * D * 4, T * D), want.out)).toBeLessThan(2e-5);
-        expect(maxAbsDiff(new Float32Array(met[1], b * T * hd * 4, T * hd), want.metric)).toBeLessThan(2e-6);
+        expect(maxAbsDiff(new Float32Array(att.y, b * T * D * 4, T * D), want.out)).toBeLessThan(2e-5);
+        expect(maxAbsDiff(new Float32Array(met.metric, b * T * hd * 4, T * hd), want.metric)).toBeLessThan(2e-6);
       }
     });
   }
@@ -163,15 +222,15 @@ describe('ToMe matching and merge', () => {
         prevMaps.push(row);
         if (!fromIdentity) state.set(row, mapsAt + b * depth * P);
       }
-      const tm = [T, r, D, hd, heads, mode === 'prune' ? 1 : 0, 1, depth, P, T0, batch, fromIdentity ? 0 : 1, sizesIn, sizesOut, mapsAt, 0];
+      const tm = { T, r, D, hd, heads, prune: mode === 'prune' ? 1 : 0, layer: 1, depth, P, T0, batch, prevRow: fromIdentity ? 0 : 1, sizesIn, sizesOut, maps: mapsAt };
       // The three matching passes, in the engine's order: metric, similarity + argmax, order.
-      const met = await runKernel(device, k.tomeMetric, tm, [qkv, new Float32Array(batch * T * hd)], [Math.ceil(T / 64), 1, batch]);
-      const metric = new Float32Array(met[1]);
-      const sim = await runKernel(device, k.tomeSimilarity, tm, [metric, state], [Math.ceil(Math.ceil(T / 2) / 32), 1, batch]);
-      const matched = await runKernel(device, k.tomeOrder, tm, [new Int32Array(sim[1])], [1, 1, batch]);
+      const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
+      const metric = new Float32Array(met.metric);
+      const sim = await runKernel(device, k.tomeSimilarity, tm, { metric, plan: state });
+      const matched = await runKernel(device, k.tomeOrder, tm, { plan: new Int32Array(sim.plan) });
       const Tn = T - r;
-      const merged = await runKernel(device, k.tomeMerge, tm, [x, new Float32Array(batch * Tn * D), new Int32Array(matched[0])], [Math.ceil(((Tn * D) / 4 + P) / 64), 1, batch]);
-      const out = new Int32Array(merged[2]);
+      const merged = await runKernel(device, k.tomeMerge, tm, { src: x, dst: new Float32Array(batch * Tn * D), state: new Int32Array(matched.plan) });
+      const out = new Int32Array(merged.state);
       for (let b = 0; b < batch; b++) {
         // The metric: keys averaged over heads, L2-normalised.
         const want = new Float32Array(T * hd);
@@ -190,7 +249,7 @@ describe('ToMe matching and merge', () => {
         const mergedA = Array.from({ length: nA }, (_, i) => planWords[2 * T0 + i]);
         expect(mergedA.flatMap((v, i) => (v ? [i] : []))).toEqual([...cpuPlan.srcA].sort((p, q) => p - q));
         expect(Array.from(planWords.subarray(T0 + 1, T0 + nA))).toEqual(Array.from(cpuPlan.bestB.subarray(1)));
-        expect(maxAbsDiff(new Float32Array(merged[1], b * Tn * D * 4, Tn * D), cpu.x)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(new Float32Array(merged.dst, b * Tn * D * 4, Tn * D), cpu.x)).toBeLessThan(1e-5);
         expect(Array.from(new Float32Array(out.buffer, (sizesOut + b * Tn) * 4, Tn))).toEqual(Array.from(cpu.size));
         expect(Array.from(out.subarray(mapsAt + (b * depth + 1) * P, mapsAt + (b * depth + 2) * P))).toEqual(Array.from(cpu.tokenOfPatch));
       }

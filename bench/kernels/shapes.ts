@@ -1,0 +1,19 @@
+// The model shapes the kernel micro-benchmarks run on, from timm config names through the
+// project's own config parser: ViT-Ti/16 and ViT-B/16 at 224 (the engine's model and the
+// paper's), and a tiny one for the test that keeps every benchmark runnable.
+import { parseTimmConfig, type ModelConfig } from '../../src/model/config';
+
+function timm(id: string, architecture: string, numClasses: number, modelArgs: Record<string, number> = {}): ModelConfig {
+  return parseTimmConfig(id, { architecture, num_classes: numClasses, model_args: modelArgs }, { labels: Array<string>(numClasses).fill('') });
+}
+
+export const BENCH_MODELS: Record<string, ModelConfig> = {
+  vit_ti: timm('vit_ti', 'vit_tiny_patch16_224', 1000),
+  vit_b: timm('vit_b', 'vit_base_patch16_224', 1000),
+};
+
+/** D=24, 2 heads, a 5x5 grid of 4-pixel patches (T0 = 26), 10 classes. */
+export const TINY_MODEL = timm('tiny', 'vit_tiny_patch4_20', 10, { embed_dim: 24, depth: 2, num_heads: 2, img_size: 20, patch_size: 4, mlp_ratio: 2 });
+
+/** ToMe's r for the matching and merge benchmarks (the engine's headline setting). */
+export const BENCH_R = 13;

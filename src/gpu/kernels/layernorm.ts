@@ -1,0 +1,16 @@
+// LayerNorm over the last dim, one invocation per row (layernorm.wgsl); `inStride` lets the final
+// norm read only the cls rows. Params: gamma [D] then beta [D].
+import { ceilDiv, uniformStruct, type KernelDescriptor } from './descriptor';
+
+export const layerNormUniform = uniformStruct('Dims', { rows: 'u32', D: 'u32', inStride: 'u32', eps: 'f32' });
+
+export const layerNormKernel: KernelDescriptor<typeof layerNormUniform.fields, 'x' | 'params' | 'y'> = {
+  family: 'layernorm',
+  name: 'layernorm',
+  sources: ['layernorm'],
+  entry: 'main',
+  uniform: layerNormUniform,
+  bindings: { x: 1, params: 2, y: 3 },
+  workgroup: [64, 1],
+  groups: (u) => [ceilDiv(u.rows, 64), 1, 1],
+};
