@@ -27,7 +27,7 @@ function webgpuVersion(): string {
 
 function write(r: MatrixResult, outDir: string, models: string[]): string {
   mkdirSync(outDir, { recursive: true });
-  const base = resultBaseName(r) + (r.bench ? '' : `.golden-${models.join('+')}`);
+  const base = resultBaseName(r) + (r.bench ? '' : `.golden-${models.join('.')}`);
   writeFileSync(join(outDir, `${base}.json`), JSON.stringify(r, null, 1) + '\n');
   const md = matrixMarkdown(r);
   writeFileSync(join(outDir, `${base}.md`), md);
