@@ -18,6 +18,7 @@ import { checkGolden, loadGoldenSet, type GoldenSet } from './golden';
 import { matmulRate } from './matmul-rate';
 import type { MatrixOptions } from './options';
 import { fp32PeakFor } from './peaks';
+import { fmtRate } from './report';
 import { MATRIX_PEERS } from './peers';
 import type { DispatchOverhead, EngineConfig, GoldenReport, MatmulRate, MatrixResult, MatrixRow, TomeShare } from './result';
 
@@ -260,7 +261,7 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
   for (const cfg of timed) {
     for (const batch of profileBatches) matmul.push(await matmulRate(engines.get(configLabel(cfg))!.device, src, cfg, c, batch, Math.max(3, Math.min(o.tomeRounds, 10)), peak));
   }
-  log(`matmul alone: ${matmul.map((m) => `${configLabel(m)} M=${m.M} ${m.gflops.toFixed(0)} GFLOP/s`).join('; ')}`);
+  log(`matmul alone: ${matmul.map((m) => `${configLabel(m)} M=${m.M} ${fmtRate(m.gflops)} GFLOP/s`).join('; ')}`);
   phase('overhead');
 
   for (const e of engines.values()) e.dispose();

@@ -65,6 +65,9 @@ async function instanceFor(route: ConcreteRoute, filter: AdapterFilter): Promise
     if (route === 'swiftshader') process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     options = ['backend=vulkan'];
   }
+  // Dawn rounds timestamp-query results to 65.536 us by default (a browser's fingerprinting
+  // defence); on a real GPU most kernels are shorter than that, so the profile would read zeros.
+  options.push('disable-dawn-features=timestamp_quantization');
   // With a name, Dawn's requestAdapter throws listing every adapter it found when none matches.
   if (filter.name) options.push(`adapter=${filter.name}`);
   const gpu = create(options);
