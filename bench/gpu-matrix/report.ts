@@ -27,9 +27,10 @@ function table(head: string[], rows: string[][], align?: string[]): string {
   return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-/** A file name for this adapter: `gpu-<route>-<description>`, lower case, [a-z0-9-] only. */
+/** A file name for this adapter: `gpu-<route>-<device>` (Dawn's device is the GPU's name, e.g.
+ * `nvidia-h200`; the description is the driver's), lower case, [a-z0-9-] only. */
 export function resultBaseName(r: Pick<MatrixResult, 'adapter'>): string {
-  const slug = `${r.adapter.route} ${r.adapter.description || r.adapter.device || r.adapter.vendor}`
+  const slug = `${r.adapter.route} ${r.adapter.device || r.adapter.description || r.adapter.vendor}`
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
@@ -51,7 +52,7 @@ export function bestConfig(rows: MatrixRow[]): EngineConfig | null {
 export function matrixMarkdown(r: MatrixResult): string {
   const out: string[] = [];
   const a = r.adapter;
-  out.push(`# ToMe on WebGPU: GPU matrix on ${a.description || a.device || a.vendor}`);
+  out.push(`# ToMe on WebGPU: GPU matrix on ${a.device || a.description || a.vendor}`);
   out.push('');
   out.push(
     `Adapter: Dawn ${a.route}, ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')}${a.isFallbackAdapter ? ' (software adapter)' : ''}. ` +
