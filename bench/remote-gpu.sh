@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Our engine on a real GPU, on a bare Linux x86-64 machine that has an NVIDIA driver and
-# nothing else: no Node, no network, no ../shared. Two halves:
+# nothing else: no Node, no network, no ../shared. Two halves (and a rehearsal):
 #
 #   bash bench/remote-gpu.sh pack          here, in a checkout with node_modules, the converted
 #                                          weights and ../shared/golden: builds .remote/ (ignored)
+#   bash bench/remote-gpu.sh simulate [options]
+#                                          here: a device call rehearsed on lavapipe (simulate())
 #   bash bench/remote-gpu.sh run [OUTDIR] [gpu-matrix options...]
 #                                          there, from the repository root, with .remote/runtime
 #                                          and one or more .remote/models/<id> carried: unpacks,
@@ -220,11 +222,42 @@ run_remote() {
   return "$rc"
 }
 
+# The device call, rehearsed here: a scratch folder with only what a call carries (the
+# checkout's tracked and untracked files, .remote/runtime and one model), no ../shared beside
+# it, node/npx/npm/tsx on PATH replaced by stubs that fail loudly, then `run` on the software
+# Vulkan adapter. Arguments go to the matrix (e.g. --quick).
+simulate() {
+  local model=${TOME_REMOTE_SIM_MODEL:-$VIT}
+  if [ ! -f "$RT/node.xz" ] || [ ! -f "$R/models/$model/manifest.json" ]; then
+    die "pack first: no $RT or $R/models/$model"
+  fi
+  local sim
+  sim=$(mktemp -d /tmp/tome-remote-sim.XXXXXX)
+  mkdir -p "$sim/repo" "$sim/stubs" "$sim/out"
+  git ls-files -z -co --exclude-standard | xargs -0 cp --parents -t "$sim/repo"
+  cp -r --parents "$RT" "$R/models/$model" "$sim/repo"
+  local b
+  for b in node npx npm tsx; do
+    printf '#!/bin/sh\necho "simulation: %s from PATH was called" >&2\nexit 99\n' "$b" >"$sim/stubs/$b"
+    chmod +x "$sim/stubs/$b"
+  done
+  say "simulating in $sim/repo ($(du -sm "$sim/repo" | cut -f1) MiB travel; no ../shared)"
+  (cd "$sim/repo" && PATH="$sim/stubs:$PATH" OUT="$sim/out" TOME_REMOTE_WORK="$sim/work" \
+    TOME_ADAPTER_NAME="${TOME_ADAPTER_NAME-llvmpipe}" TOME_ADAPTER_HARDWARE="${TOME_ADAPTER_HARDWARE:-0}" \
+    TOME_REMOTE_TIMEOUT="${TOME_REMOTE_TIMEOUT:-7200}" bash bench/remote-gpu.sh run "$@")
+  say "what would come back: $(find "$sim/out" -type f -printf '%f (%s bytes) ')"
+  say "(in $sim/out)"
+}
+
 case "${1:-}" in
   pack) pack ;;
+  simulate)
+    shift
+    simulate "$@"
+    ;;
   run)
     shift
     run_remote "$@"
     ;;
-  *) die "usage: bash bench/remote-gpu.sh pack | run [OUTDIR] [gpu-matrix options]" ;;
+  *) die "usage: bash bench/remote-gpu.sh pack | run [OUTDIR] [gpu-matrix options] | simulate [gpu-matrix options]" ;;
 esac
