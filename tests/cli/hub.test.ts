@@ -80,6 +80,7 @@ beforeAll(async () => {
   add('test/vit_tiny_avg.random', 'vit_tiny_avg.random', SPECS.vitTiAvg, 13);
   add('test/small', 'small', SPECS.smallVit, 14);
   add('test/small-avg', 'small-avg', SPECS.smallAvg, 15);
+  add('test/small-distilled', 'small-distilled', SPECS.smallDistilled, 16);
   for (const fault of ['no-weights', 'drop', 'truncate', 'corrupt'] as const) hub.add(`test/${fault}`, { dir: dirs.small, fault });
   hub.add('test/disagree', { dir: dirs.small, config: Buffer.from(JSON.stringify(hubConfig(SPECS.vitS16))) });
   hub.add('test/registers', { dir: dirs.small, config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })) });
@@ -208,6 +209,26 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(r.stderr).toMatch(/bench: inputs: 8 sample photos preprocessed for test--small \(no golden inputs for it\)/);
     expect(r.stderr).toMatch(/tfjs-wasm: not checked against the official top-1 \(no golden inputs for test--small\)/);
     expect(readdirSync(out).some((f) => f.endsWith('.md'))).toBe(true);
+  });
+});
+
+describe('bench on hub models', () => {
+  it('runs on a distilled hub model on WebGPU with --peer none', async () => {
+    const out = join(tmp, 'bench-distilled');
+    const r = await tome('bench', '--model', 'hf:test/small-distilled', '--r', '0,2', '--batch', '1', '--repeat', '1', '--peer', 'none', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json[0]).toMatchObject({ model: 'test--small-distilled' });
+    const rows = r.json[0].rows as Array<{ engine: string; r: number; schedule: string; msMedian: number }>;
+    expect(rows.map((x) => `${x.engine}/${x.r}/${x.schedule}`)).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/2/constant', 'tome-webgpu/2/decreasing', 'tome-cpu/0/constant', 'tome-cpu/2/constant']);
+    for (const row of rows) expect(row.msMedian).toBeGreaterThan(0);
+    expect(readdirSync(out).some((f) => f.endsWith('.md'))).toBe(true);
+  });
+
+  it('skips the tfjs peers on an average-pooled model, saying why', async () => {
+    const r = await tome('bench', '--model', 'hf:test/small-avg', '--r', '0', '--batch', '1', '--repeat', '1', '--peer', 'tfjs', '--out', join(tmp, 'bench-avg'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/bench: tfjs peers: skipped \(they build a plain class-token ViT; test--small-avg is average-pooled\)/);
+    expect((r.json[0].rows as Array<{ engine: string }>).every((x) => x.engine.startsWith('tome-'))).toBe(true);
   });
 });
 
