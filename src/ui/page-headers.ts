@@ -62,6 +62,8 @@ export function contentSecurityPolicy(hub: HubConnection): string {
   return [
     "default-src 'self'",
     "img-src 'self' blob: data:",
+    // Video files the user opens play from blob: URLs.
+    "media-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "script-src 'self'",
     "worker-src 'self' blob:",

@@ -13,7 +13,7 @@ describe('page headers', () => {
     for (const host of connectSrc(csp).slice(1)) expect(host).toMatch(/^https:\/\/([a-z0-9-]+\.)*(huggingface\.co|hf\.co)$/);
     expect(HF_DOWNLOAD_HOSTS).toEqual(expect.arrayContaining(['https://cas-bridge.xethub.hf.co', 'https://cdn-lfs.hf.co', 'https://cdn-lfs-us-1.hf.co']));
     expect(csp).toBe(
-      `default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; worker-src 'self' blob:; connect-src ${connectSrc(csp).join(' ')}`,
+      `default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; worker-src 'self' blob:; connect-src ${connectSrc(csp).join(' ')}`,
     );
     expect(Object.keys(pageHeaders({}))).toEqual(['Content-Security-Policy']);
   });
