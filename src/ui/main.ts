@@ -19,7 +19,7 @@ import type { BackendInfo, FromWorker, ModelView, ToWorker } from './protocol';
 import { showResults } from './results-panel';
 import { drawSpeedChart } from './speed-chart-panel';
 import { installTestHook } from './test-hook';
-import { onOptionsChange, readOptions, setRRange, showRLabels } from './tome-controls';
+import { onOptionsChange, readOptions, setModelDefaults, showRLabels } from './tome-controls';
 
 const state = createAppState();
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -122,7 +122,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       showLoaded(m.modelId, m.note);
       if (m.modelId.startsWith(HUB_ID_PREFIX)) void refreshHubList();
       setBackend(m.backend);
-      setRRange(m.config);
+      setModelDefaults(m.config);
       stage.setDepth(m.config.depth);
       analyze();
       break;

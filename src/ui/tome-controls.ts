@@ -20,9 +20,12 @@ export function showRLabels(config: ModelConfig | null): void {
   ui.rTokens.value = `${counts[config.depth]} of ${counts[0]}`;
 }
 
-/** The slider stops at the largest r that still leaves tokens to merge in every block. */
-export function setRRange(config: ModelConfig): void {
+/** A newly loaded model: the slider stops at the largest r that still leaves tokens to merge in
+ * every block, and proportional attention starts at the model's default (on; off for
+ * average-pooled models, as the official ToMe advises for them). */
+export function setModelDefaults(config: ModelConfig): void {
   ui.r.max = String(maxUsefulR(numPatches(config), config.depth, prefixTokens(config)));
+  ui.prop.checked = config.propAttnDefault;
 }
 
 export function onOptionsChange(listener: () => void): void {

@@ -131,7 +131,8 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(result(viaHub.json[0])).toEqual(result(folder.json[0]));
     const w = readTimmDir(dirs[name], { labels: imagenetLabels });
     const input = new Float32Array(randomArray(3 * size * size, size, 2));
-    const ref = forward(w, input, { r: 8, schedule: 'decreasing', propAttn: true, mode: 'merge' });
+    // Without --prop-attn / --no-prop-attn the model's default: off for the average-pooled ones.
+    const ref = forward(w, input, { r: 8, schedule: 'decreasing', propAttn: w.config.propAttnDefault, mode: 'merge' });
     expect(viaHub.json[0].tokens).toEqual(ref.tokens);
     expect(viaHub.json[0].logits).toEqual(Array.from(ref.logits));
     expect(viaHub.json[0].groups).toEqual(Array.from(ref.groups));
