@@ -12,7 +12,7 @@ import { ImageStage, showImageError } from './image-stage';
 import { HUB_ENDPOINT } from './hub-endpoint';
 import { WEIGHTS_URL } from './model-list';
 import { addModelOption, onModelPicked, showLoaded, showLoadFailed, showLoading, showLoadProgress } from './model-select';
-import { HUB_ID_PREFIX, installModelSources, LOCAL_ID_PREFIX, refreshHubList } from './model-sources';
+import { HUB_ID_PREFIX, installModelSources, LOCAL_ID_PREFIX } from './model-sources';
 import { PngExport } from './png-export';
 import { ProfilePanel } from './profile-panel';
 import type { BackendInfo, FromWorker, ModelView, ToWorker } from './protocol';
@@ -69,7 +69,7 @@ function loadHub(repo: string): void {
   startLoad({ type: 'load-hub', modelId: id, repo, endpoint: HUB_ENDPOINT }, true);
 }
 
-installModelSources({
+const sources = installModelSources({
   hub: loadHub,
   local(name, config, weights) {
     const id = `${LOCAL_ID_PREFIX}${name}`;
@@ -120,7 +120,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.config = m.config;
       state.analysis = null;
       showLoaded(m.modelId, m.note);
-      if (m.modelId.startsWith(HUB_ID_PREFIX)) void refreshHubList();
+      if (m.modelId.startsWith(HUB_ID_PREFIX)) void sources.refresh();
       setBackend(m.backend);
       setModelDefaults(m.config);
       stage.setDepth(m.config.depth);
@@ -130,7 +130,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       if (m.modelId !== state.loadingId) return;
       state.loadingId = '';
       showLoadFailed(`Could not load ${m.modelId}: ${m.message}${state.modelId ? `; ${state.modelId} stays loaded` : ''}`, state.modelId);
-      if (m.modelId.startsWith(HUB_ID_PREFIX)) void refreshHubList();
+      if (m.modelId.startsWith(HUB_ID_PREFIX)) void sources.refresh();
       break;
     case 'view':
       onView(m.view);

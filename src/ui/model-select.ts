@@ -9,13 +9,10 @@ import { bytes } from './format';
 const loadText = () => ui.load.querySelector('.text') as HTMLElement;
 const loadFill = () => ui.load.querySelector('.fill') as HTMLElement;
 
+/** The shipped models, first in the selector (before the hub's and local files' groups). */
 export function fillModelSelect(models: ModelIndexEntry[], selected: string): void {
-  for (const m of models) {
-    const opt = document.createElement('option');
-    opt.value = m.id;
-    opt.textContent = `${m.id} (${bytes(m.bytes)})`;
-    ui.model.append(opt);
-  }
+  const groups = ui.model.querySelector('optgroup');
+  for (const m of models) ui.model.insertBefore(new Option(`${m.id} (${bytes(m.bytes)})`, m.id), groups);
   ui.model.value = selected;
 }
 
@@ -34,11 +31,12 @@ function group(id: string, label: string): HTMLOptGroupElement {
 /** Replaces the "from the hub" options: `[value, text]` pairs, most recent first. */
 export function setHubOptions(options: Array<[string, string]>): void {
   const selected = ui.model.value;
+  const selectedText = ui.model.selectedOptions[0]?.textContent ?? selected;
   const g = group('hub-options', 'From the hub (cached in this browser)');
   g.replaceChildren(...options.map(([value, text]) => new Option(text, value)));
-  g.hidden = options.length === 0;
-  // A loaded model that is no longer cached keeps its entry until another one is chosen.
-  if (selected && ![...ui.model.options].some((o) => o.value === selected)) g.append(new Option(`${selected.slice(3)} (loaded, not cached)`, selected));
+  // The model shown (loaded or loading) keeps its entry even when it is not, or no longer, cached.
+  if (selected && ![...ui.model.options].some((o) => o.value === selected)) g.append(new Option(selectedText, selected));
+  g.hidden = g.children.length === 0;
   ui.model.value = selected;
 }
 

@@ -94,7 +94,7 @@ function dropModelFiles(choose: ModelChoices): void {
   );
 }
 
-function recentItem(r: HubCacheRecord, choose: ModelChoices): HTMLLIElement {
+function recentItem(r: HubCacheRecord, choose: ModelChoices, refresh: () => Promise<void>): HTMLLIElement {
   const li = document.createElement('li');
   li.dataset.repo = r.repo;
   const name = document.createElement('span');
@@ -108,30 +108,33 @@ function recentItem(r: HubCacheRecord, choose: ModelChoices): HTMLLIElement {
   load.type = 'button';
   load.className = 'load';
   load.textContent = 'Load';
-  load.addEventListener('click', () => choose.hub(r.repo));
+  load.addEventListener('click', () => {
+    ui.hubCache.open = false;
+    choose.hub(r.repo);
+  });
   const del = document.createElement('button');
   del.type = 'button';
   del.className = 'delete';
   del.textContent = 'Delete';
   del.title = `Delete ${r.repo} (${bytes(r.weights.size)}) from this browser's storage`;
-  del.addEventListener('click', () => void deleteHubCache(r.repo).then(refreshHubList));
+  del.addEventListener('click', () => void deleteHubCache(r.repo).then(refresh));
   li.append(name, size, load, del);
   return li;
 }
 
-let listChoices: ModelChoices | null = null;
-
-/** Re-reads Cache Storage: the cached list and the selector's hub options. */
-export async function refreshHubList(): Promise<void> {
+/** Re-reads Cache Storage into the cached list and the selector's hub options. */
+async function showHubCache(choose: ModelChoices, refresh: () => Promise<void>): Promise<void> {
   const records = await listHubCache();
-  if (listChoices) ui.hubRecent.replaceChildren(...records.map((r) => recentItem(r, listChoices!)));
+  ui.hubRecent.replaceChildren(...records.map((r) => recentItem(r, choose, refresh)));
   ui.hubCacheEmpty.hidden = records.length > 0;
   ui.hubCache.querySelector('summary')!.textContent = `Cached (${records.length})`;
   setHubOptions(records.map((r) => [`${HUB_ID_PREFIX}${r.repo}`, `${r.repo} (${bytes(r.weights.size)})`]));
 }
 
-export function installModelSources(choose: ModelChoices): void {
-  listChoices = choose;
+/** Wires the hub field, the local picker and drop, Cancel and the cached list; returns the
+ * list's refresh (after a hub model loaded or failed). */
+export function installModelSources(choose: ModelChoices): { refresh(): Promise<void> } {
+  const refresh = () => showHubCache(choose, refresh);
   ui.hubForm.addEventListener('submit', (e) => {
     e.preventDefault();
     let repo: string;
@@ -148,5 +151,6 @@ export function installModelSources(choose: ModelChoices): void {
   });
   ui.loadCancel.addEventListener('click', () => choose.cancel());
   dropModelFiles(choose);
-  void refreshHubList();
+  void refresh();
+  return { refresh };
 }

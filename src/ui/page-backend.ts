@@ -39,7 +39,7 @@ function cpu(weights: ViTWeights, fallbackReason: string): PageBackend {
  * page was built with it, else the device memory the browser reports (navigator.deviceMemory,
  * GiB, rounded down; Chromium only), else unchecked.
  */
-export function pageGpuMemoryBytes(): number | undefined {
+function pageGpuMemoryBytes(): number | undefined {
   const mb = Number(import.meta.env.VITE_GPU_MEMORY_MB);
   if (mb > 0) return mb * 2 ** 20;
   const gib = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;

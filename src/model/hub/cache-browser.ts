@@ -54,7 +54,8 @@ export async function listHubCache(): Promise<HubCacheRecord[]> {
   return records.sort((a, b) => b.usedAt - a.usedAt);
 }
 
-/** The record and weights of `repo` when both are there (at the recorded size), else undefined. */
+/** The record and weights of `repo` when both are there (at the recorded size), else undefined
+ * (a record whose weights are gone, e.g. evicted by the browser, is dropped). */
 export async function readHubCache(repo: string): Promise<{ record: HubCacheRecord; weights: ArrayBuffer } | undefined> {
   const cache = await openHubCache();
   if (!cache) return undefined;

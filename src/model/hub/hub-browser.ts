@@ -7,7 +7,7 @@
 import type { ViTWeights } from '../weights';
 import { downloadVerified, type DownloadProgress } from './client';
 import { checkHubModel } from './hub-model';
-import { hubCacheWriter, readHubCache, touchHubCache, type HubCacheRecord } from './cache-browser';
+import { hubCacheWriter, readHubCache, touchHubCache } from './cache-browser';
 import { repoDirName } from './repo-id';
 import { weightsFromBytes } from '../load-files';
 
@@ -30,8 +30,9 @@ export interface BrowserHubModel {
   cached: boolean;
 }
 
-function fromRecord(repo: string, record: HubCacheRecord, bytes: ArrayBuffer, labels?: string[]): ViTWeights {
-  const w = weightsFromBytes(repo, record.configText, new Uint8Array(bytes), labels);
+/** The model as the CLI names it too (owner--name); errors name the repo's files. */
+function convert(repo: string, configText: string, bytes: Uint8Array, labels?: string[]): ViTWeights {
+  const w = weightsFromBytes(repo, configText, bytes, labels);
   w.config.id = repoDirName(repo);
   return w;
 }
@@ -40,7 +41,7 @@ export async function loadHubModelBrowser(repo: string, o: BrowserHubOptions): P
   const hit = await readHubCache(repo);
   if (hit) {
     try {
-      const weights = fromRecord(repo, hit.record, hit.weights, o.labels);
+      const weights = convert(repo, hit.record.configText, new Uint8Array(hit.weights), o.labels);
       await touchHubCache(hit.record);
       return { weights, size: hit.record.weights.size, sha256: hit.record.weights.sha256, fromCache: true, cached: true };
     } catch {
@@ -66,7 +67,7 @@ export async function loadHubModelBrowser(repo: string, o: BrowserHubOptions): P
         await sink.write(chunk);
       },
     });
-    const weights = fromRecord(repo, { repo, endpoint: o.endpoint, configText, weights: record, usedAt: 0 }, bytes.buffer, o.labels);
+    const weights = convert(repo, configText, bytes, o.labels);
     const cached = await sink.commit({ repo, endpoint: o.endpoint, configText, weights: record });
     return { weights, size: record.size, sha256: record.sha256, fromCache: false, cached };
   } catch (e) {
