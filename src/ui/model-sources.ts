@@ -4,14 +4,10 @@
 // browser (listed with their size, loadable again with no download, deletable). Each choice is
 // handed to ModelChoices; the worker does the loading.
 import { deleteHubCache, listHubCache, type HubCacheRecord } from '../model/hub/cache-browser';
-import { parseRepoId } from '../model/hub/repo-id';
 import { ui } from './elements';
 import { bytes } from './format';
-import { HUB_ENDPOINT } from './hub-endpoint';
+import { HUB_ID_PREFIX, modelFiles, repoFromInput } from './model-choice';
 import { setHubOptions } from './model-select';
-
-export const HUB_ID_PREFIX = 'hf:';
-export const LOCAL_ID_PREFIX = 'local:';
 
 export interface ModelChoices {
   hub(repo: string): void;
@@ -19,25 +15,6 @@ export interface ModelChoices {
   cancel(): void;
   /** A choice that cannot be loaded, as one line (nothing is sent; the current model stays). */
   refuse(message: string): void;
-}
-
-/** What the user typed: a repo id, `hf:<repo>`, or the repo's page on the hub. */
-export function repoFromInput(text: string): string {
-  let t = text.trim();
-  if (t.startsWith(HUB_ID_PREFIX)) t = t.slice(HUB_ID_PREFIX.length);
-  for (const base of [HUB_ENDPOINT, 'https://huggingface.co']) {
-    if (t.startsWith(`${base}/`)) t = t.slice(base.length + 1).replace(/\/(tree|blob|resolve)\/.*$/, '').replace(/\/$/, '');
-  }
-  return parseRepoId(t);
-}
-
-/** The two files of a timm model among those picked or dropped, or a one-line reason. */
-export function modelFiles(files: File[]): { config: File; weights: File } | string {
-  const config = files.find((f) => f.name === 'config.json') ?? files.filter((f) => f.name.endsWith('.json')).at(0);
-  const weights = files.find((f) => f.name === 'model.safetensors') ?? files.filter((f) => f.name.endsWith('.safetensors')).at(0);
-  if (config && weights) return { config, weights };
-  const got = files.length ? files.map((f) => f.name).join(', ') : 'nothing';
-  return `A local model is two files, config.json and model.safetensors (got ${got})`;
 }
 
 /** The folder a picked file came from (when the browser says), for the model's name. */
