@@ -226,6 +226,7 @@ describe('models from the hub and from local files, in the page', () => {
 
   it('deletes a cached model: gone from the list, the selector and the cache; the loaded model stays', async () => {
     const keysBefore = await cacheKeys();
+    await app.page.locator('#hub-cache').evaluate((d) => ((d as HTMLDetailsElement).open = true)); // Load closed it
     await app.page.click('#hub-recent li[data-repo="test/vit_small_patch16_224.random"] button.delete');
     await expect.poll(() => app.page.locator('#hub-recent li').count()).toBe(2);
     expect(await app.page.locator('#hub-cache summary').textContent()).toBe('Cached (2)');
