@@ -150,7 +150,8 @@ class Engine implements WebGpuBackend {
     const probs = logits + a.maxBatch * a.classStride * 4;
     const top5 = probs + a.maxBatch * a.classStride * 4;
     const maps = top5 + a.maxBatch * 40;
-    const times = maps + a.maxBatch * c.depth * P * 4;
+    // Timestamps are read as 64-bit words: 8-byte aligned whatever the map rows add up to.
+    const times = Math.ceil((maps + a.maxBatch * c.depth * P * 4) / 8) * 8;
     this.layout = { logits, probs, top5, maps, times };
     const hasTimestamps = this.features.includes('timestamp-query');
     if (hasTimestamps) {
