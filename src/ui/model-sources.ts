@@ -127,6 +127,10 @@ export function installModelSources(choose: ModelChoices): { refresh(): Promise<
     ui.localFiles.value = '';
   });
   ui.loadCancel.addEventListener('click', () => choose.cancel());
+  // The cached list is a drop-down: a click elsewhere closes it.
+  document.addEventListener('click', (e) => {
+    if (ui.hubCache.open && !ui.hubCache.contains(e.target as Node)) ui.hubCache.open = false;
+  });
   dropModelFiles(choose);
   void refresh();
   return { refresh };
