@@ -1,9 +1,39 @@
-import { defineConfig } from 'vite';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, loadEnv, type Plugin } from 'vite';
+import { pageHeaders } from './src/ui/page-headers';
 
-export default defineConfig({
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
-  // WGSL sources are imported with `?raw`; weights are served from public/weights.
-  assetsInclude: ['**/*.wgsl'],
-  build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
+/**
+ * The page's headers (src/ui/page-headers.ts) on every response of the dev and preview servers
+ * (the worker's fetches follow its own script's CSP header, not the page's meta tag), as a meta
+ * tag in index.html, and appended to the `_headers` file of a build (static hosts read it).
+ */
+function pageHeadersPlugin(headers: Record<string, string>): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'tome-page-headers',
+    configResolved(c) {
+      outDir = c.build.outDir;
+    },
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: headers['Content-Security-Policy'] }, injectTo: 'head-prepend' }],
+    writeBundle() {
+      const file = join(outDir, '_headers');
+      const before = existsSync(file) ? readFileSync(file, 'utf8').replace(/\s*$/, '\n\n') : '';
+      writeFileSync(file, `${before}/*\n${Object.entries(headers).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`);
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => {
+  // VITE_HF_ENDPOINT / VITE_HF_DOWNLOAD_HOSTS from the environment or .env files.
+  const headers = pageHeaders({ ...loadEnv(mode, fileURLToPath(new URL('.', import.meta.url)), 'VITE_HF_'), ...process.env });
+  return {
+    server: { host: '127.0.0.1', port: 5173, headers },
+    preview: { host: '127.0.0.1', port: 4173, headers },
+    plugins: [pageHeadersPlugin(headers)],
+    // WGSL sources are imported with `?raw`; weights are served from public/weights.
+    assetsInclude: ['**/*.wgsl'],
+    build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
+  };
 });

@@ -1,7 +1,7 @@
 // The engine's matmul variant re-timed alone once per round, on its own device of the same route
 // (an adapter gives one device), so "forward GFLOP/s vs best matmul" compares figures taken under
 // the same machine load rather than against the engine's start-up measurement.
-import { numPatches, type ModelConfig } from '../src/model/config';
+import { numPatches, prefixTokens, type ModelConfig } from '../src/model/config';
 import { measureMatmuls } from '../src/gpu/matmul-choice';
 import { requestNodeAdapter, type NodeRoute } from '../src/gpu/node-adapter';
 import { loadShaderSources } from '../src/gpu/shader-source';
@@ -22,7 +22,7 @@ export async function matmulProbe(variant: MatmulVariant, route: NodeRoute, c: M
     gflops,
     time: async (round) => {
       // A fresh cache key makes measureMatmuls time again instead of returning cached figures.
-      const t = await measureMatmuls(device, src, `bench round ${round}`, false, numPatches(c) + 1, c.mlpHidden, c.embedDim);
+      const t = await measureMatmuls(device, src, `bench round ${round}`, false, numPatches(c) + prefixTokens(c), c.mlpHidden, c.embedDim);
       gflops.push(t.find((m) => m.variant === variant)!.gflops);
     },
     dispose: () => device.destroy(),

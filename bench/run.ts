@@ -9,9 +9,8 @@ import { forwardMacs } from '../src/core/flops';
 import type { BenchRow, EvalOutput } from '../src/core/results';
 import { median } from '../src/core/stats';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../src/core/tome';
-import { numPatches } from '../src/model/config';
+import { numPatches, prefixTokens } from '../src/model/config';
 import type { ViTWeights } from '../src/model/weights';
-import { gpuEngineRefusal } from '../src/model/gpu-budget';
 import { createCpuBackend } from '../src/cpu/backend';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
 import { requestNodeAdapter } from '../src/gpu/node-adapter';
@@ -64,8 +63,6 @@ async function profileSummary(engine: WebGpuBackend, input: Float32Array, r: num
 export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<BenchResult> {
   const c = weights.config;
   const settings = settingsOf(o);
-  const refusal = gpuEngineRefusal(c);
-  if (refusal) throw new Error(`bench times the WebGPU engine: ${refusal.replace(/; use .*$/, '')}`);
   log(`inputs: ${o.inputs.source}`);
   const { inputs } = o.inputs;
   const { adapter, route } = await requestNodeAdapter('auto');
@@ -98,7 +95,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
 
   if (o.peer !== 'none') rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
-  const flops = Object.fromEntries(settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule)))]));
+  const flops = Object.fromEntries(settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]));
   const evalPath = join(o.outDir, `eval-${c.id}.json`);
   const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;
   const targets = checkTargets({

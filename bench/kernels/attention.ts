@@ -1,6 +1,6 @@
 // The three attention passes of the first block (all T0 tokens), in the forward's order so
 // each pass reads what the previous one wrote.
-import { headDim, numPatches } from '../../src/model/config';
+import { headDim, numPatches, prefixTokens } from '../../src/model/config';
 import { attentionAvKernel, attentionScoresKernel, attentionSoftmaxKernel, compileKernel, standaloneDispatch } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench } from './harness';
 
@@ -10,7 +10,7 @@ export const attentionBench: FamilyBench = {
     const { device, src } = ctx;
     const hd = headDim(c);
     const D = c.embedDim;
-    const T = numPatches(c) + 1;
+    const T = numPatches(c) + prefixTokens(c);
     const Tp = Math.ceil(T / 4) * 4;
     const bh = batch * c.numHeads;
     const [scores, softmax, av] = await Promise.all([

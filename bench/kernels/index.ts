@@ -7,6 +7,7 @@ import { headBench } from './head';
 import { layerNormBench } from './layernorm';
 import { matmulBench } from './matmul';
 import { patchEmbedBench } from './patch-embed';
+import { poolBench } from './pool';
 import { preprocessBench } from './preprocess';
 import { tomeMatchBench } from './tome-match';
 import { tomeMergeBench } from './tome-merge';
@@ -19,6 +20,7 @@ export const KERNEL_BENCHES: readonly FamilyBench[] = [
   attentionBench,
   tomeMatchBench,
   tomeMergeBench,
+  poolBench,
   headBench,
 ];
 

@@ -1,6 +1,6 @@
-// LayerNorm over every token (norm1/norm2 of the first block) and over the cls rows only (the
-// final norm).
-import { numPatches } from '../../src/model/config';
+// LayerNorm over every token (norm1/norm2 of the first block) and over the prefix rows only (the
+// final norm: cls, and dist for a distilled model).
+import { numPatches, prefixTokens } from '../../src/model/config';
 import { compileKernel, layerNormKernel, standaloneDispatch } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench } from './harness';
 
@@ -10,17 +10,18 @@ export const layerNormBench: FamilyBench = {
     const { device } = ctx;
     const kernel = await compileKernel(device, ctx.src, layerNormKernel);
     const D = c.embedDim;
-    const T0 = numPatches(c) + 1;
+    const prefix = prefixTokens(c);
+    const T0 = numPatches(c) + prefix;
     const b = new BufferSet(device);
     const x = b.random(batch * T0 * D, 1, 3);
     const params = b.random(2 * D, 2);
     const y = b.zeros(batch * T0 * D);
     const out = [];
-    for (const [what, rows, inStride] of [
-      [`norm1: ${batch * T0} rows x ${D}`, batch * T0, 1],
-      [`final norm: ${batch} cls rows x ${D}`, batch, T0],
+    for (const [what, rows, inStride, perImage] of [
+      [`norm1: ${batch * T0} rows x ${D}`, batch * T0, 1, 1],
+      [`final norm: ${batch * prefix} ${prefix > 1 ? 'cls + dist' : 'cls'} rows x ${D}`, batch * prefix, T0, prefix],
     ] as const) {
-      const d = standaloneDispatch(device, kernel, { rows, D, inStride, eps: c.eps }, { x, params, y });
+      const d = standaloneDispatch(device, kernel, { rows, D, inStride, perImage, eps: c.eps }, { x, params, y });
       b.keep(d.uniform);
       // Each row read and written once, and the parameters.
       out.push(await timeDispatch(ctx, d, { family: 'layernorm', kernel: layerNormKernel.name, what }, { bytes: (2 * rows * D + 2 * D) * 4 }));

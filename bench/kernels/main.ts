@@ -1,4 +1,4 @@
-// `npm run bench:kernels -- [family...] [--model vit_ti,vit_b] [--batch N] [--reps N] [--rounds N]`:
+// `npm run bench:kernels -- [family...] [--model vit_ti,vit_b,deit_s_dist] [--batch N] [--reps N] [--rounds N]`:
 // each kernel family timed alone on real ViT shapes; the table goes to stdout, progress to
 // stderr. The Dawn route follows TOME_ADAPTER, as everywhere.
 import { parseArgs } from 'node:util';

@@ -1,6 +1,6 @@
 // Every linear layer of a block (and the classifier) with its epilogue, in every variant: the
 // figures matmul-choice.ts weighs at start-up, on all the shapes the forward runs.
-import { numPatches } from '../../src/model/config';
+import { numPatches, prefixTokens } from '../../src/model/config';
 import { compileKernel, matmulKernels, MATMUL_VARIANTS, standaloneDispatch, type Epilogue } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench, type KernelTiming } from './harness';
 
@@ -9,14 +9,15 @@ export const matmulBench: FamilyBench = {
   async run(ctx, c, batch) {
     const { device } = ctx;
     const D = c.embedDim;
-    const M = batch * (numPatches(c) + 1);
+    const M = batch * (numPatches(c) + prefixTokens(c));
     const N4 = (n: number) => Math.ceil(n / 4) * 4;
     const layers: Array<{ layer: string; epilogue: Epilogue; M: number; N: number; K: number }> = [
       { layer: 'qkv', epilogue: 'bias', M, N: 3 * D, K: D },
       { layer: 'proj', epilogue: 'residual', M, N: D, K: D },
       { layer: 'fc1', epilogue: 'gelu', M, N: c.mlpHidden, K: D },
       { layer: 'fc2', epilogue: 'residual', M, N: D, K: c.mlpHidden },
-      { layer: 'head', epilogue: 'bias', M: batch, N: N4(c.numClasses), K: D },
+      // A distilled model's two heads are one matmul over [cls, dist] (K = 2D).
+      { layer: 'head', epilogue: 'bias', M: batch, N: N4(c.numClasses), K: prefixTokens(c) * D },
     ];
     const out: KernelTiming[] = [];
     for (const variant of MATMUL_VARIANTS) {

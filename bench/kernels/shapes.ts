@@ -1,6 +1,8 @@
 // The model shapes the kernel micro-benchmarks run on, from timm config names through the
 // project's own config parser: ViT-Ti/16 and ViT-B/16 at 224 (the engine's model and the
-// paper's), and a tiny one for the test that keeps every benchmark runnable.
+// paper's), DeiT-S distilled (two prefix tokens: the patch embedding, final norm, head and ToMe
+// cases with a distillation token), and tiny ones for the test that keeps every benchmark
+// runnable.
 import { parseTimmConfig, type ModelConfig } from '../../src/model/config';
 
 function timm(id: string, architecture: string, numClasses: number, modelArgs: Record<string, number> = {}): ModelConfig {
@@ -10,10 +12,16 @@ function timm(id: string, architecture: string, numClasses: number, modelArgs: R
 export const BENCH_MODELS: Record<string, ModelConfig> = {
   vit_ti: timm('vit_ti', 'vit_tiny_patch16_224', 1000),
   vit_b: timm('vit_b', 'vit_base_patch16_224', 1000),
+  deit_s_dist: timm('deit_s_dist', 'deit_small_distilled_patch16_224', 1000),
 };
 
+const TINY_ARGS = { embed_dim: 24, depth: 2, num_heads: 2, img_size: 20, patch_size: 4, mlp_ratio: 2 };
+
 /** D=24, 2 heads, a 5x5 grid of 4-pixel patches (T0 = 26), 10 classes. */
-export const TINY_MODEL = timm('tiny', 'vit_tiny_patch4_20', 10, { embed_dim: 24, depth: 2, num_heads: 2, img_size: 20, patch_size: 4, mlp_ratio: 2 });
+export const TINY_MODEL = timm('tiny', 'vit_tiny_patch4_20', 10, TINY_ARGS);
+
+/** The same with a distillation token (T0 = 27). */
+export const TINY_DISTILLED = timm('tiny_dist', 'deit_tiny_distilled_patch4_20', 10, TINY_ARGS);
 
 /** ToMe's r for the matching and merge benchmarks (the engine's headline setting). */
 export const BENCH_R = 13;

@@ -1,7 +1,7 @@
 // A ToMe state buffer laid out as the engine's (plans, token sizes, patch->token maps), with
 // every token of size 1, and the uniforms of a first merging block over it: what the matching
-// and merge benchmarks run on.
-import { headDim, numPatches, type ModelConfig } from '../../src/model/config';
+// and merge benchmarks run on (with the model's prefix tokens protected).
+import { headDim, numPatches, prefixTokens, type ModelConfig } from '../../src/model/config';
 import { clampR } from '../../src/core/tome';
 import { tomeStateLayout } from '../../src/gpu/activations';
 import type { TomeFields, UniformValues } from '../../src/gpu/kernels';
@@ -9,13 +9,14 @@ import { BENCH_R } from './shapes';
 
 export function firstMergingBlock(c: ModelConfig, batch: number): { state: Int32Array<ArrayBuffer>; tm: UniformValues<TomeFields> } {
   const P = numPatches(c);
-  const T = P + 1;
+  const prefix = prefixTokens(c);
+  const T = P + prefix;
   const layout = tomeStateLayout(c, batch);
   const state = new Int32Array(layout.words);
   new Float32Array(state.buffer, layout.sizes[0] * 4, batch * T).fill(1);
   const tm = {
     T,
-    r: clampR(BENCH_R, T),
+    r: clampR(BENCH_R, T, prefix),
     D: c.embedDim,
     hd: headDim(c),
     heads: c.numHeads,
@@ -29,6 +30,7 @@ export function firstMergingBlock(c: ModelConfig, batch: number): { state: Int32
     sizesIn: layout.sizes[0],
     sizesOut: layout.sizes[1],
     maps: layout.maps,
+    prefix,
   };
   return { state, tm };
 }

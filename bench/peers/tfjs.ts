@@ -10,6 +10,12 @@ import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../tim
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 export async function tfjsPeerRows(weights: ViTWeights, golden: BenchInputs, batches: number[], repeat: number, route: ConcreteRoute): Promise<BenchRow[]> {
+  const c = weights.config;
+  // The peer is the plain class-token ViT; it would misread the others' weights.
+  if (c.distilled || c.globalPool === 'avg') {
+    log(`tfjs peers: skipped (they build a plain class-token ViT; ${c.id} is ${c.distilled ? 'distilled' : 'average-pooled'})`);
+    return [];
+  }
   const { usePeerBackend } = await import('./tfjs-backends');
   const { TfjsViT } = await import('./tfjs-vit');
   const { inputs, r0Top1 } = golden;

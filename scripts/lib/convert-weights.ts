@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseTimmConfig } from '../../src/model/config';
-import { gpuEngineRefusal } from '../../src/model/gpu-budget';
 import { buildManifest, indexEntry, type ModelIndexEntry, type WeightsModelJson } from '../../src/model/manifest';
 import { readSafetensors } from '../../src/model/safetensors';
 import { readClassesTsv } from '../../src/model/timm-dir';
@@ -117,9 +116,6 @@ export async function convertTimmDir(srcDir: string, outRoot: string, opts: Conv
     throw new Error(`${cfgPath}: ${(e as Error).message.replace(/^config\.json: /, '')}`);
   }
   checkTensors(config, tensors, stPath);
-  // The page runs converted models on the WebGPU engine, which would ignore what it lacks.
-  const refusal = gpuEngineRefusal(config);
-  if (refusal) throw new Error(`${srcDir}: not converted for the page: ${refusal.replace(`${id}: `, '').replace('(--backend cpu)', `(tome --model ${srcDir} --backend cpu)`)}`);
 
   const { modelJson, shards } = await buildManifest({ config, tensors }, source, CONVERTED_BY);
   mkdirSync(outDir, { recursive: true });

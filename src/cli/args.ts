@@ -13,7 +13,8 @@ export interface CliOptions {
   /** classify: one r; eval/bench: a list. */
   rs: number[];
   schedules: Schedule[];
-  propAttn: boolean;
+  /** Proportional attention; undefined: the model's default (on, off for average-pooled models). */
+  propAttn?: boolean;
   mode: MergeMode;
   backend: BackendChoice;
   logits: boolean;
@@ -31,7 +32,7 @@ export interface CliOptions {
 
 export class UsageError extends Error {}
 
-const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu] [--logits] INPUT...
+const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu] [--logits] INPUT...
        tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu] [--limit N] [--batch N]
        tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs|none] [--repeat N] [--out DIR]`;
 
@@ -67,7 +68,6 @@ export function parseArgs(argv: string[]): CliOptions {
     model: DEFAULT_MODEL,
     rs: command === 'bench' ? [0, 4, 8, 13, 16] : [0],
     schedules: ['constant'],
-    propAttn: true,
     mode: 'merge',
     backend: 'auto',
     logits: false,
@@ -88,6 +88,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--r': o.rs = intList('--r', value(), 0); break;
       case '--schedule': o.schedules = scheduleList(value()); o.scheduleGiven = true; break;
       case '--no-prop-attn': o.propAttn = false; break;
+      case '--prop-attn': o.propAttn = true; break;
       case '--mode': {
         const m = value();
         if (m !== 'merge' && m !== 'prune') throw new UsageError(`--mode: "${m}" is not merge or prune`);

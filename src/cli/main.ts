@@ -23,7 +23,7 @@ async function loadWeights(o: CliOptions): Promise<ViTWeights> {
 
 async function run(o: CliOptions): Promise<number> {
   const weights = await loadWeights(o);
-  const tome = { propAttn: o.propAttn, mode: o.mode };
+  const tome = { propAttn: o.propAttn ?? weights.config.propAttnDefault, mode: o.mode };
   if (o.command === 'classify') {
     const backend = await openCliBackend(weights, o.backend, 1);
     const failed = await classify(backend, o.positional, { ...tome, r: o.rs[0], schedule: o.schedules[0] }, o.logits, printJson);

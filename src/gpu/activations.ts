@@ -1,6 +1,6 @@
 // Working buffers of a forward, allocated once per engine for the largest shapes (T0 tokens,
 // maxBatch images) and reused by every forward; smaller token counts use a prefix.
-import { numPatches, type ModelConfig } from '../model/config';
+import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
 
 /** Where the parts of the ToMe state buffer start, in 4-byte words (see tome_common.wgsl). */
 export interface TomeStateLayout {
@@ -28,6 +28,8 @@ export interface Activations {
   metric: GPUBuffer;
   /** Matching plans, token sizes and patch->token maps, laid out by `tomeLayout`. */
   tome: GPUBuffer;
+  /** The head's input per image: the normed prefix rows (cls, and dist when distilled) or the
+   * fc_norm of the pooled tokens. */
   cls: GPUBuffer;
   logits: GPUBuffer;
   probs: GPUBuffer;
@@ -41,7 +43,7 @@ export interface Activations {
 const PLAN_WORDS = 7;
 
 export function tomeStateLayout(c: ModelConfig, maxBatch: number): TomeStateLayout {
-  const T0 = numPatches(c) + 1;
+  const T0 = numPatches(c) + prefixTokens(c);
   const plans = maxBatch * PLAN_WORDS * T0;
   const sizes: [number, number] = [plans, plans + maxBatch * T0];
   const maps = plans + 2 * maxBatch * T0;
@@ -49,7 +51,7 @@ export function tomeStateLayout(c: ModelConfig, maxBatch: number): TomeStateLayo
 }
 
 export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: number): Activations {
-  const T0 = numPatches(c) + 1;
+  const T0 = numPatches(c) + prefixTokens(c);
   const D = c.embedDim;
   const rows = maxBatch * T0;
   const classStride = Math.ceil(c.numClasses / 4) * 4;
@@ -67,7 +69,7 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: n
     scores: make('scores', maxBatch * c.numHeads * T0 * Math.ceil(T0 / 4) * 4),
     metric: make('metric', rows * (D / c.numHeads)),
     tome: make('tome state', tomeLayout.words, COPY_SRC | COPY_DST),
-    cls: make('cls', maxBatch * D),
+    cls: make('cls', maxBatch * D * prefixTokens(c)),
     logits: make('logits', maxBatch * classStride, COPY_SRC),
     probs: make('probs', maxBatch * classStride, COPY_SRC),
     top5: make('top5', maxBatch * 10, COPY_SRC),

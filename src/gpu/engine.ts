@@ -1,7 +1,7 @@
 // The WebGPU ViT+ToMe engine: whole forward passes in our WGSL kernels, one command
 // submission per forward (per batch chunk), no read-back until the end. Runs unchanged in the
 // browser (navigator.gpu) and in Node (pass an adapter from node-adapter.ts).
-import { numPatches, headDim, type ModelConfig } from '../model/config';
+import { numPatches, headDim, prefixTokens, type ModelConfig } from '../model/config';
 import type { Backend, ForwardResult, Timing } from '../core/backend';
 import { canonicalGroups, initialTokenOfPatch, type ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
@@ -13,6 +13,7 @@ import { compileKernels, MATMUL_VARIANTS, type MatmulVariant } from './kernels';
 import { adapterKey, measureMatmuls, type MatmulTiming } from './matmul-choice';
 import { createPreprocessor, type GpuPreprocessor } from './preprocess';
 import { browserAdapter, requestEngineDevice } from './device';
+import { assertFits } from './limits';
 import { aggregateProfile, measureTomeOverhead, timeDispatchesOnHost, type ForwardProfile } from './profile';
 import { loadShaderSources } from './shader-source';
 
@@ -24,6 +25,8 @@ export interface WebGpuBackendOptions {
   matmul?: string;
   /** Largest batch one submission carries; bigger inputs are split. Default 8. */
   maxBatch?: number;
+  /** GPU memory available, as the caller estimates it: a model needing more is refused. */
+  memoryBytes?: number;
 }
 
 export interface AdapterSummary {
@@ -147,7 +150,8 @@ class Engine implements WebGpuBackend {
     const probs = logits + a.maxBatch * a.classStride * 4;
     const top5 = probs + a.maxBatch * a.classStride * 4;
     const maps = top5 + a.maxBatch * 40;
-    const times = maps + a.maxBatch * c.depth * P * 4;
+    // Timestamps are read as 64-bit words: 8-byte aligned whatever the map rows add up to.
+    const times = Math.ceil((maps + a.maxBatch * c.depth * P * 4) / 8) * 8;
     this.layout = { logits, probs, top5, maps, times };
     const hasTimestamps = this.features.includes('timestamp-query');
     if (hasTimestamps) {
@@ -158,7 +162,7 @@ class Engine implements WebGpuBackend {
     const readbackSize = times + (hasTimestamps ? 2 * this.maxDispatches * 8 : 0);
     this.readback = device.createBuffer({ label: 'readback', size: readbackSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.imageStage = new Float32Array(a.maxBatch * 3 * c.imgSize * c.imgSize);
-    this.ones = new Float32Array(a.maxBatch * (P + 1)).fill(1);
+    this.ones = new Float32Array(a.maxBatch * (P + prefixTokens(c))).fill(1);
   }
 
   run(inputs: Float32Array[], opts: ToMeOptions): Promise<RunOutput> {
@@ -276,7 +280,7 @@ class Engine implements WebGpuBackend {
     const c = this.config;
     const a = ctx.act;
     const plan = this.plan(B, opts);
-    device.queue.writeBuffer(a.tome, a.tomeLayout.sizes[0] * 4, this.ones, 0, B * (numPatches(c) + 1));
+    device.queue.writeBuffer(a.tome, a.tomeLayout.sizes[0] * 4, this.ones, 0, B * (numPatches(c) + prefixTokens(c)));
 
     const ts = this.querySet !== null;
     const t0 = performance.now();
@@ -341,7 +345,7 @@ class Engine implements WebGpuBackend {
       // Only merging blocks wrote their row; a block that does not merge keeps the previous one.
       const tokenOfPatch: Int32Array[] = [];
       for (let l = 0; l < c.depth; l++) {
-        const prev = l > 0 ? tokenOfPatch[l - 1] : initialTokenOfPatch(P);
+        const prev = l > 0 ? tokenOfPatch[l - 1] : initialTokenOfPatch(P, prefixTokens(c));
         tokenOfPatch.push(plan.merging[l] ? maps.slice((b * c.depth + l) * P, (b * c.depth + l + 1) * P) : prev.slice());
       }
       results.push({
@@ -369,16 +373,26 @@ class Engine implements WebGpuBackend {
   }
 }
 
+/**
+ * Builds the engine for `weights`. Before anything is allocated (or, without `device`, before the
+ * device is asked for) the model is checked against the adapter's limits (limits.ts): a model
+ * that does not fit is refused with a GpuLimitError naming the limit, and the device stays as it
+ * was.
+ */
 export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const c = weights.config;
   checkGpuShapes(c);
   const f16 = opts.precision === 'f16';
+  const precision: Precision = f16 ? 'f16' : 'f32';
+  const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
   const ownsDevice = !opts.device;
   const adapter = opts.device ? null : (opts.adapter ?? (await browserAdapter()));
+  const offered = opts.device ?? adapter!;
+  if (f16 && !offered.features.has('shader-f16')) throw new Error('precision f16 requested but the adapter has no shader-f16');
+  assertFits(c, offered.limits, { precision, maxBatch, memoryBytes: opts.memoryBytes });
   const device = opts.device ?? (await requestEngineDevice(adapter!, { f16 }));
   const info = adapter ? adapter.info : device.adapterInfo;
   const features = [...device.features].map(String).sort();
-  if (f16 && !device.features.has('shader-f16')) throw new Error('precision f16 requested but the adapter has no shader-f16');
   const lost = device.lost.then((i) => `${i.reason}: ${i.message}`);
   device.onuncapturederror = (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
 
@@ -389,13 +403,11 @@ export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBacke
     if (!(MATMUL_VARIANTS as readonly string[]).includes(opts.matmul)) throw new Error(`unknown matmul variant "${opts.matmul}" (have ${MATMUL_VARIANTS.join(', ')})`);
     variant = opts.matmul as MatmulVariant;
   } else {
-    timings = await measureMatmuls(device, src, adapterKey(info, f16), f16, numPatches(c) + 1, c.mlpHidden, c.embedDim);
+    timings = await measureMatmuls(device, src, adapterKey(info, f16), f16, numPatches(c) + prefixTokens(c), c.mlpHidden, c.embedDim);
     variant = timings[0].variant;
   }
-  const precision: Precision = f16 ? 'f16' : 'f32';
-  const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
   const [kernels, preprocessor] = await Promise.all([
-    compileKernels(device, src, { headDim: headDim(c), maxTokens: numPatches(c) + 1, matmul: variant, f16 }),
+    compileKernels(device, src, { headDim: headDim(c), maxTokens: numPatches(c) + prefixTokens(c), matmul: variant, f16 }),
     createPreprocessor(device),
   ]);
   const plan: PlanContext = { device, config: c, kernels, matmul: variant, weights: uploadWeights(device, weights, precision), act: createActivations(device, c, maxBatch) };

@@ -1,7 +1,7 @@
 // Encodes the dispatch list of one whole forward for a given batch size and r schedule. Every
 // shape follows from r alone (tokenCounts), so the list, its uniforms and its bind groups are
 // built once per (batch, schedule, options) and replayed by every forward with that key.
-import { gridSize, headDim, numPatches, type ModelConfig } from '../model/config';
+import { gridSize, headDim, numPatches, prefixTokens, type ModelConfig } from '../model/config';
 import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import type { Activations } from './activations';
 import type { GpuWeights, LinearBuffer } from './gpu-weights';
@@ -58,9 +58,10 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const D = c.embedDim;
   const hd = headDim(c);
   const P = numPatches(c);
-  const T0 = P + 1;
-  const rs = effectiveR(P, rPerLayer(c.depth, tome.r, tome.schedule));
-  const tokens = tokenCounts(P, rs);
+  const prefix = prefixTokens(c);
+  const T0 = P + prefix;
+  const rs = effectiveR(P, rPerLayer(c.depth, tome.r, tome.schedule), prefix);
+  const tokens = tokenCounts(P, rs, prefix);
 
   // Dispatches are recorded in order; each gets its own uniform slot, packed at the end.
   const recorded: Array<{ label: string; block: number; kernel: Kernel; values: UniformValues<UniformFields>; buffers: Record<string, GPUBuffer> }> = [];
@@ -82,9 +83,10 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const tomeSimilarity = dispatcher(k.tomeSimilarity);
   const tomeOrder = dispatcher(k.tomeOrder);
   const tomeMerge = dispatcher(k.tomeMerge);
+  const pool = dispatcher(k.pool);
   const head = dispatcher(k.head);
 
-  patchEmbed('patch_embed', { D, ps: c.patchSize, grid: gridSize(c), img: c.imgSize, batch }, { image: act.image, w: w.patch.buffer, extra: w.embedExtra, y: act.x });
+  patchEmbed('patch_embed', { D, ps: c.patchSize, grid: gridSize(c), img: c.imgSize, batch, prefix }, { image: act.image, w: w.patch.buffer, extra: w.embedExtra, y: act.x });
   const st = act.tomeLayout;
   let x = act.x;
   let x2 = act.x2;
@@ -99,7 +101,7 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const Tn = tokens[l + 1];
     const bw = w.blocks[l];
     const M = batch * T;
-    layerNorm('norm1', { rows: M, D, inStride: 1, eps: c.eps }, { x, params: bw.norm1, y: act.xn });
+    layerNorm('norm1', { rows: M, D, inStride: 1, perImage: 1, eps: c.eps }, { x, params: bw.norm1, y: act.xn });
     matmul('qkv', 'bias', M, { x: act.xn, w: bw.qkv, y: act.qkv });
     const att = {
       T,
@@ -133,6 +135,7 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
         sizesIn,
         sizesOut,
         maps: st.maps,
+        prefix,
       };
       tomeMetric('tome_metric', tm, { qkv: act.qkv, metric: act.metric });
       tomeSimilarity('tome_similarity', tm, { metric: act.metric, plan: act.tome });
@@ -143,13 +146,21 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
       lastMapRow = l + 1;
     }
     const Mn = batch * Tn;
-    layerNorm('norm2', { rows: Mn, D, inStride: 1, eps: c.eps }, { x, params: bw.norm2, y: act.xn });
+    layerNorm('norm2', { rows: Mn, D, inStride: 1, perImage: 1, eps: c.eps }, { x, params: bw.norm2, y: act.xn });
     matmul('fc1', 'gelu', Mn, { x: act.xn, w: bw.fc1, y: act.hidden });
     matmul('fc2', 'residual', Mn, { x: act.hidden, w: bw.fc2, y: x });
   }
   block = -1;
-  // The final norm reads only each image's cls row.
-  layerNorm('final_norm', { rows: batch, D, inStride: tokens[c.depth], eps: c.eps }, { x, params: w.norm, y: act.cls });
+  const Tf = tokens[c.depth];
+  if (c.globalPool === 'avg') {
+    // The plain mean of the tokens after the prefix, as they are after the last merge, then fc_norm.
+    pool('pool', { T: Tf, D, prefix, batch }, { x, y: act.xn });
+    layerNorm('fc_norm', { rows: batch, D, inStride: 1, perImage: 1, eps: c.eps }, { x: act.xn, params: w.norm, y: act.cls });
+  } else {
+    // The final norm reads only each image's prefix rows (cls, and dist when distilled), which
+    // land side by side: the head reads them as one row of prefix * D.
+    layerNorm('final_norm', { rows: batch * prefix, D, inStride: Tf, perImage: prefix, eps: c.eps }, { x, params: w.norm, y: act.cls });
+  }
   matmul('head', 'bias', batch, { x: act.cls, w: w.head, y: act.logits });
   head('softmax_top5', { C: c.numClasses, batch, stride: act.classStride }, { logits: act.logits, probs: act.probs, top5: act.top5 });
 

@@ -1,7 +1,8 @@
 // Uploads a ViT's weights into GPU buffers in the layouts the kernels read: one buffer per
 // tensor group (never one giant buffer: ViT-Base exceeds the 128 MiB binding limit), linear
-// layers as W^T [K, N] followed by the bias [N], LayerNorm as gamma then beta.
-import { gridSize, numPatches, type ModelConfig } from '../model/config';
+// layers as W^T [K, N] followed by the bias [N], LayerNorm as gamma then beta. The labels are
+// the ones src/model/gpu-budget.ts counts (a test holds the two together).
+import { gridSize, numPatches, prefixTokens, type ModelConfig } from '../model/config';
 import { tensor, type ViTWeights } from '../model/weights';
 import { toHalfArray } from './f16';
 
@@ -25,10 +26,12 @@ export interface BlockBuffers {
 
 export interface GpuWeights {
   patch: LinearBuffer;
-  /** cls token [D] then pos_embed [T0, D]. */
+  /** The prefix tokens (cls [D], then dist [D] when distilled) then pos_embed [T0, D]. */
   embedExtra: GPUBuffer;
   blocks: BlockBuffers[];
+  /** The final norm: `norm` (token pooling) or `fc_norm` (average pooling). */
   norm: GPUBuffer;
+  /** The classifier; for a distilled model both heads in one (distilledHead). */
   head: LinearBuffer;
   bytes: number;
 }
@@ -66,10 +69,31 @@ export function packLinear(weight: Float32Array, bias: Float32Array, N: number, 
   return { data, Np };
 }
 
-function linear(device: GPUDevice, w: ViTWeights, name: string, N: number, K: number, precision: Precision): LinearBuffer {
-  const { data, Np } = packLinear(tensor(w, name + '.weight'), tensor(w, name + '.bias'), N, K);
-  const buffer = upload(device, precision === 'f16' ? toHalfArray(data) : data, name);
+function linearFrom(device: GPUDevice, weight: Float32Array, bias: Float32Array, label: string, N: number, K: number, precision: Precision): LinearBuffer {
+  const { data, Np } = packLinear(weight, bias, N, K);
+  const buffer = upload(device, precision === 'f16' ? toHalfArray(data) : data, label);
   return { buffer, N: Np, K };
+}
+
+function linear(device: GPUDevice, w: ViTWeights, name: string, N: number, K: number, precision: Precision): LinearBuffer {
+  return linearFrom(device, tensor(w, name + '.weight'), tensor(w, name + '.bias'), name, N, K, precision);
+}
+
+/**
+ * A distilled DeiT's two heads as one Linear over [cls, dist] (the final norm writes both rows
+ * of an image side by side): W = [W_head, W_head_dist] / 2 [C, 2D], b = (b_head + b_head_dist)
+ * / 2, so one matmul gives (head(cls) + head_dist(dist)) / 2, timm's eval logits (halving is
+ * exact in f32 and f16).
+ */
+export function distilledHead(head: Float32Array, headBias: Float32Array, dist: Float32Array, distBias: Float32Array, C: number, D: number): { weight: Float32Array; bias: Float32Array } {
+  const weight = new Float32Array(C * 2 * D);
+  for (let n = 0; n < C; n++) {
+    for (let k = 0; k < D; k++) {
+      weight[n * 2 * D + k] = head[n * D + k] / 2;
+      weight[n * 2 * D + D + k] = dist[n * D + k] / 2;
+    }
+  }
+  return { weight, bias: headBias.map((v, n) => (v + distBias[n]) / 2) };
 }
 
 function concat(...parts: Float32Array[]): Float32Array {
@@ -102,14 +126,20 @@ export function uploadWeights(device: GPUDevice, w: ViTWeights, precision: Preci
   // The patch embedding kernel is f32 only: it is a small share of the FLOPs.
   const patchK = 3 * c.patchSize * c.patchSize;
   const patch = linear(device, w, 'patch_embed.proj', D, patchK, 'f32');
-  const embedExtra = upload(device, concat(tensor(w, 'cls_token'), tensor(w, 'pos_embed')), 'cls+pos_embed');
-  if (tensor(w, 'pos_embed').length !== (numPatches(c) + 1) * D) throw new Error('pos_embed does not match the patch grid');
+  const prefix = c.distilled ? [tensor(w, 'cls_token'), tensor(w, 'dist_token')] : [tensor(w, 'cls_token')];
+  if (tensor(w, 'pos_embed').length !== (numPatches(c) + prefixTokens(c)) * D) throw new Error('pos_embed does not match the patch grid');
+  const embedExtra = upload(device, concat(...prefix, tensor(w, 'pos_embed')), c.distilled ? 'cls+dist+pos_embed' : 'cls+pos_embed');
+  let head: LinearBuffer;
+  if (c.distilled) {
+    const both = distilledHead(tensor(w, 'head.weight'), tensor(w, 'head.bias'), tensor(w, 'head_dist.weight'), tensor(w, 'head_dist.bias'), c.numClasses, D);
+    head = linearFrom(device, both.weight, both.bias, 'head+head_dist', c.numClasses, 2 * D, precision);
+  } else head = linear(device, w, 'head', c.numClasses, D, precision);
   const out: GpuWeights = {
     patch,
     embedExtra,
     blocks,
-    norm: ln('norm'),
-    head: linear(device, w, 'head', c.numClasses, D, precision),
+    norm: ln(c.globalPool === 'avg' ? 'fc_norm' : 'norm'),
+    head,
     bytes: 0,
   };
   const all = [patch.buffer, embedExtra, out.norm, out.head.buffer, ...blocks.flatMap((b) => [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer])];

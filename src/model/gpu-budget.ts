@@ -58,8 +58,9 @@ export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch
   weights('patch_embed.proj', linearBytes(D, 3 * c.patchSize * c.patchSize, 'f32'));
   weights(c.distilled ? 'cls+dist+pos_embed' : 'cls+pos_embed', (prefixTokens(c) * D + T0 * D) * 4);
   weights(c.globalPool === 'avg' ? 'fc_norm' : 'norm', 2 * D * 4);
-  weights('head', linearBytes(c.numClasses, D, opts.precision));
-  if (c.distilled) weights('head_dist', linearBytes(c.numClasses, D, opts.precision));
+  // A distilled model's two heads are one Linear over [cls, dist] (K = 2D).
+  if (c.distilled) weights('head+head_dist', linearBytes(c.numClasses, 2 * D, opts.precision));
+  else weights('head', linearBytes(c.numClasses, D, opts.precision));
 
   const rows = B * T0;
   const classStride = ceil4(c.numClasses);
@@ -117,15 +118,5 @@ export function checkGpuLimits(c: ModelConfig, opts: { precision: Precision; max
   if (memoryBytes !== undefined && budget.totalBytes > memoryBytes) {
     return `${where}: needs ${formatBytes(budget.totalBytes)} of GPU memory (weights ${formatBytes(budget.weightBytes)}, working buffers ${formatBytes(budget.activationBytes)}), over the ${formatBytes(memoryBytes)} available`;
   }
-  return null;
-}
-
-/**
- * Why the WebGPU engine cannot run `c` yet (its kernels know one prefix token and the class
- * token head only), or null. The CPU reference runs every supported architecture.
- */
-export function gpuEngineRefusal(c: ModelConfig): string | null {
-  if (c.distilled) return `${c.id}: the WebGPU engine does not run distilled models (distillation token) yet; use the CPU reference (--backend cpu)`;
-  if (c.globalPool === 'avg') return `${c.id}: the WebGPU engine does not run average-pooled models (fc_norm) yet; use the CPU reference (--backend cpu)`;
   return null;
 }

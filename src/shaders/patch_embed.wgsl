@@ -1,8 +1,10 @@
 // Patch embedding as a convolution with stride = kernel = patch, written straight into the
-// token matrix: row b*T0 + 1 + p gets W * patch_p + bias + pos[1 + p]; row b*T0 gets
-// cls + pos[0]. Each invocation computes 4 patches x 4 channels in registers.
-// Weight buffer: W^T [3*P*P, D] then bias [D]; extra buffer: cls [D] then pos_embed [T0, D].
-struct Dims { D: u32, ps: u32, grid: u32, img: u32, batch: u32 }
+// token matrix after `prefix` tokens (1: the class token; 2: class + distillation token): row
+// b*T0 + prefix + p gets W * patch_p + bias + pos[prefix + p]; row b*T0 + t (t < prefix) gets
+// token_t + pos[t]. Each invocation computes 4 patches x 4 channels in registers.
+// Weight buffer: W^T [3*P*P, D] then bias [D]; extra buffer: the prefix tokens [prefix, D]
+// (cls, then dist) then pos_embed [T0, D].
+struct Dims { D: u32, ps: u32, grid: u32, img: u32, batch: u32, prefix: u32 }
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> image: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
@@ -21,10 +23,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n4 = gid.x;
   let b = gid.z;
   let P = dims.grid * dims.grid;
-  let T0 = P + 1u;
+  let pre = dims.prefix;
+  let T0 = P + pre;
   let p0 = gid.y * 4u;
   if (n4 >= D4 || p0 >= P || b >= dims.batch) { return; }
-  if (p0 == 0u) { y[b * T0 * D4 + n4] = extra[n4] + extra[D4 + n4]; }
+  if (p0 == 0u) {
+    for (var t = 0u; t < pre; t++) { y[(b * T0 + t) * D4 + n4] = extra[t * D4 + n4] + extra[(pre + t) * D4 + n4]; }
+  }
   let last = P - 1u;
   let base0 = pixelBase(b, p0);
   let base1 = pixelBase(b, min(p0 + 1u, last));
@@ -50,9 +55,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   let bias = w[k * D4 + n4];
-  let rowBase = b * T0 + 1u + p0;
-  y[rowBase * D4 + n4] = c0 + bias + extra[(2u + p0) * D4 + n4];
-  if (p0 + 1u < P) { y[(rowBase + 1u) * D4 + n4] = c1 + bias + extra[(3u + p0) * D4 + n4]; }
-  if (p0 + 2u < P) { y[(rowBase + 2u) * D4 + n4] = c2 + bias + extra[(4u + p0) * D4 + n4]; }
-  if (p0 + 3u < P) { y[(rowBase + 3u) * D4 + n4] = c3 + bias + extra[(5u + p0) * D4 + n4]; }
+  let rowBase = b * T0 + pre + p0;
+  // pos[pre + p] sits after the prefix tokens in `extra`.
+  let posBase = 2u * pre + p0;
+  y[rowBase * D4 + n4] = c0 + bias + extra[posBase * D4 + n4];
+  if (p0 + 1u < P) { y[(rowBase + 1u) * D4 + n4] = c1 + bias + extra[(posBase + 1u) * D4 + n4]; }
+  if (p0 + 2u < P) { y[(rowBase + 2u) * D4 + n4] = c2 + bias + extra[(posBase + 2u) * D4 + n4]; }
+  if (p0 + 3u < P) { y[(rowBase + 3u) * D4 + n4] = c3 + bias + extra[(posBase + 3u) * D4 + n4]; }
 }

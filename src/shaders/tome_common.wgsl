@@ -5,7 +5,7 @@
 //      [T0, 2T0)    index j of that best B token
 //      [2T0, 3T0)   1 if A token i is merged (its rank among scores < r), else 0
 //      [3T0, 4T0)   new token index of every old token t (a source maps to its destination)
-//      [4T0, 5T0)   old token index of each new unmerged-A position
+//      [4T0, 5T0)   old token index of each unmerged A token, by its rank among them
 //      [5T0, 6T0)   merged A indices sorted by (destination j, i): the sources of each B token
 //      [6T0, 7T0)   start of B token j's sources in that list (nB + 1 entries)
 //  - token sizes (patches per token, f32) at `sizesIn` (this block's) and `sizesOut` (next);
@@ -13,12 +13,15 @@
 // Keeping them in one buffer lets the merge kernel update tokens, sizes and the map in one
 // dispatch within the GL route's 4 storage buffers per stage.
 // A = even positions (cls is A[0]), B = odd positions, as ToMe's bipartite soft matching.
+// `prefix` counts the tokens before the patches, all protected from merging: 1 (the class
+// token, A[0], never a source) or 2 (a distilled DeiT: the distillation token is B[0], never a
+// destination, and stays at index 1).
 struct Tome {
   T: u32, r: u32, D: u32, hd: u32,
   heads: u32, prune: u32, layer: u32, depth: u32,
   P: u32, T0: u32, batch: u32,
   prevRow: u32,   // 1 + the block whose map row this block updates, 0: the identity (no merge yet)
-  sizesIn: u32, sizesOut: u32, maps: u32,
+  sizesIn: u32, sizesOut: u32, maps: u32, prefix: u32,
 }
 @group(0) @binding(0) var<uniform> tm: Tome;
 const PLAN_WORDS: u32 = 7u;
@@ -32,3 +35,22 @@ fn newIdxAt(b: u32) -> u32 { return planBase(b) + 3u * tm.T0; }
 fn srcOfAt(b: u32) -> u32 { return planBase(b) + 4u * tm.T0; }
 fn sourcesAt(b: u32) -> u32 { return planBase(b) + 5u * tm.T0; }
 fn startAt(b: u32) -> u32 { return planBase(b) + 6u * tm.T0; }
+
+// The new order, as merge.py: the unmerged A tokens (cls first), then every B token, both in
+// their original order; with a distillation token cat([unm[:1], dst[:1], unm[1:], dst[1:]]), so
+// it stays at index 1. keptPos: the new index of the unmerged A token of rank i among them;
+// bPos: that of B token j.
+fn distilled() -> bool { return tm.prefix > 1u; }
+fn keptPos(i: u32) -> u32 { return select(i, i + 1u, distilled() && i > 0u); }
+fn bPos(j: u32, keptA: u32) -> u32 { return select(keptA + j, 1u, distilled() && j == 0u); }
+// The inverse: for new index n, (0, rank) of an unmerged A token or (1, j) of a B token.
+fn slotOf(n: u32, keptA: u32) -> vec2<u32> {
+  if (distilled()) {
+    if (n == 1u) { return vec2<u32>(1u, 0u); }
+    if (n == 0u) { return vec2<u32>(0u, 0u); }
+    if (n <= keptA) { return vec2<u32>(0u, n - 1u); }
+    return vec2<u32>(1u, n - keptA);
+  }
+  if (n < keptA) { return vec2<u32>(0u, n); }
+  return vec2<u32>(1u, n - keptA);
+}

@@ -4,11 +4,13 @@
 //              one invocation per token.
 //  similarity: cosine A x B fused with the argmax: each A token keeps its best B and score.
 //              Register-tiled over workgroups of 32 A rows, so every thread of the adapter
-//              shares the AxB work (it is ~90% of the matching's FLOPs).
+//              shares the AxB work (it is ~90% of the matching's FLOPs). A distillation token
+//              (B_0 when prefix = 2) is never a destination: its column is -inf.
 //  order:      merged iff rank < r, rank_i = #{j : s_j > s_i or (s_j == s_i and j < i)}, a
 //              deterministic parallel top-r (ties broken by the lower index); then the new index
-//              of every old token: unmerged A keep their order (cls first), then B; a merged
-//              source takes the new index of its destination. Also the sources of each B
+//              of every old token (keptPos / bPos in tome_common.wgsl: unmerged A in order,
+//              cls first, then B; a distillation token stays at 1); a merged source takes the
+//              new index of its destination. Also the sources of each B
 //              token, in ascending A order, for the merge's gather. One workgroup per image,
 //              on copies of the scores and destinations in workgroup memory (MAX_A from the
 //              header: A tokens of the first block).
@@ -88,6 +90,8 @@ fn similarity(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     }
     let cols = min(4u, nB - j0);
     for (var q = 0u; q < cols; q++) {
+      // The distillation token's column is -inf: never a destination.
+      if (distilled() && j0 + q == 0u) { continue; }
       for (var rr = 0u; rr < 4u; rr++) {
         let s = sumDot(d[4u * rr + q]);
         if (s > best[rr]) { best[rr] = s; bestJ[rr] = j0 + q; }
@@ -146,12 +150,12 @@ fn order(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   for (var t = lid.x; t < tm.T; t += WG) {
     var idx: u32;
     if (t % 2u == 1u) {
-      idx = keptA + (t - 1u) / 2u;
+      idx = bPos((t - 1u) / 2u, keptA);
     } else {
       let i = t / 2u;
       if (merged[i] != 0u) {
         let di = dst[i];
-        idx = keptA + u32(di);
+        idx = bPos(u32(di), keptA);
         // Position among the sources, ordered by (destination, A index).
         var pos = 0u;
         for (var k = 0u; k < nA; k++) {
@@ -163,7 +167,7 @@ fn order(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
         for (var k = 0u; k < i; k++) {
           if (merged[k] == 0u) { before++; }
         }
-        idx = before;
+        idx = keptPos(before);
         plan[srcOfAt(b) + before] = i32(t);
       }
     }

@@ -1,11 +1,12 @@
 // Applies a block's matching in one dispatch, as gathers (one writer per output, no float
 // atomics, so the result is deterministic). Invocations [0, Tn * D/4) handle tokens, the next
 // P ones the patch->token map:
-//  tokens: new token n = an unmerged A token copied, or a B token averaged with the sources
-//          that chose it, weighted by size (merge), or kept as is (prune); the channel-0
-//          invocation of each token also writes its size (sum, or its own under prune).
-//  map:    this block's patch->token row from the last merging block's row (identity before
-//          any merge); a pruned patch maps to -1.
+//  tokens: new token n (slotOf in tome_common.wgsl) = an unmerged A token copied, or a B
+//          token averaged with the sources that chose it, weighted by size (merge), or kept as
+//          is (prune); the channel-0 invocation of each token also writes its size (sum, or its
+//          own under prune).
+//  map:    this block's patch->token row from the last merging block's row (before any merge
+//          patch p is token p + prefix); a pruned patch maps to -1.
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> state: array<i32>;
@@ -13,7 +14,7 @@ fn newT() -> u32 { return tm.T - tm.r; }
 fn sizeIn(t: u32) -> f32 { return bitcast<f32>(state[tm.sizesIn + t]); }
 fn updateMap(p: u32, b: u32) {
   if (p >= tm.P) { return; }
-  var prev = i32(p + 1u);
+  var prev = i32(p + tm.prefix);
   if (tm.prevRow > 0u) { prev = state[tm.maps + (b * tm.depth + tm.prevRow - 1u) * tm.P + p]; }
   var next = prev;
   if (prev >= 0) {
@@ -41,13 +42,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inBase = b * tm.T;
   let out = (b * Tn + n) * D4 + c;
   let sizeOut = tm.sizesOut + b * Tn + n;
-  if (n < keptA) {
-    let t = inBase + u32(state[srcOfAt(b) + n]);
+  let slot = slotOf(n, keptA);
+  if (slot.x == 0u) {
+    let t = inBase + u32(state[srcOfAt(b) + slot.y]);
     dst[out] = src[t * D4 + c];
     if (c == 0u) { state[sizeOut] = state[tm.sizesIn + t]; }
     return;
   }
-  let j = n - keptA;
+  let j = slot.y;
   let tb = inBase + 2u * j + 1u;
   if (tm.prune != 0u) {
     dst[out] = src[tb * D4 + c];

@@ -24,8 +24,11 @@ export interface ProfileState {
 }
 
 export interface AppState {
+  /** The model loaded (its results are the ones shown); it stays while another one loads. */
   modelId: string;
   config: ModelConfig | null;
+  /** The model being loaded, '' when none: it replaces modelId once ready, else nothing changes. */
+  loadingId: string;
   backend: BackendInfo | null;
   view: ModelView | null;
   analysis: Analysis | null;
@@ -44,6 +47,7 @@ export function createAppState(): AppState {
   return {
     modelId: '',
     config: null,
+    loadingId: '',
     backend: null,
     view: null,
     analysis: null,

@@ -5,6 +5,13 @@ const svg = (id: string) => document.getElementById(id) as unknown as SVGSVGElem
 
 export const ui = {
   model: $<HTMLSelectElement>('model'),
+  hubForm: $<HTMLFormElement>('hub-form'),
+  hubRepo: $<HTMLInputElement>('hub-repo'),
+  localFiles: $<HTMLInputElement>('local-files'),
+  hubCache: $<HTMLDetailsElement>('hub-cache'),
+  hubRecent: $<HTMLUListElement>('hub-recent'),
+  hubCacheEmpty: $('hub-cache-empty'),
+  loadCancel: $<HTMLButtonElement>('load-cancel'),
   backend: $('backend'),
   load: $('load'),
   notice: $('notice'),

@@ -9,15 +9,18 @@ import { boot } from './boot';
 import { ui } from './elements';
 import { dropOnPage, filePicker, pasteFromClipboard, type ImageSink } from './image-input';
 import { ImageStage, showImageError } from './image-stage';
+import { HUB_ENDPOINT } from './hub-endpoint';
 import { WEIGHTS_URL } from './model-list';
-import { onModelPicked, showLoaded, showLoadFailed, showLoading, showLoadProgress } from './model-select';
+import { addModelOption, onModelPicked, showLoaded, showLoadFailed, showLoading, showLoadProgress } from './model-select';
+import { HUB_ID_PREFIX, LOCAL_ID_PREFIX } from './model-choice';
+import { installModelSources } from './model-sources';
 import { PngExport } from './png-export';
 import { ProfilePanel } from './profile-panel';
 import type { BackendInfo, FromWorker, ModelView, ToWorker } from './protocol';
 import { showResults } from './results-panel';
 import { drawSpeedChart } from './speed-chart-panel';
 import { installTestHook } from './test-hook';
-import { onOptionsChange, readOptions, setRRange, showRLabels } from './tome-controls';
+import { onOptionsChange, readOptions, setModelDefaults, showRLabels } from './tome-controls';
 
 const state = createAppState();
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -44,14 +47,40 @@ function analyze(): void {
   setBusy();
 }
 
-function loadModel(id: string): void {
-  state.modelId = id;
-  state.config = null;
-  state.analysis = null;
-  showLoading(id);
-  profile.updateButton();
-  send({ type: 'load', modelId: id, baseUrl: WEIGHTS_URL });
+/** Local models picked this session, by id, so the selector can load them again. */
+const localModels = new Map<string, { name: string; config: File; weights: File }>();
+
+/** The current model stays loaded (and its results shown) until the new one is ready. */
+function startLoad(m: Extract<ToWorker, { modelId: string }>, cancellable = false): void {
+  state.loadingId = m.modelId;
+  showLoading(m.modelId, cancellable);
+  send(m);
 }
+
+function loadModel(id: string): void {
+  if (id.startsWith(HUB_ID_PREFIX)) return loadHub(id.slice(HUB_ID_PREFIX.length));
+  const local = localModels.get(id);
+  if (local) return startLoad({ type: 'load-local', modelId: id, ...local });
+  startLoad({ type: 'load', modelId: id, baseUrl: WEIGHTS_URL });
+}
+
+function loadHub(repo: string): void {
+  const id = HUB_ID_PREFIX + repo;
+  addModelOption('hub-options', id, repo);
+  startLoad({ type: 'load-hub', modelId: id, repo, endpoint: HUB_ENDPOINT }, true);
+}
+
+const sources = installModelSources({
+  hub: loadHub,
+  local(name, config, weights) {
+    const id = `${LOCAL_ID_PREFIX}${name}`;
+    localModels.set(id, { name, config, weights });
+    addModelOption('local-options', id, `${name} (${config.name} + ${weights.name})`);
+    startLoad({ type: 'load-local', modelId: id, name, config, weights });
+  },
+  cancel: () => state.loadingId && send({ type: 'cancel-load', modelId: state.loadingId }),
+  refuse: (message) => showLoadFailed(state.modelId ? `${message}; ${state.modelId} stays loaded` : message, state.modelId),
+});
 
 const images: ImageSink = {
   take(blob, name) {
@@ -83,19 +112,26 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   switch (m.type) {
     case 'progress':
-      if (m.modelId === state.modelId) showLoadProgress(m.modelId, m.loaded, m.total);
+      if (m.modelId === state.loadingId) showLoadProgress(m.modelId, m);
       break;
     case 'ready':
-      if (m.modelId !== state.modelId) return;
+      if (m.modelId !== state.loadingId) return;
+      state.loadingId = '';
+      state.modelId = m.modelId;
       state.config = m.config;
-      showLoaded(m.modelId);
+      state.analysis = null;
+      showLoaded(m.modelId, m.note);
+      if (m.modelId.startsWith(HUB_ID_PREFIX)) void sources.refresh();
       setBackend(m.backend);
-      setRRange(m.config);
+      setModelDefaults(m.config);
       stage.setDepth(m.config.depth);
       analyze();
       break;
     case 'load-error':
-      if (m.modelId === state.modelId) showLoadFailed(`Could not load ${m.modelId}: ${m.message}`);
+      if (m.modelId !== state.loadingId) return;
+      state.loadingId = '';
+      showLoadFailed(`Could not load ${m.modelId}: ${m.message}${state.modelId ? `; ${state.modelId} stays loaded` : ''}`, state.modelId);
+      if (m.modelId.startsWith(HUB_ID_PREFIX)) void sources.refresh();
       break;
     case 'view':
       onView(m.view);

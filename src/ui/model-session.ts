@@ -1,11 +1,13 @@
-// In the worker: the loaded model and its backend. Loading reports byte progress and lets the
-// newest choice win; a lost GPU device gets a new one (or the CPU reference if none comes).
+// In the worker: the loaded model and its backend. Loading (from any WeightSource) reports byte
+// progress and lets the newest choice win (an older download is aborted); a load that fails or
+// is cancelled leaves the previous model loaded and usable; a lost GPU device gets a new one (or
+// the CPU reference if none comes).
 import type { ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
-import { loadModelBrowser } from '../model/load-browser';
 import { createCpuBackend } from '../cpu/backend';
 import { openPageBackend, type PageBackend } from './page-backend';
 import type { FromWorker } from './protocol';
+import type { WeightSource } from './weight-sources';
 
 export interface LoadedModel {
   weights: ViTWeights;
@@ -24,6 +26,7 @@ export interface SessionEvents {
 export class ModelSession {
   private current: LoadedModel | null = null;
   private loadingId: string | null = null;
+  private loadAbort: AbortController | null = null;
 
   constructor(
     private readonly post: (m: FromWorker) => void,
@@ -34,12 +37,15 @@ export class ModelSession {
     return this.current;
   }
 
-  async load(modelId: string, baseUrl: string): Promise<void> {
+  async load(modelId: string, source: WeightSource): Promise<void> {
+    this.loadAbort?.abort();
+    const abort = new AbortController();
+    this.loadAbort = abort;
     this.loadingId = modelId;
     try {
-      const weights = await loadModelBrowser(modelId, {
-        baseUrl,
-        onProgress: (p) => this.post({ type: 'progress', modelId, loaded: p.loaded, total: p.total }),
+      const { weights, note } = await source({
+        signal: abort.signal,
+        onProgress: (p) => this.post({ type: 'progress', modelId, loaded: p.loaded, total: p.total, bytesPerSec: p.bytesPerSec, etaSec: p.etaSec }),
       });
       if (this.loadingId !== modelId) return; // another model was chosen meanwhile
       this.current?.opened.backend.dispose();
@@ -51,11 +57,18 @@ export class ModelSession {
         return;
       }
       this.current = { weights, opened };
-      this.post({ type: 'ready', modelId, config: weights.config, backend: opened.info });
+      this.post({ type: 'ready', modelId, config: weights.config, backend: opened.info, note });
       await this.events.ready(weights.config);
     } catch (e) {
       if (this.loadingId === modelId) this.post({ type: 'load-error', modelId, message: (e as Error).message });
+    } finally {
+      if (this.loadAbort === abort) this.loadAbort = null;
     }
+  }
+
+  /** Stops the download of `modelId` if it is the one loading (its load-error says so). */
+  cancel(modelId: string): void {
+    if (this.loadingId === modelId) this.loadAbort?.abort();
   }
 
   /** Test hook: destroys the GPU device (WebGPU only). */

@@ -1,6 +1,7 @@
-// Picks the page's backend, in the worker: our WebGPU engine when the browser offers an adapter,
-// else the CPU reference with the reason, so the page can say it. (The CLI picks its own, with
-// Dawn, in src/cli/backends.ts.)
+// Picks the page's backend, in the worker: our WebGPU engine when the browser offers an adapter
+// and the model fits it (f16 weights where only those fit), else the CPU reference with the
+// reason (for a model over the adapter's limits, the one line naming the limit), so the page can
+// say it. (The CLI picks its own, with Dawn, in src/cli/backends.ts.)
 import type { Backend, ForwardResult, Timing } from '../core/backend';
 import type { ToMeOptions } from '../core/tome';
 import type { RawImage } from '../core/preprocess';
@@ -34,6 +35,18 @@ function cpu(weights: ViTWeights, fallbackReason: string): PageBackend {
 }
 
 /**
+ * The GPU memory the engine may count on (WebGPU does not tell): VITE_GPU_MEMORY_MB when the
+ * page was built with it, else the device memory the browser reports (navigator.deviceMemory,
+ * GiB, rounded down; Chromium only), else unchecked.
+ */
+function pageGpuMemoryBytes(): number | undefined {
+  const mb = Number(import.meta.env.VITE_GPU_MEMORY_MB);
+  if (mb > 0) return mb * 2 ** 20;
+  const gib = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  return gib ? gib * 2 ** 30 : undefined;
+}
+
+/**
  * `onLost` is called once if the device is lost for any reason other than our own dispose.
  * The device is created here (rather than by the engine) so the page can watch and, in tests,
  * destroy it.
@@ -43,17 +56,26 @@ export async function openPageBackend(weights: ViTWeights, onLost: (message: str
   if (!gpu) return cpu(weights, 'This browser does not offer WebGPU.');
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return cpu(weights, 'WebGPU is present but no GPU adapter was offered.');
+  // Loaded lazily: a browser without WebGPU never downloads the engine.
+  const [{ createWebGpuBackend }, { choosePrecision, GpuLimitError }] = await Promise.all([import('../gpu/engine'), import('../gpu/limits')]);
+  const memoryBytes = pageGpuMemoryBytes();
+  let fit: ReturnType<typeof choosePrecision>;
   try {
-    const device = await requestEngineDevice(adapter);
+    fit = choosePrecision(weights.config, adapter, { maxBatch: 1, memoryBytes });
+  } catch (e) {
+    if (e instanceof GpuLimitError) return cpu(weights, `${e.message}.`);
+    throw e;
+  }
+  try {
+    const f16 = fit.precision === 'f16';
+    const device = await requestEngineDevice(adapter, { f16 });
     let disposed = false;
     let lost = false;
     const lostPromise = device.lost.then((info) => {
       lost = true;
       if (!disposed) onLost(info.message || `device lost (${info.reason})`);
     });
-    // Loaded lazily: a browser without WebGPU never downloads the engine.
-    const { createWebGpuBackend } = await import('../gpu/engine');
-    const engine = await createWebGpuBackend(weights, { adapter, device, maxBatch: 1 });
+    const engine = await createWebGpuBackend(weights, { adapter, device, maxBatch: 1, precision: fit.precision, memoryBytes });
     const backend: Backend = {
       name: engine.name,
       config: engine.config,
@@ -69,7 +91,7 @@ export async function openPageBackend(weights: ViTWeights, onLost: (message: str
     const desc = [ai.vendor, ai.architecture, ai.device, ai.description].filter(Boolean).join(' ') || engine.description;
     return {
       backend,
-      info: { kind: 'webgpu', description: desc },
+      info: { kind: 'webgpu', description: f16 ? `${desc} · f16 weights (${fit.note})` : desc },
       loseDevice: () => device.destroy(),
       isLost: () => lost,
       lost: lostPromise,

@@ -9,6 +9,12 @@ import type { BenchRow } from '../core/results';
 
 export type ToWorker =
   | { type: 'load'; modelId: string; baseUrl: string }
+  /** A model from the Hugging Face hub (cached in Cache Storage after its first download). */
+  | { type: 'load-hub'; modelId: string; repo: string; endpoint: string }
+  /** A model from local files: config.json + model.safetensors. */
+  | { type: 'load-local'; modelId: string; name: string; config: File; weights: File }
+  /** Stops the download of `modelId`; the previous model stays. */
+  | { type: 'cancel-load'; modelId: string }
   /** A new image to decode; the previous one stays until this one decodes. */
   | { type: 'image'; imageId: number; blob: Blob; name: string }
   /** Classify the current image at r = 0 (cached) and with `opts`; supersedes older requests. */
@@ -63,8 +69,10 @@ export interface Analysis {
 }
 
 export type FromWorker =
-  | { type: 'progress'; modelId: string; loaded: number; total: number }
-  | { type: 'ready'; modelId: string; config: ModelConfig; backend: BackendInfo }
+  /** Bytes of the model read so far; downloads also give their speed and the time left. */
+  | { type: 'progress'; modelId: string; loaded: number; total: number; bytesPerSec?: number; etaSec?: number }
+  /** `note`: where the weights came from (hub: the cache, or a verified download). */
+  | { type: 'ready'; modelId: string; config: ModelConfig; backend: BackendInfo; note?: string }
   | { type: 'load-error'; modelId: string; message: string }
   | { type: 'view'; view: ModelView }
   | { type: 'image-error'; imageId: number; name: string; message: string }

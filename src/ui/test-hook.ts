@@ -9,7 +9,9 @@ export function installTestHook(state: AppState, exportPng: () => Promise<Blob>,
     get status() {
       return {
         modelId: state.modelId,
-        ready: !!state.config,
+        /** A model is loaded and none is loading. */
+        ready: !!state.config && !state.loadingId,
+        loadingId: state.loadingId,
         backend: state.backend,
         imageId: state.view?.imageId ?? 0,
         imageName: state.view?.name ?? '',

@@ -8,6 +8,7 @@ import { PageBench } from './page-bench';
 import { modelView, prepareImage, type CurrentImage, type PreparedImage } from './prepare-image';
 import type { FromWorker, ToWorker } from './protocol';
 import { RequestPump } from './request-pump';
+import { hubSource, localSource, shippedSource } from './weight-sources';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -26,7 +27,16 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
   switch (m.type) {
     case 'load':
-      void session.load(m.modelId, m.baseUrl);
+      void session.load(m.modelId, shippedSource(m.modelId, m.baseUrl));
+      break;
+    case 'load-hub':
+      void session.load(m.modelId, hubSource(m.repo, m.endpoint));
+      break;
+    case 'load-local':
+      void session.load(m.modelId, localSource(m.name, m.config, m.weights));
+      break;
+    case 'cancel-load':
+      session.cancel(m.modelId);
       break;
     case 'image':
       void acceptImage(m.imageId, m.blob, m.name);

@@ -4,7 +4,10 @@ import { DEFAULT_MODEL, parseArgs, UsageError } from '../../src/cli/args';
 describe('CLI argument parsing', () => {
   it('classify defaults follow the CLI contract', () => {
     const o = parseArgs(['classify', 'a.jpg']);
-    expect(o).toMatchObject({ model: DEFAULT_MODEL, rs: [0], schedules: ['constant'], propAttn: true, mode: 'merge', backend: 'auto' });
+    expect(o).toMatchObject({ model: DEFAULT_MODEL, rs: [0], schedules: ['constant'], mode: 'merge', backend: 'auto' });
+    // Proportional attention follows the model unless asked (off for average-pooled models).
+    expect(o.propAttn).toBeUndefined();
+    expect(parseArgs(['classify', '--prop-attn', 'x']).propAttn).toBe(true);
   });
   it('parses every classify option', () => {
     const o = parseArgs(['classify', '--model', 'm', '--r', '13', '--schedule', 'decreasing', '--no-prop-attn', '--mode', 'prune', '--backend', 'cpu', '--logits', 'a', 'b']);

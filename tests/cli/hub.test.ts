@@ -1,8 +1,9 @@
 // `--model` as a shipped id, a local folder and `hf:<repo>` through a mock hub
 // (HF_ENDPOINT=http://127.0.0.1:PORT, no network): the same results on every path and equal to
 // the CPU reference, one download then zero requests, and each bad input as one stderr line
-// with a non-zero exit and nothing left in the cache. Models: the shipped ViT-Ti and
-// random-weight ViT-S/16, DeiT-Ti distilled and avg-pool ViT-Ti in the hub's layout.
+// with a non-zero exit and nothing left in the cache; a model over the GPU's memory is one line.
+// Models: the shipped ViT-Ti and random-weight ViT-S/16, DeiT-Ti distilled and avg-pool ViT-Ti
+// in the hub's layout, on both backends.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,12 +35,16 @@ interface Run {
 }
 
 function tome(...args: string[]): Promise<Run> {
+  return tomeWith({}, ...args);
+}
+
+function tomeWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   // Async: the mock hub answers from this process while the CLI runs.
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args],
-      { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, env: { ...process.env, HF_ENDPOINT: hub.url, TOME_HUB_CACHE: cache } },
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, env: { ...process.env, HF_ENDPOINT: hub.url, TOME_HUB_CACHE: cache, ...env } },
       (err, stdout, stderr) => {
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;
         resolve({ code, json: stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)), stderr });
@@ -48,11 +53,12 @@ function tome(...args: string[]): Promise<Run> {
   });
 }
 
-/** stderr lines that report a problem (not the backend announcement, progress or cache notes). */
+/** stderr lines that report a problem (not the backend announcement, progress, cache notes or
+ * Dawn's own warnings about its limits). */
 function errorLines(stderr: string): string[] {
   return stderr
     .split('\n')
-    .filter((l) => l && !l.startsWith('download ') && !/^tome: (backend |downloading |no WebGPU adapter)/.test(l) && !/ (from the cache|downloaded and verified into) /.test(l));
+    .filter((l) => l && !l.startsWith('download ') && !l.startsWith('Warning: ') && !/^tome: (backend |downloading |no WebGPU adapter)/.test(l) && !/ (from the cache|downloaded and verified into) /.test(l));
 }
 
 /** The fields of a classify line that must agree between paths (the model id differs). */
@@ -74,6 +80,7 @@ beforeAll(async () => {
   add('test/vit_tiny_avg.random', 'vit_tiny_avg.random', SPECS.vitTiAvg, 13);
   add('test/small', 'small', SPECS.smallVit, 14);
   add('test/small-avg', 'small-avg', SPECS.smallAvg, 15);
+  add('test/small-distilled', 'small-distilled', SPECS.smallDistilled, 16);
   for (const fault of ['no-weights', 'drop', 'truncate', 'corrupt'] as const) hub.add(`test/${fault}`, { dir: dirs.small, fault });
   hub.add('test/disagree', { dir: dirs.small, config: Buffer.from(JSON.stringify(hubConfig(SPECS.vitS16))) });
   hub.add('test/registers', { dir: dirs.small, config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })) });
@@ -124,22 +131,45 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(result(viaHub.json[0])).toEqual(result(folder.json[0]));
     const w = readTimmDir(dirs[name], { labels: imagenetLabels });
     const input = new Float32Array(randomArray(3 * size * size, size, 2));
-    const ref = forward(w, input, { r: 8, schedule: 'decreasing', propAttn: true, mode: 'merge' });
+    // Without --prop-attn / --no-prop-attn the model's default: off for the average-pooled ones.
+    const ref = forward(w, input, { r: 8, schedule: 'decreasing', propAttn: w.config.propAttnDefault, mode: 'merge' });
     expect(viaHub.json[0].tokens).toEqual(ref.tokens);
     expect(viaHub.json[0].logits).toEqual(Array.from(ref.logits));
     expect(viaHub.json[0].groups).toEqual(Array.from(ref.groups));
   });
 
-  it('the WebGPU engine refuses a distilled model in one line; auto falls back to the CPU reference', async () => {
-    const model = ['--model', 'hf:test/deit_tiny_distilled_patch16_224.random'];
-    const gpu = await tome('classify', '--backend', 'webgpu', ...model, f32[224]);
+  it.each([
+    ['DeiT-Ti distilled', 'test/deit_tiny_distilled_patch16_224.random', 'deit_tiny_distilled_patch16_224.random'],
+    ['ViT-Ti avg pool + fc_norm', 'test/vit_tiny_avg.random', 'vit_tiny_avg.random'],
+  ])('%s from the hub on WebGPU: equals the folder path and the CPU reference', async (_, repo, name) => {
+    const args = ['classify', '--r', '13', '--logits', f32[224]];
+    const gpuHub = await tome(...args, '--backend', 'webgpu', '--model', `hf:${repo}`);
+    const gpuFolder = await tome(...args, '--backend', 'webgpu', '--model', dirs[name]);
+    const cpu = await tome(...args, '--backend', 'cpu', '--model', `hf:${repo}`);
+    for (const r of [gpuHub, gpuFolder, cpu]) expect(r.code, r.stderr).toBe(0);
+    expect(gpuHub.json[0]).toMatchObject({ backend: 'webgpu' });
+    expect(result(gpuHub.json[0])).toEqual(result(gpuFolder.json[0]));
+    expect(gpuHub.json[0].tokens).toEqual(cpu.json[0].tokens);
+    expect(gpuHub.json[0].groups).toEqual(cpu.json[0].groups);
+    expect((gpuHub.json[0].top5 as { index: number }[]).map((t) => t.index)).toEqual((cpu.json[0].top5 as { index: number }[]).map((t) => t.index));
+    const a = gpuHub.json[0].logits as number[];
+    const b = cpu.json[0].logits as number[];
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-3);
+  });
+
+  it('a model over the GPU memory is one line naming the limit: an error on --backend webgpu, the CPU reference otherwise', async () => {
+    const model = ['--model', 'hf:test/vit_small_patch16_224.random'];
+    const env = { TOME_GPU_MEMORY_MB: '64' };
+    const gpu = await tomeWith(env, 'classify', '--backend', 'webgpu', ...model, f32[224]);
     expect(gpu.code).not.toBe(0);
     expect(gpu.json).toEqual([]);
-    expect(errorLines(gpu.stderr)).toEqual(['tome: --backend webgpu: test--deit_tiny_distilled_patch16_224.random: the WebGPU engine does not run distilled models (distillation token) yet; use the CPU reference (--backend cpu)']);
-    const auto = await tome('classify', ...model, f32[224]);
+    expect(errorLines(gpu.stderr)).toEqual([
+      expect.stringMatching(/^tome: --backend webgpu: test--vit_small_patch16_224\.random \(f32, batch 1\): needs [\d.]+ MiB of GPU memory \(weights 84\.1 MiB, working buffers [\d.]+ MiB\), over the 64\.0 MiB available$/),
+    ]);
+    const auto = await tomeWith(env, 'classify', ...model, f32[224]);
     expect(auto.code, auto.stderr).toBe(0);
     expect(auto.json[0]).toMatchObject({ backend: 'cpu' });
-    expect(auto.stderr).toMatch(/does not run distilled models \(distillation token\) yet, using the CPU reference/);
+    expect(auto.stderr).toMatch(/over the 64\.0 MiB available; using the CPU reference\n/);
   });
 
   it('ViT-S/16 from the hub on WebGPU: equals the folder path and agrees with the CPU reference', async () => {
@@ -180,6 +210,26 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(r.stderr).toMatch(/bench: inputs: 8 sample photos preprocessed for test--small \(no golden inputs for it\)/);
     expect(r.stderr).toMatch(/tfjs-wasm: not checked against the official top-1 \(no golden inputs for test--small\)/);
     expect(readdirSync(out).some((f) => f.endsWith('.md'))).toBe(true);
+  });
+});
+
+describe('bench on hub models', () => {
+  it('runs on a distilled hub model on WebGPU with --peer none', async () => {
+    const out = join(tmp, 'bench-distilled');
+    const r = await tome('bench', '--model', 'hf:test/small-distilled', '--r', '0,2', '--batch', '1', '--repeat', '1', '--peer', 'none', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json[0]).toMatchObject({ model: 'test--small-distilled' });
+    const rows = r.json[0].rows as Array<{ engine: string; r: number; schedule: string; msMedian: number }>;
+    expect(rows.map((x) => `${x.engine}/${x.r}/${x.schedule}`)).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/2/constant', 'tome-webgpu/2/decreasing', 'tome-cpu/0/constant', 'tome-cpu/13/constant']);
+    for (const row of rows) expect(row.msMedian).toBeGreaterThan(0);
+    expect(readdirSync(out).some((f) => f.endsWith('.md'))).toBe(true);
+  });
+
+  it('skips the tfjs peers on an average-pooled model, saying why', async () => {
+    const r = await tome('bench', '--model', 'hf:test/small-avg', '--r', '0', '--batch', '1', '--repeat', '1', '--peer', 'tfjs', '--out', join(tmp, 'bench-avg'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/bench: tfjs peers: skipped \(they build a plain class-token ViT; test--small-avg is average-pooled\)/);
+    expect((r.json[0].rows as Array<{ engine: string }>).every((x) => x.engine.startsWith('tome-'))).toBe(true);
   });
 });
 

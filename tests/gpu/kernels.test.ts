@@ -1,10 +1,11 @@
-// Each WGSL kernel against the CPU reference (src/cpu), on the real ViT-Ti shapes and on small
-// odd ones (row counts not multiples of the tile, odd token counts, r at its clamp, batch > 1).
+// Each WGSL kernel against the CPU reference (src/cpu), on the real ViT-Ti / DeiT shapes and on
+// small odd ones (row counts not multiples of the tile, odd token counts, r at its clamp,
+// batch > 1), with one prefix token (cls) and two (cls + distillation token).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear, patchEmbed as cpuPatchEmbed } from '../../src/cpu/ops';
+import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear, meanTokens, patchEmbed as cpuPatchEmbed } from '../../src/cpu/ops';
 import { softmax, topK } from '../../src/core/prediction';
 import { applyMerge, bipartiteMatch } from '../../src/cpu/tome';
-import { packLinear } from '../../src/gpu/gpu-weights';
+import { distilledHead, packLinear } from '../../src/gpu/gpu-weights';
 import { compileKernel, compileKernels, EPILOGUES, matmulKernels, MATMUL_VARIANTS, type KernelSet } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { clampR, initialTokenOfPatch, type MergeMode } from '../../src/core/tome';
@@ -13,8 +14,8 @@ import { randomArray } from '../support/random';
 
 let device: GPUDevice;
 let src: ShaderSources;
-// The largest token count below (ViT-Ti's 197): sizes the ToMe kernels' workgroup arrays.
-const MAX_TOKENS = 197;
+// The largest token count below (a distilled DeiT's 198): sizes the ToMe kernels' workgroup arrays.
+const MAX_TOKENS = 198;
 const kernelsByHd = new Map<number, KernelSet>();
 
 async function kernels(hd: number): Promise<KernelSet> {
@@ -33,28 +34,82 @@ beforeAll(async () => {
 afterAll(() => device?.destroy());
 
 describe('patch embedding', () => {
-  const cases: Array<{ D: number; ps: number; img: number; batch: number }> = [
-    { D: 192, ps: 16, img: 224, batch: 1 }, // ViT-Ti
-    { D: 24, ps: 4, img: 20, batch: 2 }, // 25 patches: not a multiple of the 4-patch tile
-    { D: 8, ps: 3, img: 9, batch: 3 }, // odd patch size, 9 patches
+  const cases: Array<{ D: number; ps: number; img: number; batch: number; prefix: number }> = [
+    { D: 192, ps: 16, img: 224, batch: 1, prefix: 1 }, // ViT-Ti
+    { D: 384, ps: 16, img: 224, batch: 1, prefix: 2 }, // DeiT-S distilled: cls + dist
+    { D: 24, ps: 4, img: 20, batch: 2, prefix: 1 }, // 25 patches: not a multiple of the 4-patch tile
+    { D: 24, ps: 4, img: 20, batch: 3, prefix: 2 },
+    { D: 8, ps: 3, img: 9, batch: 3, prefix: 1 }, // odd patch size, 9 patches
   ];
-  for (const { D, ps, img, batch } of cases) {
-    it(`D=${D} patch ${ps} image ${img} batch=${batch} matches patchEmbed()`, async () => {
+  for (const { D, ps, img, batch, prefix } of cases) {
+    it(`D=${D} patch ${ps} image ${img} batch=${batch} prefix tokens ${prefix} matches patchEmbed()`, async () => {
       const k = await kernels(64);
       const grid = img / ps;
-      const T0 = grid * grid + 1;
+      const T0 = grid * grid + prefix;
       const K = 3 * ps * ps;
       const image = randomArray(batch * 3 * img * img, img + D, 2);
       const weight = randomArray(D * K, 8 + ps, 0.2);
       const bias = randomArray(D, 9, 0.5);
       const cls = randomArray(D, 10, 1);
+      const dist = prefix > 1 ? randomArray(D, 12, 1) : null;
       const pos = randomArray(T0 * D, 11, 1);
-      const extra = new Float32Array([...cls, ...pos]);
-      const u = { D, ps, grid, img, batch };
+      const extra = new Float32Array([...cls, ...(dist ?? []), ...pos]);
+      const u = { D, ps, grid, img, batch, prefix };
       const out = await runKernel(device, k.patchEmbed, u, { image, w: packLinear(weight, bias, D, K).data, extra, y: new Float32Array(batch * T0 * D) });
       for (let b = 0; b < batch; b++) {
-        const want = cpuPatchEmbed(image.subarray(b * 3 * img * img, (b + 1) * 3 * img * img), img, ps, weight, bias, cls, pos, D);
+        const want = cpuPatchEmbed(image.subarray(b * 3 * img * img, (b + 1) * 3 * img * img), img, ps, weight, bias, cls, pos, D, dist);
         expect(maxAbsDiff(new Float32Array(out.y, b * T0 * D * 4, T0 * D), want)).toBeLessThan(2e-5 * Math.sqrt(K));
+      }
+    });
+  }
+});
+
+describe('classifier of a distilled model: both heads as one matmul over [cls, dist]', () => {
+  for (const { C, D, batch } of [
+    { C: 1000, D: 384, batch: 1 }, // DeiT-S distilled
+    { C: 10, D: 24, batch: 3 },
+  ]) {
+    it(`C=${C} D=${D} batch=${batch} equals (head(cls) + head_dist(dist)) / 2 of the CPU reference`, async () => {
+      const k = await kernels(64);
+      const head = randomArray(C * D, 21, 0.2);
+      const headBias = randomArray(C, 22, 0.5);
+      const dist = randomArray(C * D, 23, 0.2);
+      const distBias = randomArray(C, 24, 0.5);
+      // What the final norm writes: each image's normed cls and dist rows side by side.
+      const rows = randomArray(batch * 2 * D, 25, 2);
+      const both = distilledHead(head, headBias, dist, distBias, C, D);
+      const packed = packLinear(both.weight, both.bias, C, 2 * D);
+      const out = await runKernel(device, k.matmul.bias, { M: batch, N: packed.Np, K: 2 * D }, { x: rows, w: packed.data, y: new Float32Array(batch * packed.Np) });
+      const got = new Float32Array(out.y);
+      // The rows are already normed here: the reference is the two linear layers averaged.
+      for (let b = 0; b < batch; b++) {
+        const cls = rows.subarray(b * 2 * D, b * 2 * D + D);
+        const dst = rows.subarray(b * 2 * D + D, (b + 1) * 2 * D);
+        const a = linear(cls, 1, D, head, headBias, C);
+        const d = linear(dst, 1, D, dist, distBias, C);
+        const want = a.map((v, i) => (v + d[i]) / 2);
+        expect(maxAbsDiff(got.subarray(b * packed.Np, b * packed.Np + C), want)).toBeLessThan(2e-5 * Math.sqrt(2 * D));
+      }
+    });
+  }
+});
+
+describe('average pooling', () => {
+  const cases: Array<{ T: number; D: number; prefix: number; batch: number }> = [
+    { T: 197, D: 192, prefix: 1, batch: 1 }, // ViT-Ti at r = 0
+    { T: 41, D: 192, prefix: 1, batch: 2 }, // ViT-Ti after r = 13 in every block
+    { T: 11, D: 24, prefix: 2, batch: 3 },
+    { T: 2, D: 8, prefix: 1, batch: 2 }, // one token left after the prefix
+  ];
+  for (const { T, D, prefix, batch } of cases) {
+    it(`T=${T} D=${D} prefix ${prefix} batch=${batch} matches meanTokens()`, async () => {
+      const k = await kernels(64);
+      const x = randomArray(batch * T * D, T + D, 3);
+      const out = await runKernel(device, k.pool, { T, D, prefix, batch }, { x, y: new Float32Array(batch * D) });
+      const got = new Float32Array(out.y);
+      for (let b = 0; b < batch; b++) {
+        const want = meanTokens(x.subarray(b * T * D, (b + 1) * T * D), T, D, prefix);
+        expect(maxAbsDiff(got.subarray(b * D, (b + 1) * D), want)).toBeLessThan(1e-5);
       }
     });
   }
@@ -119,21 +174,28 @@ describe('matmul', () => {
 });
 
 describe('layernorm', () => {
-  it('matches layerNorm() on full and cls-strided rows', async () => {
+  it('matches layerNorm() on full rows, cls-strided rows and cls + dist rows per image', async () => {
     const k = await kernels(64);
-    for (const [rows, D, stride] of [
-      [197, 192, 1],
-      [7, 20, 1],
-      [3, 192, 5],
+    // [output rows, D, input rows per image, rows read per image]
+    for (const [rows, D, stride, perImage] of [
+      [197, 192, 1, 1],
+      [7, 20, 1, 1],
+      [3, 192, 5, 1],
+      [6, 192, 5, 2], // 3 images of 5 tokens: their cls and dist rows
+      [2, 384, 198, 2], // DeiT-S distilled, one image
     ]) {
-      const x = randomArray(rows * stride * D, rows + D, 3);
+      const images = rows / perImage;
+      const x = randomArray(images * stride * D, rows + D, 3);
       const gamma = randomArray(D, 5, 1);
       const beta = randomArray(D, 6, 1);
       const picked = new Float32Array(rows * D);
-      for (let r = 0; r < rows; r++) picked.set(x.subarray(r * stride * D, r * stride * D + D), r * D);
+      for (let r = 0; r < rows; r++) {
+        const from = (Math.floor(r / perImage) * stride + (r % perImage)) * D;
+        picked.set(x.subarray(from, from + D), r * D);
+      }
       const want = cpuLayerNorm(picked, rows, D, gamma, beta, 1e-6);
       const params = new Float32Array([...gamma, ...beta]);
-      const out = await runKernel(device, k.layerNorm, { rows, D, inStride: stride, eps: 1e-6 }, { x, params, y: new Float32Array(rows * D) });
+      const out = await runKernel(device, k.layerNorm, { rows, D, inStride: stride, perImage, eps: 1e-6 }, { x, params, y: new Float32Array(rows * D) });
       expect(maxAbsDiff(new Float32Array(out.y), want)).toBeLessThan(1e-5);
     }
   });
@@ -163,7 +225,7 @@ describe('attention and metric', () => {
       const sm = await runKernel(device, k.attentionSoftmax, u, { s: new Float32Array(sc.s) });
       const att = await runKernel(device, k.attentionAv, u, { qkv, s: new Float32Array(sm.s), y: new Float32Array(batch * T * D) });
       // ToMe's metric reads the same qkv rows.
-      const tm = { T, r: 0, D, hd, heads, prune: 0, layer: 0, depth: 1, P: 0, T0: T, batch, prevRow: 0, sizesIn: 0, sizesOut: 0, maps: 0 };
+      const tm = { T, r: 0, D, hd, heads, prune: 0, layer: 0, depth: 1, P: 0, T0: T, batch, prevRow: 0, sizesIn: 0, sizesOut: 0, maps: 0, prefix: 1 };
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
       for (let b = 0; b < batch; b++) {
         const logSize = prop ? sizes.subarray(b * T, (b + 1) * T).map(Math.log) : null;
@@ -181,25 +243,33 @@ describe('ToMe matching and merge', () => {
   // has the same best score, shared by all B tokens of one pattern: the index tie-breaks of the
   // argmax (lowest B) and of the ranking (lowest A) decide, while scores of different patterns
   // differ by far more than rounding.
-  const cases: Array<{ T: number; r: number; mode: MergeMode; ties?: boolean }> = [
+  // prefix 2: a distilled model, whose distillation token (B_0) is never a destination, stays at
+  // index 1, and counts in the clamp (T - 2) // 2.
+  const cases: Array<{ T: number; r: number; mode: MergeMode; ties?: boolean; prefix?: number }> = [
     { T: 23, r: clampR(50, 23), mode: 'merge' }, // odd T, r at the clamp
     { T: 24, r: clampR(50, 24), mode: 'merge' }, // even T, r at the clamp
     { T: 31, r: 5, mode: 'merge' },
     { T: 31, r: 5, mode: 'prune' },
     { T: 197, r: 13, mode: 'merge' },
     { T: 197, r: 60, mode: 'merge', ties: true },
+    { T: 23, r: clampR(50, 23, 2), mode: 'merge', prefix: 2 },
+    { T: 24, r: clampR(50, 24, 2), mode: 'merge', prefix: 2 },
+    { T: 31, r: 5, mode: 'prune', prefix: 2 },
+    { T: 198, r: 13, mode: 'merge', prefix: 2 }, // DeiT distilled, first block
+    { T: 198, r: 60, mode: 'merge', ties: true, prefix: 2 },
   ];
-  for (const { T, r, mode, ties } of cases) {
+  for (const { T, r, mode, ties, prefix = 1 } of cases) {
     // With T > P the map starts from the identity (first merging block), else from a given row.
     const fromIdentity = T > P;
-    it(`T=${T} r=${r} ${mode}${ties ? ' with tied scores' : ''}, two images, map from ${fromIdentity ? 'identity' : 'a previous row'}`, async () => {
+    const distilled = prefix === 2 ? ', distillation token' : '';
+    it(`T=${T} r=${r} ${mode}${ties ? ' with tied scores' : ''}${distilled}, two images, map from ${fromIdentity ? 'identity' : 'a previous row'}`, async () => {
       const D = 16;
       const heads = 2;
       const hd = D / heads;
       const batch = 2;
       const depth = 2;
       const k = await kernels(hd);
-      const T0 = Math.max(T, P + 1);
+      const T0 = Math.max(T, P + prefix);
       // State layout as the engine's: plans, sizes in, sizes out, maps (tome_common.wgsl).
       const sizesIn = batch * 7 * T0;
       const sizesOut = sizesIn + batch * T0;
@@ -218,11 +288,11 @@ describe('ToMe matching and merge', () => {
       state.set(new Int32Array(sizes.buffer), sizesIn);
       const prevMaps: Int32Array[] = [];
       for (let b = 0; b < batch; b++) {
-        const row = fromIdentity ? initialTokenOfPatch(P) : Int32Array.from({ length: P }, (_, p) => (p % 9 === 4 ? -1 : (p * 5 + b) % T));
+        const row = fromIdentity ? initialTokenOfPatch(P, prefix) : Int32Array.from({ length: P }, (_, p) => (p % 9 === 4 ? -1 : (p * 5 + b) % T));
         prevMaps.push(row);
         if (!fromIdentity) state.set(row, mapsAt + b * depth * P);
       }
-      const tm = { T, r, D, hd, heads, prune: mode === 'prune' ? 1 : 0, layer: 1, depth, P, T0, batch, prevRow: fromIdentity ? 0 : 1, sizesIn, sizesOut, maps: mapsAt };
+      const tm = { T, r, D, hd, heads, prune: mode === 'prune' ? 1 : 0, layer: 1, depth, P, T0, batch, prevRow: fromIdentity ? 0 : 1, sizesIn, sizesOut, maps: mapsAt, prefix };
       // The three matching passes, in the engine's order: metric, similarity + argmax, order.
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
       const metric = new Float32Array(met.metric);
@@ -242,7 +312,7 @@ describe('ToMe matching and merge', () => {
         }
         const m = metric.subarray(b * T * hd, (b + 1) * T * hd);
         expect(maxAbsDiff(m, want)).toBeLessThan(2e-6);
-        const cpuPlan = bipartiteMatch(m, T, hd, r);
+        const cpuPlan = bipartiteMatch(m, T, hd, r, { distillToken: prefix === 2 });
         const cpu = applyMerge(x.subarray(b * T * D, (b + 1) * T * D), T, D, sizes.subarray(b * T, (b + 1) * T), prevMaps[b], cpuPlan, mode);
         const planWords = out.subarray(b * 7 * T0, (b + 1) * 7 * T0);
         const nA = Math.ceil(T / 2);

@@ -4,7 +4,8 @@
 // `api/models/<repo>/tree/main` (entries with size, and lfs.oid = sha256 for the weights).
 // Unknown repos get the hub's 401 + X-Error-Code: RepoNotFound. Every request is logged, and
 // each repo can carry a fault: a 404 for the weights, a connection dropped mid-download, a
-// truncated file, corrupt bytes (sha256 mismatch), or a stall.
+// truncated file, corrupt bytes (sha256 mismatch), or a stall. Both servers answer with the
+// hub's CORS headers (any origin, its X- headers exposed), so a page can use them too.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -31,6 +32,8 @@ interface Entry extends MockRepo {
 export interface MockHub {
   /** The endpoint: HF_ENDPOINT for the code under test. */
   url: string;
+  /** The origin the weights are redirected to (a page's CSP must allow it, as the hub's CDN). */
+  cdnUrl: string;
   /** Requests as "METHOD /path" on either server, in order. */
   requests: string[];
   add(repo: string, r: MockRepo): void;
@@ -47,6 +50,12 @@ function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
+/** What the hub sends a browser: any origin, and the headers its clients read. */
+function cors(res: ServerResponse): void {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-expose-headers', 'X-Repo-Commit, X-Request-Id, X-Error-Code, X-Error-Message, ETag, Link, X-Linked-Size, X-Linked-ETag');
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
@@ -61,6 +70,7 @@ export async function startMockHub(): Promise<MockHub> {
   // The CDN: /lfs/<sha256>?repo=<repo> streams the LFS object.
   const cdn = createServer((req, res) => {
     log(req);
+    cors(res);
     const url = new URL(req.url ?? '/', 'http://x');
     const entry = repos.get(url.searchParams.get('repo') ?? '');
     if (!entry || !url.pathname.startsWith('/lfs/')) return sendJson(res, 404, { error: 'not found' });
@@ -94,6 +104,7 @@ export async function startMockHub(): Promise<MockHub> {
 
   const hub = createServer((req, res) => {
     log(req);
+    cors(res);
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/main\/?$/.exec(path);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(path);
@@ -133,6 +144,7 @@ export async function startMockHub(): Promise<MockHub> {
   const cdnUrl = await listen(cdn);
   return {
     url,
+    cdnUrl,
     requests,
     add(repo, r) {
       const weightsPath = join(r.dir, 'model.safetensors');

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivations } from '../../src/gpu/activations';
 import { uploadWeights } from '../../src/gpu/gpu-weights';
 import { parseTimmConfig, type ModelConfig } from '../../src/model/config';
-import { checkGpuLimits, gpuBudget, gpuEngineRefusal, type Precision } from '../../src/model/gpu-budget';
+import { checkGpuLimits, gpuBudget, type Precision } from '../../src/model/gpu-budget';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { randomViT } from '../support/random';
 import { hubConfig, SPECS } from '../support/timm-models';
@@ -37,6 +37,9 @@ describe('gpuBudget', () => {
     ['tiny random, f32, batch 1', {}, 'f32', 1],
     ['10 classes (head padded), f16, batch 3', { numClasses: 10, embedDim: 32, numHeads: 4, mlpHidden: 96 }, 'f16', 3],
     ['odd grid 7x7, f32, batch 8', { imgSize: 28, patchSize: 4, depth: 2 }, 'f32', 8],
+    ['distilled (dist token, both heads in one), f32, batch 2', { distilled: true }, 'f32', 2],
+    ['distilled, f16, batch 1', { distilled: true, numClasses: 7 }, 'f16', 1],
+    ['avg pool + fc_norm, f32, batch 4', { globalPool: 'avg' }, 'f32', 4],
   ])('%s: the same buffers, at the same sizes, as the engine allocates', (_, over, precision, maxBatch) => {
     const w = randomViT(over, 3);
     const { device, sizes } = recordingDevice();
@@ -60,9 +63,11 @@ describe('gpuBudget', () => {
     const plain = gpuBudget(hub({ ...SPECS.deitTiDistilled, architecture: 'deit_tiny_patch16_224' }), { precision: 'f32', maxBatch: 1 });
     const dist = gpuBudget(hub(SPECS.deitTiDistilled), { precision: 'f32', maxBatch: 1 });
     const bytes = (b: typeof dist, label: string) => b.buffers.find((x) => x.label === label)!.bytes;
-    expect(bytes(dist, 'head_dist')).toBe(bytes(dist, 'head'));
+    // Both heads are one Linear over [cls, dist]: twice the weights, one bias.
+    expect(bytes(dist, 'head+head_dist')).toBe(2 * bytes(plain, 'head') - 1000 * 4);
     expect(bytes(dist, 'cls+dist+pos_embed') - bytes(plain, 'cls+pos_embed')).toBe(2 * 192 * 4);
     expect(bytes(dist, 'x') - bytes(plain, 'x')).toBe(192 * 4);
+    expect(bytes(dist, 'cls')).toBe(2 * bytes(plain, 'cls'));
   });
 });
 
@@ -98,13 +103,5 @@ describe('checkGpuLimits', () => {
     const c = hub({ architecture: 'vit_base_patch16_224', tag: 'x' });
     expect(checkGpuLimits(c, { precision: 'f32', maxBatch: 8 }, defaults, 256 * 2 ** 20)).toMatch(/^vit_base_patch16_224 \(f32, batch 8\): needs [\d.]+ MiB of GPU memory \(weights [\d.]+ MiB, working buffers [\d.]+ MiB\), over the 256\.0 MiB available$/);
     expect(checkGpuLimits(c, { precision: 'f32', maxBatch: 8 }, defaults, 2 ** 32)).toBeNull();
-  });
-});
-
-describe('gpuEngineRefusal', () => {
-  it('refuses distilled and avg-pool models until the engine has their kernels, never plain ones', () => {
-    expect(gpuEngineRefusal(hub(SPECS.vitS16))).toBeNull();
-    expect(gpuEngineRefusal(hub(SPECS.deitTiDistilled))).toMatch(/does not run distilled models/);
-    expect(gpuEngineRefusal(hub(SPECS.vitTiAvg))).toMatch(/does not run average-pooled models/);
   });
 });

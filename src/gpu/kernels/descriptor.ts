@@ -5,7 +5,7 @@
 // through these, so a kernel's interface is written in TypeScript in exactly one place (and
 // tests/unit/kernel-descriptors.test.ts checks it against the WGSL).
 
-export type Family = 'preprocess' | 'patch_embed' | 'layernorm' | 'matmul' | 'attention' | 'tome_match' | 'tome_merge' | 'head';
+export type Family = 'preprocess' | 'patch_embed' | 'layernorm' | 'matmul' | 'attention' | 'tome_match' | 'tome_merge' | 'pool' | 'head';
 
 /** The scalar types our uniform structs use. */
 export type Scalar = 'u32' | 'f32';

@@ -5,6 +5,7 @@ import { headKernel } from './head';
 import { layerNormKernel } from './layernorm';
 import { matmulKernels } from './matmul';
 import { patchEmbedKernel } from './patch-embed';
+import { poolKernel } from './pool';
 import { preprocessHorizontalKernel, preprocessVerticalKernel } from './preprocess';
 import { tomeMetricKernel, tomeOrderKernel, tomeSimilarityKernel } from './tome-match';
 import { tomeMergeKernel } from './tome-merge';
@@ -17,6 +18,7 @@ export * from './head';
 export * from './layernorm';
 export * from './matmul';
 export * from './patch-embed';
+export * from './pool';
 export * from './preprocess';
 export * from './tome-state';
 export * from './tome-match';
@@ -36,5 +38,6 @@ export const ALL_KERNELS: readonly AnyDescriptor[] = [
   tomeSimilarityKernel,
   tomeOrderKernel,
   tomeMergeKernel,
+  poolKernel,
   headKernel,
 ];

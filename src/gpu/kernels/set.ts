@@ -8,6 +8,7 @@ import { headKernel } from './head';
 import { layerNormKernel } from './layernorm';
 import { matmulKernels, type Epilogue, type MatmulVariant } from './matmul';
 import { patchEmbedKernel } from './patch-embed';
+import { poolKernel } from './pool';
 import { tomeMetricKernel, tomeOrderKernel, tomeSimilarityKernel } from './tome-match';
 import { tomeMergeKernel } from './tome-merge';
 
@@ -27,6 +28,8 @@ export interface KernelSet {
   tomeOrder: KernelOf<typeof tomeOrderKernel>;
   /** Tokens + sizes + patch->token map. */
   tomeMerge: KernelOf<typeof tomeMergeKernel>;
+  /** Average pooling (global_pool='avg' models). */
+  pool: KernelOf<typeof poolKernel>;
   head: KernelOf<typeof headKernel>;
 }
 
@@ -37,7 +40,7 @@ export async function compileKernels(
 ): Promise<KernelSet> {
   const { headDim, maxTokens, f16 } = opts;
   const mm = matmulKernels[opts.matmul];
-  const [patchEmbed, layerNorm, bias, gelu, residual, attentionScores, attentionSoftmax, attentionAv, tomeMetric, tomeSimilarity, tomeOrder, tomeMerge, head] =
+  const [patchEmbed, layerNorm, bias, gelu, residual, attentionScores, attentionSoftmax, attentionAv, tomeMetric, tomeSimilarity, tomeOrder, tomeMerge, pool, head] =
     await Promise.all([
       compileKernel(device, src, patchEmbedKernel),
       compileKernel(device, src, layerNormKernel),
@@ -51,6 +54,7 @@ export async function compileKernels(
       compileKernel(device, src, tomeSimilarityKernel, { headDim, maxTokens }),
       compileKernel(device, src, tomeOrderKernel, { headDim, maxTokens }),
       compileKernel(device, src, tomeMergeKernel),
+      compileKernel(device, src, poolKernel),
       compileKernel(device, src, headKernel),
     ]);
   return {
@@ -64,6 +68,7 @@ export async function compileKernels(
     tomeSimilarity,
     tomeOrder,
     tomeMerge,
+    pool,
     head,
   };
 }

@@ -19,6 +19,8 @@ export const tomeUniform = uniformStruct('Tome', {
   sizesIn: 'u32',
   sizesOut: 'u32',
   maps: 'u32',
+  /** Tokens before the patches, never merged: 1 (cls) or 2 (cls + distillation token). */
+  prefix: 'u32',
 });
 
 export type TomeFields = typeof tomeUniform.fields;
