@@ -4,7 +4,7 @@ import type { MergeMode, Schedule } from '../model/tome';
 export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 
 export type Command = 'classify' | 'eval' | 'bench';
-export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
+export type BackendChoice = 'webgpu' | 'cpu' | 'reference' | 'auto';
 
 export interface CliOptions {
   command: Command;
@@ -31,9 +31,9 @@ export interface CliOptions {
 
 export class UsageError extends Error {}
 
-const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu] [--logits] INPUT...
-       tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu] [--limit N] [--batch N]
-       tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs|none] [--repeat N] [--out DIR]`;
+const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu|reference] [--logits] INPUT...
+       tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu|reference] [--limit N] [--batch N]
+       tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs|ort|all|none] [--repeat N] [--out DIR]`;
 
 export function usage(): string {
   return USAGE;
@@ -96,7 +96,7 @@ export function parseArgs(argv: string[]): CliOptions {
       }
       case '--backend': {
         const b = value();
-        if (b !== 'webgpu' && b !== 'cpu') throw new UsageError(`--backend: "${b}" is not webgpu or cpu`);
+        if (b !== 'webgpu' && b !== 'cpu' && b !== 'reference') throw new UsageError(`--backend: "${b}" is not webgpu, cpu or reference`);
         o.backend = b;
         break;
       }
