@@ -14,6 +14,7 @@ import { renderProfile } from './profile-view';
 import type { Analysis, BackendInfo, BenchRow, FromWorker, ModelView, ProfileReport, ToWorker } from './protocol';
 import { composePng, copyPng, downloadBlob, EXPORT_SIDE } from './screenshot';
 import { adapterLabel, benchSummary } from './summary';
+import { backendBadge, fallbackNotice } from './backend-label';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -176,7 +177,7 @@ function updateProfileButton(): void {
   const ready = !!state.config && !!state.view;
   ui.profile.disabled = cpu || !ready || p.running;
   ui.profile.title = cpu
-    ? 'Profiling needs the WebGPU engine (this page runs the CPU reference)'
+    ? `Profiling needs the WebGPU engine (this page runs ${state.backend?.description ?? 'on the CPU'})`
     : !ready
       ? 'Waiting for the model and an image'
       : p.running
@@ -223,12 +224,12 @@ function onProfileError(message: string): void {
 function setBackend(info: BackendInfo): void {
   state.backend = info;
   ui.backend.className = `badge ${info.kind === 'webgpu' ? 'gpu' : 'cpu'}`;
-  ui.backend.textContent = info.kind === 'webgpu' ? `WebGPU · ${info.description}` : 'CPU reference (slow)';
+  ui.backend.textContent = backendBadge(info);
   ui.backend.title = info.description;
   document.body.dataset.backend = info.kind;
   if (info.kind === 'cpu') {
     ui.notice.className = 'notice';
-    ui.notice.textContent = `${info.fallbackReason ?? ''} Running the CPU reference instead: correct, but slow. Timings below are CPU wall-clock times.`;
+    ui.notice.textContent = fallbackNotice(info);
     ui.notice.hidden = false;
   } else ui.notice.hidden = true;
   updateProfileButton();
@@ -304,7 +305,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       ui.notice.className = 'notice info';
       ui.notice.textContent = m.recovered
         ? `The GPU device was lost (${m.message}); a new one was created and the last request re-run.`
-        : `The GPU device was lost (${m.message}) and could not be recreated; using the CPU reference.`;
+        : `The GPU device was lost (${m.message}) and could not be recreated; using ${m.backend.description}.`;
       ui.notice.hidden = false;
       analyze();
       break;
@@ -375,7 +376,7 @@ async function exportPng(): Promise<Blob> {
     title: `${c.labels[top.index]} (${(top.prob * 100).toFixed(1)}%) · ${state.view?.name ?? ''}`,
     lines: [
       `${c.id} · r = ${o.r}, ${o.schedule} schedule, ${o.mode}${o.propAttn ? ', proportional attention' : ''} · groups after block ${Math.min(state.layer, c.depth)}`,
-      `tokens ${a.current.tokens[0]} → ${a.current.tokens[c.depth]} · ${t.ms.toFixed(1)} ms per forward (${t.source === 'gpu-timestamp' ? 'GPU timestamps' : 'wall clock'}, ${state.backend?.kind === 'webgpu' ? 'WebGPU ' + state.backend.description : 'CPU reference'})`,
+      `tokens ${a.current.tokens[0]} → ${a.current.tokens[c.depth]} · ${t.ms.toFixed(1)} ms per forward (${t.source === 'gpu-timestamp' ? 'GPU timestamps' : 'wall clock'}, ${state.backend?.kind === 'webgpu' ? 'WebGPU ' + state.backend.description : (state.backend?.description ?? 'CPU')})`,
     ],
   });
 }

@@ -1,6 +1,7 @@
-// Picks the backend in the worker: our WebGPU engine when the browser offers an adapter, else the CPU reference with the reason, so the page can say it.
+// Picks the backend in the worker: our WebGPU engine when the browser offers an adapter, else the
+// CPU fallback (ONNX Runtime WASM) with the reason, so the page can say it.
 import type { Backend, ForwardResult, Timing } from '../model/backend';
-import type { ToMeOptions } from '../model/tome';
+import { DEFAULT_TOME, type ToMeOptions } from '../model/tome';
 import type { RawImage } from '../gpu/engine';
 import type { ViTWeights } from '../model/weights';
 import { createCpuBackend } from '../cpu/backend';
@@ -26,8 +27,25 @@ export interface OpenedBackend {
   profile?: (images: RawImage[], opts: ToMeOptions) => Promise<ProfileReport>;
 }
 
-function cpu(weights: ViTWeights, fallbackReason: string): OpenedBackend {
-  return { backend: createCpuBackend(weights), info: { kind: 'cpu', description: 'CPU reference (TypeScript)', fallbackReason } };
+/**
+ * Without WebGPU: the fast CPU path (ONNX Runtime WASM, loaded lazily), started with a forward at
+ * r = 0 so a runtime that cannot start is found here; then the TypeScript reference as a last resort.
+ */
+export async function openCpuFallback(weights: ViTWeights, fallbackReason: string): Promise<OpenedBackend> {
+  try {
+    const { createOrtWebBackend, ortWasm } = await import('../ort/web');
+    const backend = createOrtWebBackend(weights);
+    // r = 0 runs one whole-model graph; any constant r > 0 runs the per-block graphs: creating
+    // both now keeps the first slider move from paying for session creation.
+    await backend.prepare(DEFAULT_TOME);
+    await backend.prepare({ ...DEFAULT_TOME, r: 1 });
+    const { threading } = ortWasm();
+    const threadsNote = threading.limitedBy ? `One thread only: ${threading.limitedBy}.` : 'WebAssembly threads are on.';
+    return { backend, info: { kind: 'cpu', description: backend.description, fallbackReason, threadsNote } };
+  } catch (e) {
+    const reason = `${fallbackReason} ONNX Runtime did not start either (${(e as Error).message.split('\n')[0]}).`;
+    return { backend: createCpuBackend(weights), info: { kind: 'cpu', description: 'CPU reference (TypeScript, slow)', fallbackReason: reason } };
+  }
 }
 
 /**
@@ -37,9 +55,9 @@ function cpu(weights: ViTWeights, fallbackReason: string): OpenedBackend {
  */
 export async function openBackend(weights: ViTWeights, onLost: (message: string) => void): Promise<OpenedBackend> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return cpu(weights, 'This browser does not offer WebGPU.');
+  if (!gpu) return openCpuFallback(weights, 'This browser does not offer WebGPU.');
   const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) return cpu(weights, 'WebGPU is present but no GPU adapter was offered.');
+  if (!adapter) return openCpuFallback(weights, 'WebGPU is present but no GPU adapter was offered.');
   try {
     const wanted: GPUFeatureName[] = ['timestamp-query'];
     const device = await adapter.requestDevice({
@@ -101,6 +119,6 @@ export async function openBackend(weights: ViTWeights, onLost: (message: string)
       },
     };
   } catch (e) {
-    return cpu(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);
+    return openCpuFallback(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);
   }
 }

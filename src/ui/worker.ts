@@ -1,5 +1,5 @@
 // The inference worker: loads weights (cached by the loader), owns the backend (WebGPU when the
-// browser offers an adapter and the engine is built in, else the CPU reference), decodes and
+// browser offers an adapter and the engine is built in, else the CPU fallback on ONNX Runtime WASM), decodes and
 // preprocesses images, and runs forwards. Only the newest analyze request is ever run: one that
 // arrives while a forward runs replaces any waiting one, and the running one's answer is dropped
 // if it was superseded, so the slider never queues up work. A profile request (WebGPU only)
@@ -9,11 +9,10 @@ import type { ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { loadModelBrowser } from '../model/load-browser';
 import { prepareLimits, preprocess, type PreprocessGeometry } from '../model/preprocess';
-import { createCpuBackend } from '../cpu/backend';
 import type { ToMeOptions } from '../model/tome';
 import { decodeImage, type BrowserImage } from './decode';
 import { cropInSource, inputToRgba } from './model-view';
-import { openBackend, type OpenedBackend } from './open-backend';
+import { openBackend, openCpuFallback, type OpenedBackend } from './open-backend';
 import type { BenchPoint, BenchRow, FromWorker, ToWorker } from './protocol';
 
 interface Loaded {
@@ -117,7 +116,7 @@ async function onDeviceLost(message: string): Promise<void> {
     loaded.opened = await openBackend(weights, onDeviceLost);
     post({ type: 'device-lost', message, recovered: true, backend: loaded.opened.info });
   } catch (e) {
-    loaded.opened = { backend: createCpuBackend(weights), info: { kind: 'cpu', description: 'CPU reference', fallbackReason: `GPU device lost and not recreated: ${(e as Error).message}` } };
+    loaded.opened = await openCpuFallback(weights, `GPU device lost and not recreated: ${(e as Error).message}.`);
     post({ type: 'device-lost', message, recovered: false, backend: loaded.opened.info });
   }
   void pump();

@@ -52,6 +52,8 @@ export interface OpenOptions {
   webgpu?: boolean;
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
+  /** Serve every response without the COOP/COEP headers (a host that does not send them). */
+  withoutIsolation?: boolean;
 }
 
 /** A fresh persistent profile, so a reload can be checked against the Cache Storage copy. */
@@ -65,6 +67,15 @@ export async function openApp(url: string, opts: OpenOptions = {}): Promise<App>
     viewport: opts.viewport ?? { width: 1440, height: 900 },
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
   });
+  if (opts.withoutIsolation) {
+    await context.route('**/*', async (route) => {
+      const res = await route.fetch();
+      const headers = { ...res.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response: res, headers });
+    });
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('console', (m) => {
