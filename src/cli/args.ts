@@ -1,5 +1,6 @@
 // Command-line parsing for the `tome` CLI (DESIGN.md "The CLI contract"). Pure: no I/O.
 import type { MergeMode, Schedule } from '../model/tome';
+import { parsePeers } from '../../bench/peers/selection';
 
 export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 
@@ -33,7 +34,7 @@ export class UsageError extends Error {}
 
 const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu|reference] [--logits] INPUT...
        tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu|reference] [--limit N] [--batch N]
-       tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs|ort|all|none] [--repeat N] [--out DIR]`;
+       tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs,ort-node,ort-web|ort|all|none] [--repeat N] [--out DIR]`;
 
 export function usage(): string {
   return USAGE;
@@ -107,7 +108,14 @@ export function parseArgs(argv: string[]): CliOptions {
         if (command === 'bench') o.batches = intList('--batch', value(), 1);
         else o.batch = intList('--batch', value(), 1)[0];
         break;
-      case '--peer': o.peer = value(); break;
+      case '--peer':
+        o.peer = value();
+        try {
+          parsePeers(o.peer);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        break;
       case '--repeat': o.repeat = intList('--repeat', value(), 1)[0]; break;
       case '--out': o.out = value(); break;
       case '-h':

@@ -18,6 +18,8 @@ import { loadShaderSources } from '../gpu/shader-source';
 import { createWebGpuBackend, HOST_REPLAYS, type TomeOverhead, type WebGpuBackend } from '../gpu/engine';
 import type { CliOptions } from './args';
 import { PROJECT_ROOT } from './paths';
+import { parsePeers } from '../../bench/peers/selection';
+import { ortRows, peersTable, type PeerInfo } from '../../bench/peers/ort-rows';
 
 interface Setting {
   r: number;
@@ -201,11 +203,14 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
   }
 
   const cpu: Backend = createCpuBackend(weights);
-  const cpuItems: Timed[] = [0, 13].map((r) => ({ engine: 'tome-cpu', setting: { r, schedule: 'constant' }, batch: 1, run: () => cpu.run([inputs[0]], tomeOpts({ r, schedule: 'constant' })), samples: [] as number[] }));
-  await timeRoundRobin(cpuItems, 1, Math.min(3, o.repeat), 'tome-cpu');
+  const cpuItems: Timed[] = [0, 13].map((r) => ({ engine: 'tome-reference', setting: { r, schedule: 'constant' }, batch: 1, run: () => cpu.run([inputs[0]], tomeOpts({ r, schedule: 'constant' })), samples: [] as number[] }));
+  await timeRoundRobin(cpuItems, 1, Math.min(3, o.repeat), 'tome-reference');
   rows.push(...rowsOf(cpuItems));
 
-  if (o.peer !== 'none') rows.push(...(await peerRows(weights, inputs, r0Top1, o.batches, o.repeat, route)));
+  const peers = parsePeers(o.peer);
+  if (peers.tfjs) rows.push(...(await peerRows(weights, inputs, r0Top1, o.batches, o.repeat, route)));
+  const ort = await ortRows({ weights, batches: o.batches, repeat: o.repeat, ...peers, timeRoundRobin, rowsOf, log });
+  rows.push(...ort.rows);
 
   const flops = Object.fromEntries(
     settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule)))]),
@@ -229,6 +234,7 @@ export async function bench(weights: ViTWeights, o: CliOptions, explicitSchedule
     tomeOverhead,
     flopsPerImage: flops,
     profile,
+    peers: ort.peers,
     targets,
   };
   engine.dispose();
@@ -255,7 +261,7 @@ function tomeCostTable(rows: TomeOverhead[]): string {
 }
 
 function writeResults(
-  out: BenchOutput & { model: string; targets: TargetCheck[]; profile: (Profile | null)[]; tomeOverhead: TomeOverhead[] },
+  out: BenchOutput & { model: string; targets: TargetCheck[]; profile: (Profile | null)[]; tomeOverhead: TomeOverhead[]; peers: PeerInfo[] },
   dir: string,
   evalOut: EvalOutput | undefined,
 ): void {
@@ -271,6 +277,10 @@ function writeResults(
     '## Targets',
     '',
     targetsTable(out.targets),
+    '',
+    '## ONNX Runtime peers: where they ran, and their check against the golden outputs',
+    '',
+    peersTable(out.peers),
     '',
     '## Timings (ms per forward of the whole batch)',
     '',
