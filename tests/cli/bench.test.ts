@@ -40,7 +40,8 @@ describe('tome bench', () => {
     expect(md).toMatch(/## Targets/);
     expect(md).toMatch(/## ToMe's own cost at r=13/);
     expect(md).toMatch(/tome-webgpu \| 13 \| constant/);
-  });
+    expect(md).toMatch(/tome-cpu \| 13 \| constant/);
+  }, 300_000);
 });
 
 describe('bench targets', () => {
