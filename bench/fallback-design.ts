@@ -4,7 +4,9 @@
 // - one whole graph per fixed setting, ToMe inside the graph (../shared/onnx r0 / r13: the
 //   official ToMe exported as ONNX ops);
 // plus what cutting the model costs by itself (r = 0 forced through the 13 per-block segments,
-// no merge) and what creating the sessions costs (paid once per new cut of the blocks).
+// no merge), our r = 0 graph against the exported one (same model), and what creating the
+// sessions costs (paid once per new cut of the blocks). Every session has one intra-op thread per
+// core that sleeps when idle, as the bench's peers do.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,10 +37,11 @@ const createWhole = performance.now() - t;
 t = performance.now();
 await ortForward(weights, sessions, o.ort, [inputs[0]], tome(13));
 const createUnits = performance.now() - t;
-const peerOpts = { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const };
+const peerOpts = { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
 t = performance.now();
 const whole13 = await ort.InferenceSession.create(onnxGraphPath(join(SHARED, 'onnx'), MODEL, 13), peerOpts);
 const createWhole13 = performance.now() - t;
+const whole0 = await ort.InferenceSession.create(onnxGraphPath(join(SHARED, 'onnx'), MODEL, 0), peerOpts);
 
 /** r = 0 through the 13 per-block segments (made for r > 0), passing x on with no merge. */
 async function cutR0(batch: Float32Array[]): Promise<void> {
@@ -56,20 +59,21 @@ async function cutR0(batch: Float32Array[]): Promise<void> {
   }
 }
 
-async function wholeGraph(batch: Float32Array[]): Promise<void> {
+async function wholeGraph(whole: ort.InferenceSession, batch: Float32Array[]): Promise<void> {
   const n = batch[0].length;
   const pixels = new Float32Array(batch.length * n);
   batch.forEach((x, i) => pixels.set(x, i * n));
-  await whole13.run({ [whole13.inputNames[0]]: new ort.Tensor('float32', pixels, [batch.length, 3, c.imgSize, c.imgSize]) });
+  await whole.run({ [whole.inputNames[0]]: new ort.Tensor('float32', pixels, [batch.length, 3, c.imgSize, c.imgSize]) });
 }
 
 for (const b of [1, 8]) {
   const batch = batchOf(b);
   const items: Array<[string, () => Promise<unknown>]> = [
     ['segments r=0 (one graph)', () => ortForward(weights, sessions, o.ort, batch, tome(0))],
+    ['whole graph r=0 (the exported ONNX file)', () => wholeGraph(whole0, batch)],
     ['segments r=0 forced through 13 cuts', () => cutR0(batch)],
     ['segments r=13 (13 cuts + our ToMe)', () => ortForward(weights, sessions, o.ort, batch, tome(13))],
-    ['whole fixed graph r=13 (ToMe as ONNX ops)', () => wholeGraph(batch)],
+    ['whole fixed graph r=13 (ToMe as ONNX ops)', () => wholeGraph(whole13, batch)],
   ];
   const samples = items.map(() => [] as number[]);
   for (const [, f] of items) await f();

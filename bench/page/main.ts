@@ -103,7 +103,8 @@ async function setup(s: PageSetup): Promise<PageInfo> {
   providers['tome-cpu-page'] = `our segment graphs + ToMe on ${wasm}`;
 
   try {
-    const sessions = await ortSessions((b) => ort.InferenceSession.create(b, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }), s.graphs);
+    // The same threading as our fallback's sessions (they share this runtime): idle threads sleep.
+    const sessions = await ortSessions((b) => ort.InferenceSession.create(b, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }), s.graphs);
     runners.set('ort-web-wasm', ortRunner(ort, sessions));
     providers['ort-web-wasm'] = `onnxruntime-web: ${wasm}, wasm execution provider`;
   } catch (e) {

@@ -37,6 +37,8 @@ export function loadedGpuDrivers(): string[] {
   return names.filter(([re]) => re.test(maps)).map(([, n]) => n);
 }
 
+let ortDawnDrivers: string[] | undefined;
+
 async function forward(session: ort.InferenceSession, batch: Float32Array[]): Promise<Float32Array> {
   const n = batch[0].length;
   const pixels = new Float32Array(batch.length * n);
@@ -52,17 +54,21 @@ async function forward(session: ort.InferenceSession, batch: Float32Array[]): Pr
  */
 export async function openOrtNodePeer(engine: OrtNodeEngine, r: number, graph: string | Uint8Array, golden: GoldenRef[], threads = availableParallelism()): Promise<OrtNodePeer> {
   const before = new Set(loadedGpuDrivers());
+  // Threads as our fallback's (one per core, sleeping when idle): ONNX Runtime's default spinning
+  // threads would keep cores busy between runs and slow whatever the bench times next.
+  const extra = { session: { intra_op: { allow_spinning: '0' } } };
   const options: ort.InferenceSession.SessionOptions =
     engine === 'ort-cpu'
-      ? { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' }
-      : { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' };
+      ? { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all', extra }
+      : { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', extra };
   let session: ort.InferenceSession;
   try {
     session = typeof graph === 'string' ? await ort.InferenceSession.create(graph, options) : await ort.InferenceSession.create(graph, options);
   } catch (e) {
     return { engine, r, check: failedCheck(engine, r, golden.length, e), provider: engine, dispose: async () => {} };
   }
-  const added = loadedGpuDrivers().filter((d) => !before.has(d));
+  // The first WebGPU session loads ORT's Dawn and its driver; later ones find it loaded.
+  const added = engine === 'ort-webgpu' ? (ortDawnDrivers ??= loadedGpuDrivers().filter((d) => !before.has(d))) : [];
   const provider =
     engine === 'ort-cpu'
       ? `onnxruntime-node ${ort.env.versions.node ?? ''} CPU execution provider, ${threads} intra-op threads`

@@ -25,6 +25,8 @@ export interface PageBenchOptions {
   batches: number[];
   repeat: number;
   golden: Record<number, GoldenRef[]>;
+  /** Also time the WebGPU group (default true; it takes minutes on SwiftShader). */
+  webgpu?: boolean;
   rowsOf(items: TimedItem[]): BenchRow[];
   log(s: string): void;
 }
@@ -59,7 +61,7 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
 
     const peers: PeerInfo[] = [];
     const ok = new Map<string, boolean>();
-    for (const engine of ['ort-web-wasm', 'ort-web-webgpu'] as const) {
+    for (const engine of o.webgpu === false ? (['ort-web-wasm'] as const) : (['ort-web-wasm', 'ort-web-webgpu'] as const)) {
       for (const r of ORT_RS) {
         let check;
         if (info.errors[engine]) check = failedCheck(engine, r, o.golden[r].length, info.errors[engine]);
@@ -92,7 +94,7 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
     // WebGPU on SwiftShader takes seconds per image: few rounds keep the bench bounded.
     for (const [items, rounds, label] of [
       [group('tome-cpu-page', 'ort-web-wasm'), o.repeat, 'page WASM'],
-      [group('tome-webgpu-page', 'ort-web-webgpu'), Math.min(3, o.repeat), 'page WebGPU'],
+      [o.webgpu === false ? [] : group('tome-webgpu-page', 'ort-web-webgpu'), Math.min(3, o.repeat), 'page WebGPU'],
     ] as const) {
       for (const it of items) await it.run();
       for (let round = 0; round < rounds; round++) {

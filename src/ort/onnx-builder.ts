@@ -62,6 +62,15 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Adds a node with several outputs; returns their names. */
+  opN(opType: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}): string[] {
+    const outs = Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()));
+    this.nodes.push(
+      onnx.NodeProto.create({ opType, input: inputs, output: outs, name: this.fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
+    );
+    return outs;
+  }
+
   /** Serialized ModelProto. */
   encode(): Uint8Array {
     const model = onnx.ModelProto.create({

@@ -131,10 +131,12 @@ export class SegmentBuilder {
     const b = `blocks.${block}.`;
     const h = this.layerNorm(g, x, b + 'norm1');
     const heads = (t: string) => g.op('Reshape', [t, g.int64s([0, 0, H, hd])]);
-    const q = g.op('Transpose', [heads(this.linear(g, h, b + 'attn.qkv', [0, D]))], { perm: [0, 2, 1, 3] });
-    const kHeads = heads(this.linear(g, h, b + 'attn.qkv', [D, 2 * D]));
+    // One qkv GEMM (3x wider than q, k or v alone, which MLAS runs more efficiently), then split.
+    const [qFlat, kFlat, vFlat] = g.opN('Split', [this.linear(g, h, b + 'attn.qkv'), g.int64s([D, D, D])], 3, { axis: -1 });
+    const q = g.op('Transpose', [heads(qFlat)], { perm: [0, 2, 1, 3] });
+    const kHeads = heads(kFlat);
     const kT = g.op('Transpose', [kHeads], { perm: [0, 2, 3, 1] });
-    const v = g.op('Transpose', [heads(this.linear(g, h, b + 'attn.qkv', [2 * D, 3 * D]))], { perm: [0, 2, 1, 3] });
+    const v = g.op('Transpose', [heads(vFlat)], { perm: [0, 2, 1, 3] });
     let scores = g.op('Mul', [g.op('MatMul', [q, kT]), g.scalar(hd ** -0.5)]);
     if (logSize) scores = g.op('Add', [scores, g.op('Unsqueeze', [logSize, g.int64s([1, 2])])]);
     const attn = g.op('Softmax', [scores], { axis: -1 });

@@ -2,7 +2,8 @@
 // WASM build with SIMD, and threads when the page is cross-origin isolated (SharedArrayBuffer
 // needs COOP/COEP; without it, one thread). Its .wasm and .mjs glue are served by our own app:
 // Vite resolves the `?url` imports to files it serves in dev and emits into the build (vite.config
-// picks the onnxruntime-web build that loads the glue from that URL).
+// picks the onnxruntime-web build that loads the glue from that URL). Idle threads sleep instead of
+// spinning: a forward alternates between ONNX Runtime and our ToMe code many times.
 import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
@@ -44,7 +45,7 @@ export function createOrtWebBackend(weights: ViTWeights): OrtBackend {
   const { threading } = ortWasm();
   return createOrtBackend(weights, {
     ort,
-    session: { executionProviders: ['wasm'], graphOptimizationLevel: 'all' },
+    session: { executionProviders: ['wasm'], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } },
     description: describeWasm(threading),
   });
 }
