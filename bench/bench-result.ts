@@ -3,6 +3,7 @@
 import type { BenchOutput } from '../src/core/results';
 import type { MatmulTiming } from '../src/gpu/matmul-choice';
 import type { ForwardProfile, TomeOverhead } from '../src/gpu/profile';
+import type { PeerInfo } from './peers/golden-check';
 import type { TargetCheck } from './targets';
 
 export interface ProfileSummary {
@@ -24,5 +25,7 @@ export interface BenchResult extends BenchOutput {
   tomeOverhead: TomeOverhead[];
   flopsPerImage: Record<string, number>;
   profile: ProfileSummary[];
+  /** The ONNX Runtime peers: which provider ran where, and their check against the golden outputs. */
+  peers: PeerInfo[];
   targets: TargetCheck[];
 }

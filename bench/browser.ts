@@ -56,6 +56,8 @@ export interface OpenOptions {
   args?: string[];
   /** Path under the server to open instead of the app. */
   path?: string;
+  /** Serve every response without the COOP/COEP headers (a host that does not send them). */
+  withoutIsolation?: boolean;
 }
 
 /** A fresh persistent profile, so a reload can be checked against the Cache Storage copy. */
@@ -68,6 +70,15 @@ export async function openPage(url: string, opts: OpenOptions = {}): Promise<App
     viewport: opts.viewport ?? { width: 1440, height: 900 },
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
   });
+  if (opts.withoutIsolation) {
+    await context.route('**/*', async (route) => {
+      const res = await route.fetch();
+      const headers = { ...res.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response: res, headers });
+    });
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('console', (m) => {

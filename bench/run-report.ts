@@ -7,6 +7,7 @@ import type { EvalOutput } from '../src/core/results';
 import { HOST_REPLAYS, type TomeOverhead } from '../src/gpu/profile';
 import { benchTable, writeReport } from './report';
 import type { BenchResult, ProfileSummary } from './bench-result';
+import { peersTable } from './peers/golden-check';
 import { targetsTable } from './targets';
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -51,6 +52,10 @@ export function runMarkdown(out: BenchResult): string {
     '## Targets',
     '',
     targetsTable(out.targets),
+    '',
+    '## ONNX Runtime peers: where they ran, and their check against the golden outputs',
+    '',
+    out.peers.length ? peersTable(out.peers) : 'none run',
     '',
     '## Timings (ms per forward of the whole batch)',
     '',

@@ -17,6 +17,7 @@ import { requestNodeAdapter } from '../src/gpu/node-adapter';
 import type { TomeOverhead } from '../src/gpu/profile';
 import { batchOf, type BenchInputs } from './inputs';
 import { matmulProbe } from './matmul-probe';
+import { ortRows } from './peers/ort-rows';
 import { tfjsPeerRows } from './peers/tfjs';
 import { writeRunResults } from './run-report';
 import type { BenchResult, ProfileSummary } from './bench-result';
@@ -32,8 +33,8 @@ export interface BenchOptions {
    * at the largest r (the paper's setting) when decreasing is among `schedules`. */
   explicitSchedule: boolean;
   batches: number[];
-  /** 'tfjs' or 'none'. */
-  peer: string;
+  /** Which peers run beside ours (the CPU fallback's rows are always timed). */
+  peers: { tfjs: boolean; ortNode: boolean; ortWeb: boolean };
   repeat: number;
   /** What to time (and, for golden inputs, their official top-1 to vet the peers). */
   inputs: BenchInputs;
@@ -88,12 +89,14 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   }
 
   const cpu: Backend = createCpuBackend(weights);
-  const cpuSettings: BenchSetting[] = [0, 13].map((r) => ({ engine: 'tome-cpu', r, schedule: 'constant', batch: 1 }));
+  const cpuSettings: BenchSetting[] = [0, 13].map((r) => ({ engine: 'tome-reference', r, schedule: 'constant', batch: 1 }));
   const cpuRr = new RoundRobin(cpuSettings, 1, Math.min(3, o.repeat));
-  await timeRoundRobin(cpuRr, (s) => cpu.run([inputs[0]], tomeOpts(s)), (round) => log(`tome-cpu: round ${round + 1}/${cpuRr.timedRounds}`));
+  await timeRoundRobin(cpuRr, (s) => cpu.run([inputs[0]], tomeOpts(s)), (round) => log(`tome-reference: round ${round + 1}/${cpuRr.timedRounds}`));
   rows.push(...benchRows(cpuSettings, cpuRr.samples));
 
-  if (o.peer !== 'none') rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
+  if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
+  const ort = await ortRows({ weights, inputs, batches: o.batches, repeat: o.repeat, ortNode: o.peers.ortNode, ortWeb: o.peers.ortWeb, log });
+  rows.push(...ort.rows);
 
   const flops = Object.fromEntries(settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]));
   const evalPath = join(o.outDir, `eval-${c.id}.json`);
@@ -114,6 +117,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
     tomeOverhead,
     flopsPerImage: flops,
     profile,
+    peers: ort.peers,
     targets,
   };
   engine.dispose();

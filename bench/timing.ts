@@ -98,7 +98,9 @@ export async function timeRoundRobin<T>(
  * samples (a cancelled run) are left out.
  */
 export function benchRows(settings: BenchSetting[], samples: number[][]): BenchRow[] {
-  const rows = settings.flatMap((s, i) => (samples[i].length ? [{ ...s, ...summarize(samples[i], s.batch), speedupVsR0: NaN }] : []));
+  const rows = settings.flatMap(({ engine, r, schedule, batch }, i) =>
+    samples[i].length ? [{ engine, r, schedule, batch, ...summarize(samples[i], batch), speedupVsR0: NaN }] : [],
+  );
   for (const row of rows) {
     const base = rows.find((b) => b.engine === row.engine && b.batch === row.batch && b.r === 0);
     if (base) row.speedupVsR0 = base.msMedian / row.msMedian;

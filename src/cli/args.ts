@@ -4,7 +4,7 @@ import type { MergeMode, Schedule } from '../core/tome';
 export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 
 export type Command = 'classify' | 'eval' | 'bench';
-export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
+export type BackendChoice = 'webgpu' | 'cpu' | 'reference' | 'auto';
 
 export interface CliOptions {
   command: Command;
@@ -32,9 +32,28 @@ export interface CliOptions {
 
 export class UsageError extends Error {}
 
-const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu] [--logits] INPUT...
-       tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu] [--limit N] [--batch N]
-       tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs|none] [--repeat N] [--out DIR]`;
+/** Which peers `tome bench --peer` runs: a comma list of tfjs, ort-node (ort-cpu, ort-webgpu),
+ * ort-web (the Chromium page), ort (both ONNX Runtime groups), all, or none. Default: all. */
+export interface PeerSelection {
+  tfjs: boolean;
+  ortNode: boolean;
+  ortWeb: boolean;
+}
+
+export const PEER_VALUES = ['tfjs', 'ort', 'ort-node', 'ort-web', 'all', 'none'] as const;
+
+export function parsePeers(value: string | undefined): PeerSelection {
+  const parts = (value ?? 'all').split(',').map((s) => s.trim());
+  for (const p of parts) {
+    if (!(PEER_VALUES as readonly string[]).includes(p)) throw new UsageError(`--peer: "${p}" is not one of ${PEER_VALUES.join(', ')}`);
+  }
+  const has = (...names: string[]) => parts.some((p) => names.includes(p));
+  return { tfjs: has('tfjs', 'all'), ortNode: has('ort', 'ort-node', 'all'), ortWeb: has('ort', 'ort-web', 'all') };
+}
+
+const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu|reference] [--logits] INPUT...
+       tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu|reference] [--limit N] [--batch N]
+       tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs,ort-node,ort-web|ort|all|none] [--repeat N] [--out DIR]`;
 
 export function usage(): string {
   return USAGE;
@@ -97,7 +116,7 @@ export function parseArgs(argv: string[]): CliOptions {
       }
       case '--backend': {
         const b = value();
-        if (b !== 'webgpu' && b !== 'cpu') throw new UsageError(`--backend: "${b}" is not webgpu or cpu`);
+        if (b !== 'webgpu' && b !== 'cpu' && b !== 'reference') throw new UsageError(`--backend: "${b}" is not webgpu, cpu or reference`);
         o.backend = b;
         break;
       }
@@ -108,7 +127,10 @@ export function parseArgs(argv: string[]): CliOptions {
         if (command === 'bench') o.batches = intList('--batch', value(), 1);
         else o.batch = intList('--batch', value(), 1)[0];
         break;
-      case '--peer': o.peer = value(); break;
+      case '--peer':
+        o.peer = value();
+        parsePeers(o.peer);
+        break;
       case '--repeat': o.repeat = intList('--repeat', value(), 1)[0]; break;
       case '--out': o.out = value(); break;
       case '-h':

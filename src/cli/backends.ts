@@ -1,7 +1,8 @@
 // Picks the forward backend for the CLI: WebGPU (Dawn) when an adapter exists and the model fits
-// it, else the CPU reference; says which on stderr. A model over the adapter's limits is one line
-// naming the limit (an error with --backend webgpu, the CPU reference otherwise); where only f16
-// weights fit and the adapter has shader-f16, those are used and stderr says so.
+// it, else the fast CPU path (`cpu`: ONNX Runtime with our ToMe); `reference` is the TypeScript
+// oracle. Says which on stderr. A model over the adapter's limits is one line naming the limit
+// (an error with --backend webgpu, the CPU path otherwise); where only f16 weights fit and the
+// adapter has shader-f16, those are used and stderr says so.
 import { totalmem } from 'node:os';
 import type { Backend } from '../core/backend';
 import type { ViTWeights } from '../model/weights';
@@ -22,13 +23,14 @@ export function gpuMemoryBytes(env: Record<string, string | undefined> = process
 }
 
 export async function openCliBackend(weights: ViTWeights, choice: BackendChoice, maxBatch = 8): Promise<Backend> {
-  if (choice === 'cpu') return announce(createCpuBackend(weights));
+  if (choice === 'reference') return announce(createCpuBackend(weights));
+  if (choice === 'cpu') return announce(await openCpu(weights, true));
   const { requestNodeAdapter } = await import('../gpu/node-adapter');
   const found = await requestNodeAdapter('auto').catch(() => null);
   if (!found) {
     if (choice === 'webgpu') throw new Error('--backend webgpu: no WebGPU adapter found (run scripts/system-deps.sh to install Mesa)');
-    process.stderr.write('tome: no WebGPU adapter found, using the CPU reference\n');
-    return announce(createCpuBackend(weights));
+    process.stderr.write('tome: no WebGPU adapter found, using the CPU path\n');
+    return announce(await openCpu(weights, false));
   }
   const { choosePrecision, GpuLimitError } = await import('../gpu/limits');
   const memoryBytes = gpuMemoryBytes();
@@ -40,11 +42,22 @@ export async function openCliBackend(weights: ViTWeights, choice: BackendChoice,
   } catch (e) {
     if (!(e instanceof GpuLimitError)) throw e;
     if (choice === 'webgpu') throw new Error(`--backend webgpu: ${e.message}`);
-    process.stderr.write(`tome: ${e.message}; using the CPU reference\n`);
-    return announce(createCpuBackend(weights));
+    process.stderr.write(`tome: ${e.message}; using the CPU path\n`);
+    return announce(await openCpu(weights, false));
   }
   const { createWebGpuBackend } = await import('../gpu/engine');
   return announce(await createWebGpuBackend(weights, { adapter: found.adapter, maxBatch, precision, memoryBytes }));
+}
+
+/** The ONNX Runtime path, or the reference for an architecture it does not build graphs for
+ * (an error when `cpu` was asked for by name). */
+async function openCpu(weights: ViTWeights, asked: boolean): Promise<Backend> {
+  const { createOrtNodeBackend, ortRefusal } = await import('../ort/node');
+  const refusal = ortRefusal(weights.config);
+  if (!refusal) return createOrtNodeBackend(weights);
+  if (asked) throw new Error(`--backend cpu: ${refusal}; --backend reference runs it`);
+  process.stderr.write(`tome: ${refusal}; using the CPU reference\n`);
+  return createCpuBackend(weights);
 }
 
 function announce(b: Backend): Backend {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ViTWeights } from '../model/weights';
 import { runBench } from '../../bench/run';
 import type { BenchResult } from '../../bench/bench-result';
-import type { CliOptions } from './args';
+import { parsePeers, type CliOptions } from './args';
 import { benchInputs } from './bench-inputs';
 import { PROJECT_ROOT } from './paths';
 
@@ -15,7 +15,7 @@ export async function bench(weights: ViTWeights, o: CliOptions): Promise<BenchRe
     schedules: o.schedules,
     explicitSchedule: o.scheduleGiven,
     batches: o.batches,
-    peer: o.peer ?? 'tfjs',
+    peers: parsePeers(o.peer),
     repeat: o.repeat,
     inputs: await benchInputs(weights.config),
     outDir: o.out ?? join(PROJECT_ROOT, 'bench', 'results'),

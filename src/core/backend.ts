@@ -1,4 +1,5 @@
-// The one interface every forward implementation offers (CPU reference, WebGPU engine), so the
+// The one interface every forward implementation offers (CPU reference, ONNX Runtime CPU path,
+// WebGPU engine), so the
 // CLI and the UI are written once against it.
 import type { ModelConfig } from '../model/config';
 import type { Top } from './prediction';
@@ -24,7 +25,8 @@ export interface Timing {
 }
 
 export interface Backend {
-  readonly name: 'cpu' | 'webgpu';
+  /** webgpu: our engine; cpu: the fast CPU path (ONNX Runtime); reference: the TypeScript oracle. */
+  readonly name: 'cpu' | 'webgpu' | 'reference';
   readonly config: ModelConfig;
   /** Human-readable description of where it runs (adapter name, or "CPU reference"). */
   readonly description: string;

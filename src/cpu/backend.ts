@@ -1,12 +1,13 @@
-// The CPU reference behind the common Backend interface: the fallback where WebGPU is missing,
-// and the `--backend cpu` of the CLI. Runs the batch one image after another on this thread.
+// The CPU reference behind the common Backend interface: the CLI's `--backend reference`, the
+// oracle of the tests, and the last resort where ONNX Runtime cannot run a model. Runs the batch
+// one image after another on this thread.
 import type { Backend } from '../core/backend';
 import type { ViTWeights } from '../model/weights';
 import { forward } from './vit';
 
 export function createCpuBackend(weights: ViTWeights): Backend {
   return {
-    name: 'cpu',
+    name: 'reference',
     config: weights.config,
     description: 'CPU reference (TypeScript, single thread)',
     async run(inputs, opts) {

@@ -34,7 +34,6 @@ export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: nu
   const distillToken = opts.distillToken ?? false;
   const nA = Math.ceil(T / 2);
   const nB = Math.floor(T / 2);
-  if (r < 0 || r > Math.floor((T - (distillToken ? 2 : 1)) / 2)) throw new Error(`bipartiteMatch: r=${r} out of range for ${T} tokens`);
   const bestB = new Int32Array(nA).fill(-1);
   const bestScore = new Float32Array(nA).fill(-Infinity);
   const firstB = distillToken ? 1 : 0;
@@ -54,6 +53,21 @@ export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: nu
     bestB[a] = arg;
     bestScore[a] = best;
   }
+  return planFromBest(T, r, bestB, bestScore, distillToken);
+}
+
+/**
+ * The ranking half of the matching, from each A token's best B and score (entry 0, cls, is
+ * ignored: it is never a source): the r A tokens with the highest score merge, ties to the lower
+ * index. Shared with backends that compute the scores elsewhere (the ONNX Runtime path). r must
+ * already be clamped to (T - protected) // 2.
+ */
+export function planFromBest(T: number, r: number, bestB: Int32Array, bestScore: Float32Array, distillToken = false): MergePlan {
+  const nA = Math.ceil(T / 2);
+  if (bestB.length !== nA || bestScore.length !== nA) throw new Error(`planFromBest: ${bestB.length} best-B entries for ${nA} A tokens`);
+  if (r < 0 || r > Math.floor((T - (distillToken ? 2 : 1)) / 2)) throw new Error(`planFromBest: r=${r} out of range for ${T} tokens`);
+  bestB[0] = -1;
+  bestScore[0] = -Infinity;
   const order = Array.from({ length: nA }, (_, a) => a);
   order.sort((x, y) => bestScore[y] - bestScore[x] || x - y);
   const srcA = Int32Array.from(order.slice(0, r));

@@ -1,25 +1,28 @@
 // Which backend runs the forwards: the badge in the top bar, and the notice when the page falls
-// back to the CPU reference or the GPU device was lost.
+// back to the CPU (why, what runs instead, whether WebAssembly threads are on) or the GPU device
+// was lost.
 import { ui } from './elements';
 import type { BackendInfo } from './protocol';
 
 export function showBackend(info: BackendInfo): void {
   ui.backend.className = `badge ${info.kind === 'webgpu' ? 'gpu' : 'cpu'}`;
-  ui.backend.textContent = info.kind === 'webgpu' ? `WebGPU · ${info.description}` : 'CPU reference (slow)';
+  ui.backend.textContent = info.kind === 'webgpu' ? `WebGPU · ${info.description}` : `CPU · ${info.description}`;
   ui.backend.title = info.description;
   document.body.dataset.backend = info.kind;
   if (info.kind === 'cpu') {
     ui.notice.className = 'notice';
-    ui.notice.textContent = `${info.fallbackReason ?? ''} Running the CPU reference instead: correct, but slow. Timings below are CPU wall-clock times.`;
+    ui.notice.textContent = [info.fallbackReason, `Running ${info.description} instead.`, info.threadsNote, 'Timings below are CPU wall-clock times.']
+      .filter(Boolean)
+      .join(' ');
     ui.notice.hidden = false;
   } else ui.notice.hidden = true;
 }
 
 /** After `showBackend` with the backend now in use: says what happened to the old device. */
-export function showDeviceLost(message: string, recovered: boolean): void {
+export function showDeviceLost(message: string, recovered: boolean, now: BackendInfo): void {
   ui.notice.className = 'notice info';
   ui.notice.textContent = recovered
     ? `The GPU device was lost (${message}); a new one was created and the last request re-run.`
-    : `The GPU device was lost (${message}) and could not be recreated; using the CPU reference.`;
+    : `The GPU device was lost (${message}) and could not be recreated; using ${now.description}.`;
   ui.notice.hidden = false;
 }

@@ -165,7 +165,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       break;
     case 'device-lost':
       setBackend(m.backend);
-      showDeviceLost(m.message, m.recovered);
+      showDeviceLost(m.message, m.recovered, m.backend);
       analyze();
       break;
   }

@@ -4,8 +4,7 @@
 // the CPU reference if none comes).
 import type { ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
-import { createCpuBackend } from '../cpu/backend';
-import { openPageBackend, type PageBackend } from './page-backend';
+import { openCpuFallback, openPageBackend, type PageBackend } from './page-backend';
 import type { FromWorker } from './protocol';
 import type { WeightSource } from './weight-sources';
 
@@ -84,7 +83,7 @@ export class ModelSession {
       l.opened = await openPageBackend(l.weights, (m) => this.deviceLost(m));
       this.post({ type: 'device-lost', message, recovered: true, backend: l.opened.info });
     } catch (e) {
-      l.opened = { backend: createCpuBackend(l.weights), info: { kind: 'cpu', description: 'CPU reference', fallbackReason: `GPU device lost and not recreated: ${(e as Error).message}` } };
+      l.opened = await openCpuFallback(l.weights, `GPU device lost and not recreated: ${(e as Error).message}.`);
       this.post({ type: 'device-lost', message, recovered: false, backend: l.opened.info });
     }
     this.events.recovered();

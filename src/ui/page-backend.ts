@@ -1,9 +1,9 @@
 // Picks the page's backend, in the worker: our WebGPU engine when the browser offers an adapter
-// and the model fits it (f16 weights where only those fit), else the CPU reference with the
-// reason (for a model over the adapter's limits, the one line naming the limit), so the page can
-// say it. (The CLI picks its own, with Dawn, in src/cli/backends.ts.)
+// and the model fits it (f16 weights where only those fit), else the CPU fallback (ONNX Runtime
+// WASM, see openCpuFallback) with the reason (for a model over the adapter's limits, the one line
+// naming the limit), so the page can say it. (The CLI picks its own, with Dawn, in src/cli/backends.ts.)
 import type { Backend, ForwardResult, Timing } from '../core/backend';
-import type { ToMeOptions } from '../core/tome';
+import { DEFAULT_TOME, type ToMeOptions } from '../core/tome';
 import type { RawImage } from '../core/preprocess';
 import type { ViTWeights } from '../model/weights';
 import { createCpuBackend } from '../cpu/backend';
@@ -30,8 +30,31 @@ export interface PageBackend {
   profile?: (images: RawImage[], opts: ToMeOptions) => Promise<ProfileReport>;
 }
 
-function cpu(weights: ViTWeights, fallbackReason: string): PageBackend {
-  return { backend: createCpuBackend(weights), info: { kind: 'cpu', description: 'CPU reference (TypeScript)', fallbackReason } };
+/**
+ * Without WebGPU (or when the model does not fit the adapter): the fast CPU path (ONNX Runtime
+ * WASM, loaded lazily), started with a forward at r = 0 and one at r = 1 so a runtime that cannot
+ * start is found here and the first slider move does not pay for session creation; the
+ * TypeScript reference for an architecture the ONNX path does not build graphs for, or as a last
+ * resort.
+ */
+export async function openCpuFallback(weights: ViTWeights, fallbackReason: string): Promise<PageBackend> {
+  const reference = (reason: string): PageBackend => ({
+    backend: createCpuBackend(weights),
+    info: { kind: 'cpu', description: 'CPU reference (TypeScript, slow)', fallbackReason: reason },
+  });
+  try {
+    const { createOrtWebBackend, ortRefusal, ortWasm } = await import('../ort/web');
+    const refusal = ortRefusal(weights.config);
+    if (refusal) return reference(`${fallbackReason} ${refusal}.`);
+    const backend = createOrtWebBackend(weights);
+    await backend.prepare(DEFAULT_TOME);
+    await backend.prepare({ ...DEFAULT_TOME, r: 1 });
+    const { threading } = ortWasm();
+    const threadsNote = threading.limitedBy ? `One thread only: ${threading.limitedBy}.` : 'WebAssembly threads are on.';
+    return { backend, info: { kind: 'cpu', description: backend.description, fallbackReason, threadsNote } };
+  } catch (e) {
+    return reference(`${fallbackReason} ONNX Runtime did not start either (${(e as Error).message.split('\n')[0]}).`);
+  }
 }
 
 /**
@@ -53,9 +76,9 @@ function pageGpuMemoryBytes(): number | undefined {
  */
 export async function openPageBackend(weights: ViTWeights, onLost: (message: string) => void): Promise<PageBackend> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return cpu(weights, 'This browser does not offer WebGPU.');
+  if (!gpu) return openCpuFallback(weights, 'This browser does not offer WebGPU.');
   const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) return cpu(weights, 'WebGPU is present but no GPU adapter was offered.');
+  if (!adapter) return openCpuFallback(weights, 'WebGPU is present but no GPU adapter was offered.');
   // Loaded lazily: a browser without WebGPU never downloads the engine.
   const [{ createWebGpuBackend }, { choosePrecision, GpuLimitError }] = await Promise.all([import('../gpu/engine'), import('../gpu/limits')]);
   const memoryBytes = pageGpuMemoryBytes();
@@ -63,7 +86,7 @@ export async function openPageBackend(weights: ViTWeights, onLost: (message: str
   try {
     fit = choosePrecision(weights.config, adapter, { maxBatch: 1, memoryBytes });
   } catch (e) {
-    if (e instanceof GpuLimitError) return cpu(weights, `${e.message}.`);
+    if (e instanceof GpuLimitError) return openCpuFallback(weights, `${e.message}.`);
     throw e;
   }
   try {
@@ -104,6 +127,6 @@ export async function openPageBackend(weights: ViTWeights, onLost: (message: str
       },
     };
   } catch (e) {
-    return cpu(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);
+    return openCpuFallback(weights, `The WebGPU engine failed to start: ${(e as Error).message}`);
   }
 }

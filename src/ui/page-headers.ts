@@ -1,8 +1,9 @@
 // The page's HTTP headers, built in one place for the dev server, the preview server, the meta
 // tag in index.html and the `_headers` file of a static build (vite.config.ts applies them):
-// today the Content-Security-Policy, whose connect-src allows exactly the page's own origin and
-// the Hugging Face hub the page downloads models from (the hub itself and the hosts it redirects
-// file downloads to), nothing else. Other headers (e.g. cross-origin isolation) belong here too.
+// the Content-Security-Policy, whose connect-src allows exactly the page's own origin and the
+// Hugging Face hub the page downloads models from (the hub itself and the hosts it redirects file
+// downloads to), nothing else; and cross-origin isolation (COOP + COEP), which gives the page
+// SharedArrayBuffer, which ONNX Runtime's WASM threads (the fallback without WebGPU) need.
 // Pure: no Node or DOM APIs, so the page and the Vite config share it.
 import { DEFAULT_HUB_ENDPOINT, normalizeEndpoint } from '../model/hub/repo-id';
 
@@ -65,13 +66,26 @@ export function contentSecurityPolicy(hub: HubConnection): string {
     // Video files the user opens play from blob: URLs.
     "media-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
-    "script-src 'self'",
+    // ONNX Runtime's WASM (the fallback without WebGPU) is compiled by the page.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "worker-src 'self' blob:",
     `connect-src 'self' ${hub.origins.join(' ')}`,
   ].join('; ');
 }
 
+/** Cross-origin isolation: without both, the page gets no SharedArrayBuffer (one WASM thread). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
+/** The `_headers` file of a static build (the format Netlify and Cloudflare Pages read): every
+ * header for every path. */
+export function headersFile(headers: Record<string, string>): string {
+  return `/*\n${Object.entries(headers).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`;
+}
+
 /** Every header the page is served with. */
 export function pageHeaders(env: HubEnv): Record<string, string> {
-  return { 'Content-Security-Policy': contentSecurityPolicy(hubConnection(env)) };
+  return { 'Content-Security-Policy': contentSecurityPolicy(hubConnection(env)), ...ISOLATION_HEADERS };
 }

@@ -39,7 +39,7 @@ export class PngExport {
       title: `${c.labels[top.index]} (${(top.prob * 100).toFixed(1)}%) · ${view?.name ?? ''}`,
       lines: [
         `${c.id} · r = ${o.r}, ${o.schedule} schedule, ${o.mode}${o.propAttn ? ', proportional attention' : ''} · groups after block ${Math.min(layer, c.depth)}`,
-        `tokens ${a.current.tokens[0]} → ${a.current.tokens[c.depth]} · ${t.ms.toFixed(1)} ms per forward (${t.source === 'gpu-timestamp' ? 'GPU timestamps' : 'wall clock'}, ${backend?.kind === 'webgpu' ? 'WebGPU ' + backend.description : 'CPU reference'})`,
+        `tokens ${a.current.tokens[0]} → ${a.current.tokens[c.depth]} · ${t.ms.toFixed(1)} ms per forward (${t.source === 'gpu-timestamp' ? 'GPU timestamps' : 'wall clock'}, ${backend?.kind === 'webgpu' ? 'WebGPU ' + backend.description : (backend?.description ?? 'CPU')})`,
       ],
     });
   }

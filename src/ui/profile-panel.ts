@@ -24,7 +24,7 @@ export class ProfilePanel {
     const ready = !!this.state.config && !!this.state.view;
     ui.profile.disabled = cpu || !ready || p.running;
     ui.profile.title = cpu
-      ? 'Profiling needs the WebGPU engine (this page runs the CPU reference)'
+      ? `Profiling needs the WebGPU engine (this page runs ${this.state.backend?.description ?? 'on the CPU'})`
       : !ready
         ? 'Waiting for the model and an image'
         : p.running

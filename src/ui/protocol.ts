@@ -37,6 +37,8 @@ export interface BackendInfo {
   description: string;
   /** Why WebGPU is not used, when kind is 'cpu'. */
   fallbackReason?: string;
+  /** The CPU path's threading, when kind is 'cpu' (whether WebAssembly threads are on, and if not why). */
+  threadsNote?: string;
 }
 
 /** What the model actually sees: its input tensor turned back into sRGB pixels. */

@@ -23,7 +23,8 @@ describe('tome bench', () => {
     const keys = (row: object) => Object.keys(row).sort();
     expect(keys(res.rows[0])).toEqual(['batch', 'engine', 'imgPerSec', 'msMax', 'msMedian', 'msMin', 'r', 'schedule', 'speedupVsR0']);
     const settings = res.rows.map((x: { engine: string; r: number; schedule: string }) => `${x.engine}/${x.r}/${x.schedule}`);
-    expect(settings).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/13/constant', 'tome-webgpu/13/decreasing', 'tome-cpu/0/constant', 'tome-cpu/13/constant']);
+    expect(settings).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/13/constant', 'tome-webgpu/13/decreasing', 'tome-reference/0/constant', 'tome-reference/13/constant', 'tome-cpu/0/constant', 'tome-cpu/13/constant']);
+    expect(res.peers).toEqual([]); // --peer none: our CPU fallback is timed, no peer
     for (const row of res.rows) expect(row.msMedian).toBeGreaterThan(0);
     expect(res.rows[0].speedupVsR0).toBe(1);
     expect(res.profile[0].r).toBe(0);
@@ -39,7 +40,8 @@ describe('tome bench', () => {
     expect(md).toMatch(/## Targets/);
     expect(md).toMatch(/## ToMe's own cost at r=13/);
     expect(md).toMatch(/tome-webgpu \| 13 \| constant/);
-  });
+    expect(md).toMatch(/tome-cpu \| 13 \| constant/);
+  }, 300_000);
 });
 
 describe('bench targets', () => {
@@ -47,7 +49,7 @@ describe('bench targets', () => {
     engine, r, schedule, batch, msMedian: ms, msMin: ms, msMax: ms, imgPerSec: 1000 / ms, speedupVsR0: 0,
   });
   it('judges each target from the ratios of one run', () => {
-    const rows = [row('tome-webgpu', 0, 'constant', 600), row('tome-webgpu', 13, 'constant', 400), row('tome-webgpu', 16, 'decreasing', 250), row('tfjs-webgpu', 0, 'constant', 1500), row('tome-cpu', 0, 'constant', 3000)];
+    const rows = [row('tome-webgpu', 0, 'constant', 600), row('tome-webgpu', 13, 'constant', 400), row('tome-webgpu', 16, 'decreasing', 250), row('tfjs-webgpu', 0, 'constant', 1500), row('tome-reference', 0, 'constant', 3000)];
     for (const x of rows) x.speedupVsR0 = x.engine === 'tome-webgpu' ? 600 / x.msMedian : 1;
     const checks = checkTargets({ rows, flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 }, bestMatmulGflops: 6, tomeShareR13: [{ batch: 1, share: 0.08 }, { batch: 8, share: 0.03 }] });
     expect(checks.find((c) => c.target.startsWith('r=13 speed-up >= 90%'))!.met).toBe(false); // 1.5 < 0.9 * 1.71

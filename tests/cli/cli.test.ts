@@ -25,7 +25,7 @@ function tome(...args: string[]) {
 
 /** stderr lines that are errors (the backend announcement is informational). */
 function errorLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l && !l.startsWith('tome: backend') && !/using the CPU reference/.test(l));
+  return stderr.split('\n').filter((l) => l && !l.startsWith('tome: backend') && !/using the CPU path/.test(l));
 }
 
 const goodF32 = join(GOLDEN, VIT, 'chelsea.input.f32');
@@ -63,6 +63,18 @@ describe('tome classify', () => {
     expect(a.top5[0]).toMatchObject({ index: 285, label: 'Egyptian cat' });
     expect(a.groups).toHaveLength(196);
     expect(r.json[1].top5[0].index).toBe(11); // goldfinch
+  });
+
+  it('runs cpu on ONNX Runtime and reference on the TypeScript oracle, with the same answer', () => {
+    const cpu = tome('classify', '--backend', 'cpu', '--r', '13', '--logits', goodF32);
+    const ref = tome('classify', '--backend', 'reference', '--r', '13', '--logits', goodF32);
+    expect(cpu.stderr).toMatch(/tome: backend cpu \(ONNX Runtime [\d.]+ CPU, \d+ threads?/);
+    expect(ref.stderr).toMatch(/tome: backend reference \(CPU reference/);
+    expect(ref.json[0].backend).toBe('reference');
+    expect(cpu.json[0].groups).toEqual(ref.json[0].groups);
+    expect(cpu.json[0].tokens).toEqual(ref.json[0].tokens);
+    const diff = Math.max(...cpu.json[0].logits.map((v: number, i: number) => Math.abs(v - ref.json[0].logits[i])));
+    expect(diff).toBeLessThan(1e-4);
   });
 
   it('adds logits only when asked', () => {

@@ -97,7 +97,7 @@ afterAll(async () => {
 describe('--model hf:<repo>, a folder, a shipped id', () => {
   it('ViT-Ti: hub, folder and shipped give the same results on both backends; the second run makes no request', async () => {
     const repo = `hf:timm/${VIT}`;
-    for (const backend of ['cpu', 'webgpu']) {
+    for (const backend of ['cpu', 'reference', 'webgpu']) {
       const args = ['classify', '--backend', backend, '--r', '13', '--logits', f32[224], GOLDFINCH];
       const [viaHub, folder, shipped] = [await tome(...args, '--model', repo), await tome(...args, '--model', VIT_DIR), await tome(...args, '--model', VIT)];
       for (const r of [viaHub, folder, shipped]) expect(r.code, r.stderr).toBe(0);
@@ -111,7 +111,7 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
   });
 
   it('prints byte progress with speed and time left on stderr while downloading', async () => {
-    const r = await tome('classify', '--backend', 'cpu', '--model', 'hf:test/vit_tiny_avg.random', f32[224]);
+    const r = await tome('classify', '--backend', 'reference', '--model', 'hf:test/vit_tiny_avg.random', f32[224]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^download test\/vit_tiny_avg\.random: 0\.0\/22\.\d MB \(0%\), 0\.0 MB\/s, starting$/m);
     expect(r.stderr).toMatch(/^download test\/vit_tiny_avg\.random: 22\.\d\/22\.\d MB \(100%\), [\d.]+ MB\/s, 0 s left$/m);
@@ -123,7 +123,7 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     ['ViT-Ti avg pool + fc_norm', 'test/vit_tiny_avg.random', 'vit_tiny_avg.random', 224],
     ['small avg pool', 'test/small-avg', 'small-avg', 32],
   ])('%s on the CPU reference: hub = folder = the reference in this process', async (_, repo, name, size) => {
-    const args = ['classify', '--backend', 'cpu', '--r', '8', '--schedule', 'decreasing', '--logits', f32[size]];
+    const args = ['classify', '--backend', 'reference', '--r', '8', '--schedule', 'decreasing', '--logits', f32[size]];
     const viaHub = await tome(...args, '--model', `hf:${repo}`);
     const folder = await tome(...args, '--model', dirs[name]);
     expect(viaHub.code, viaHub.stderr).toBe(0);
@@ -145,7 +145,7 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     const args = ['classify', '--r', '13', '--logits', f32[224]];
     const gpuHub = await tome(...args, '--backend', 'webgpu', '--model', `hf:${repo}`);
     const gpuFolder = await tome(...args, '--backend', 'webgpu', '--model', dirs[name]);
-    const cpu = await tome(...args, '--backend', 'cpu', '--model', `hf:${repo}`);
+    const cpu = await tome(...args, '--backend', 'reference', '--model', `hf:${repo}`);
     for (const r of [gpuHub, gpuFolder, cpu]) expect(r.code, r.stderr).toBe(0);
     expect(gpuHub.json[0]).toMatchObject({ backend: 'webgpu' });
     expect(result(gpuHub.json[0])).toEqual(result(gpuFolder.json[0]));
@@ -169,14 +169,14 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     const auto = await tomeWith(env, 'classify', ...model, f32[224]);
     expect(auto.code, auto.stderr).toBe(0);
     expect(auto.json[0]).toMatchObject({ backend: 'cpu' });
-    expect(auto.stderr).toMatch(/over the 64\.0 MiB available; using the CPU reference\n/);
+    expect(auto.stderr).toMatch(/over the 64\.0 MiB available; using the CPU path\n/);
   });
 
   it('ViT-S/16 from the hub on WebGPU: equals the folder path and agrees with the CPU reference', async () => {
     const args = ['classify', '--r', '13', '--logits', f32[224]];
     const gpuHub = await tome(...args, '--backend', 'webgpu', '--model', 'hf:test/vit_small_patch16_224.random');
     const gpuFolder = await tome(...args, '--backend', 'webgpu', '--model', dirs['vit_small_patch16_224.random']);
-    const cpu = await tome(...args, '--backend', 'cpu', '--model', 'hf:test/vit_small_patch16_224.random');
+    const cpu = await tome(...args, '--backend', 'reference', '--model', 'hf:test/vit_small_patch16_224.random');
     for (const r of [gpuHub, gpuFolder, cpu]) expect(r.code, r.stderr).toBe(0);
     expect(result(gpuHub.json[0])).toEqual(result(gpuFolder.json[0]));
     expect(gpuHub.json[0].tokens).toEqual([197, 184, 171, 158, 145, 132, 119, 106, 93, 80, 67, 54, 41]);
@@ -193,7 +193,7 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     copyFileSync(GOLDFINCH, join(images, 'goldfinch.jpg'));
     copyFileSync(join(SHARED, 'golden', 'images', 'n02391049_zebra.JPEG'), join(images, 'zebra.jpg'));
     writeFileSync(join(images, 'labels.tsv'), 'goldfinch.jpg\t11\nzebra.jpg\t340\n');
-    const args = ['eval', images, '--backend', 'cpu', '--r', '0,2'];
+    const args = ['eval', images, '--backend', 'reference', '--r', '0,2'];
     const viaHub = await tome(...args, '--model', 'hf:test/small-avg');
     const folder = await tome(...args, '--model', dirs['small-avg']);
     expect(viaHub.code, viaHub.stderr).toBe(0);
@@ -220,7 +220,7 @@ describe('bench on hub models', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json[0]).toMatchObject({ model: 'test--small-distilled' });
     const rows = r.json[0].rows as Array<{ engine: string; r: number; schedule: string; msMedian: number }>;
-    expect(rows.map((x) => `${x.engine}/${x.r}/${x.schedule}`)).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/2/constant', 'tome-webgpu/2/decreasing', 'tome-cpu/0/constant', 'tome-cpu/13/constant']);
+    expect(rows.map((x) => `${x.engine}/${x.r}/${x.schedule}`)).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/2/constant', 'tome-webgpu/2/decreasing', 'tome-reference/0/constant', 'tome-reference/13/constant']);
     for (const row of rows) expect(row.msMedian).toBeGreaterThan(0);
     expect(readdirSync(out).some((f) => f.endsWith('.md'))).toBe(true);
   });
@@ -246,7 +246,7 @@ describe('bad --model inputs: one line, non-zero exit, nothing cached', () => {
     ['no_such_model', /^tome: unknown model "no_such_model": not a shipped model/],
   ])('%s', async (model, re) => {
     const before = existsSync(cache) ? readdirSync(cache).sort() : [];
-    const r = await tome('classify', '--backend', 'cpu', '--model', model, f32[32]);
+    const r = await tome('classify', '--backend', 'reference', '--model', model, f32[32]);
     expect(r.code).not.toBe(0);
     expect(r.json).toEqual([]);
     const errors = errorLines(r.stderr);

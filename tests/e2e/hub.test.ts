@@ -282,7 +282,7 @@ describe('models from the hub and from local files, in the page', () => {
     await expectUsable(kept);
   }, T);
 
-  it('a model over the GPU memory runs on the CPU reference, and the page shows the line naming the limit', async () => {
+  it('a model over the GPU memory runs on the CPU fallback, and the page shows the line naming the limit', async () => {
     await loadFromHub('test/wide');
     await settled();
     const s = await status();
@@ -290,7 +290,7 @@ describe('models from the hub and from local files, in the page', () => {
     expect(s.backend?.kind).toBe('cpu');
     const line = new RegExp(`^test--wide \\(f32, batch 1\\): (buffer scores needs [\\d.]+ MiB, over this adapter's maxStorageBufferBindingSize of [\\d.]+ MiB|needs [\\d.]+ MiB of GPU memory \\(weights [\\d.]+ (KiB|MiB), working buffers [\\d.]+ MiB\\), over the ${GPU_MEMORY_MB}\\.0 MiB available)`);
     expect(s.backend?.fallbackReason).toMatch(line);
-    expect(await app.page.locator('#notice').textContent()).toMatch(/^test--wide \(f32, batch 1\): .* Running the CPU reference instead/);
+    expect(await app.page.locator('#notice').textContent()).toMatch(/^test--wide \(f32, batch 1\): .* Running ONNX Runtime [\d.]+ WASM .* instead/);
     await shot('05-over-the-limit');
   }, T);
 });

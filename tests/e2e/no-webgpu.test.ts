@@ -1,7 +1,8 @@
 // A browser without WebGPU (Chromium without --enable-unsafe-webgpu exposes no navigator.gpu):
-// the page says so plainly, runs the CPU reference in the worker, labels its timings, and still
-// gives the official answer. Also a laptop-sized, high-DPI window: the overlay renders at device
-// resolution and everything important fits without scrolling.
+// the page says so plainly, runs the fast CPU fallback (ONNX Runtime WASM, threaded because the
+// server sends COOP/COEP) in the worker, labels its timings, and still gives the official answer;
+// served without those headers it runs one thread and says why. Also a laptop-sized, high-DPI
+// window: the overlay renders at device resolution and everything important fits without scrolling.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
@@ -22,13 +23,19 @@ afterAll(async () => {
 });
 
 describe('browser without WebGPU', () => {
-  it('falls back to the CPU reference, says so, and labels the timing', async () => {
+  it('falls back to ONNX Runtime WASM with threads, says so, and labels the timing', async () => {
     await settled(app.page, 300_000);
     await app.page.screenshot({ path: join(SHOTS, '10-no-webgpu-laptop-hidpi.png') });
+    expect(await app.page.evaluate(() => crossOriginIsolated)).toBe(true);
     const s = await status(app.page);
     expect(s.backend?.kind).toBe('cpu');
-    expect(await app.page.locator('#backend').textContent()).toBe('CPU reference (slow)');
-    expect(await app.page.locator('#notice').textContent()).toMatch(/(does not offer WebGPU|no GPU adapter was offered).*CPU reference/);
+    expect(s.backend?.description).toMatch(/^ONNX Runtime [\d.]+ WASM \(SIMD, \d+ threads?\)$/);
+    const cores = await app.page.evaluate(() => navigator.hardwareConcurrency);
+    expect(s.backend?.description).toContain(`${cores} thread`);
+    expect(await app.page.locator('#backend').textContent()).toBe(`CPU · ${s.backend?.description}`);
+    const notice = await app.page.locator('#notice').textContent();
+    expect(notice).toMatch(/(does not offer WebGPU|no GPU adapter was offered).* Running ONNX Runtime [\d.]+ WASM/);
+    expect(notice).toContain('WebAssembly threads are on.');
     const a = await analysis(app.page);
     expect(a.timingSource).toBe('wall');
     expect(await app.page.locator('#metrics tr[data-metric="ms"] td').first().textContent()).toBe('CPU time (wall clock)');
@@ -54,4 +61,23 @@ describe('browser without WebGPU', () => {
       expect(box.y + box.height, sel).toBeLessThanOrEqual(768);
     }
   });
+});
+
+describe('browser without WebGPU, served without COOP/COEP', () => {
+  it('runs ONNX Runtime on one thread and says why', async () => {
+    const bare = await openApp(serverUrl(server), { webgpu: false, withoutIsolation: true });
+    try {
+      await settled(bare.page, 300_000);
+      expect(await bare.page.evaluate(() => crossOriginIsolated)).toBe(false);
+      const s = await status(bare.page);
+      expect(s.backend?.description).toMatch(/^ONNX Runtime [\d.]+ WASM \(SIMD, 1 thread\)$/);
+      expect(await bare.page.locator('#notice').textContent()).toMatch(/One thread only: the page is not cross-origin isolated/);
+      expect((await analysis(bare.page)).top5[0].index).toBe(285);
+      // Rewriting responses in the test (route.fetch) makes Vite's dev client fail to open its
+      // HMR socket; that is the test's doing, not the page's.
+      expect(bare.errors.filter((e) => !/websocket|ws:\/\/|\[vite\]/i.test(e))).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  }, 300_000);
 });

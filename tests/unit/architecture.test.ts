@@ -14,9 +14,10 @@ const ALLOWED: Record<string, string[]> = {
   core: ['model', 'core'],
   cpu: ['model', 'core', 'cpu'],
   gpu: ['model', 'core', 'gpu', 'shaders'],
-  bench: ['model', 'core', 'cpu', 'gpu', 'bench'],
-  cli: ['model', 'core', 'cpu', 'gpu', 'bench', 'cli'],
-  ui: ['model', 'core', 'cpu', 'gpu', 'bench', 'ui'],
+  ort: ['model', 'core', 'cpu', 'ort'],
+  bench: ['model', 'core', 'cpu', 'gpu', 'ort', 'bench'],
+  cli: ['model', 'core', 'cpu', 'gpu', 'ort', 'bench', 'cli'],
+  ui: ['model', 'core', 'cpu', 'gpu', 'ort', 'bench', 'ui'],
   scripts: ['model', 'core', 'scripts'],
 };
 

@@ -2,7 +2,7 @@
 // the hub (huggingface.co and the hosts it redirects downloads to), or exactly the endpoint it is
 // pointed at (VITE_HF_ENDPOINT) with the download hosts given; the rest of the policy is fixed.
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, HF_DOWNLOAD_HOSTS, hubConnection, pageHeaders } from '../../src/ui/page-headers';
+import { contentSecurityPolicy, HF_DOWNLOAD_HOSTS, hubConnection, ISOLATION_HEADERS, pageHeaders } from '../../src/ui/page-headers';
 
 const connectSrc = (csp: string) => csp.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ').slice(1);
 
@@ -13,9 +13,9 @@ describe('page headers', () => {
     for (const host of connectSrc(csp).slice(1)) expect(host).toMatch(/^https:\/\/([a-z0-9-]+\.)*(huggingface\.co|hf\.co)$/);
     expect(HF_DOWNLOAD_HOSTS).toEqual(expect.arrayContaining(['https://cas-bridge.xethub.hf.co', 'https://cdn-lfs.hf.co', 'https://cdn-lfs-us-1.hf.co']));
     expect(csp).toBe(
-      `default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; worker-src 'self' blob:; connect-src ${connectSrc(csp).join(' ')}`,
+      `default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src ${connectSrc(csp).join(' ')}`,
     );
-    expect(Object.keys(pageHeaders({}))).toEqual(['Content-Security-Policy']);
+    expect(Object.keys(pageHeaders({}))).toEqual(['Content-Security-Policy', ...Object.keys(ISOLATION_HEADERS)]);
   });
 
   it('another endpoint: exactly its origin, plus the download hosts given for it', () => {

@@ -1,0 +1,100 @@
+// ONNX Runtime in Node as a peer, on the ViT-Ti ONNX graphs of ../shared/onnx (plain r0, and the
+// official ToMe at r13): `ort-cpu` (CPU execution provider, one intra-op thread per core) and
+// `ort-webgpu` (its WebGPU execution provider, which brings its own Dawn; on this machine that
+// Dawn takes the Vulkan route, lavapipe). Each is checked against the golden outputs of the same
+// case before anyone times it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { checkPeer, failedCheck, type GoldenRef, type PeerCheck } from './golden-check';
+
+export type OrtNodeEngine = 'ort-cpu' | 'ort-webgpu';
+
+export interface OrtNodePeer {
+  engine: OrtNodeEngine;
+  r: number;
+  check: PeerCheck;
+  /** Which provider ran where, for the results. */
+  provider: string;
+  /** A forward of the batch (golden inputs repeated); only when the check passed. */
+  run?: (batch: Float32Array[]) => Promise<unknown>;
+  dispose(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SHARED = join(ROOT, '..', 'shared');
+
+/** The ToMe settings each group times: the plain model and the ONNX graphs' r. */
+export const ORT_RS = [0, 13] as const;
+
+/** The ONNX file of `model` with the official ToMe at `r` (0 = plain). */
+export function onnxGraphPath(onnxDir: string, model: string, r: number): string {
+  return `${onnxDir}/${model}.r${r}.onnx`;
+}
+
+/** Which Vulkan/GL driver this process has loaded (what the peer's Dawn really runs on). */
+export function loadedGpuDrivers(): string[] {
+  const maps = readFileSync('/proc/self/maps', 'utf8');
+  const names: Array<[RegExp, string]> = [
+    [/libvulkan_lvp\.so/, 'lavapipe (Vulkan)'],
+    [/libvk_swiftshader\.so/, 'SwiftShader (Vulkan)'],
+    [/libgallium|swrast_dri|llvmpipe/, 'llvmpipe (GL)'],
+  ];
+  return names.filter(([re]) => re.test(maps)).map(([, n]) => n);
+}
+
+let ortDawnDrivers: string[] | undefined;
+
+async function forward(session: ort.InferenceSession, batch: Float32Array[]): Promise<Float32Array> {
+  const n = batch[0].length;
+  const pixels = new Float32Array(batch.length * n);
+  batch.forEach((x, i) => pixels.set(x, i * n));
+  const S = Math.round(Math.sqrt(n / 3));
+  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', pixels, [batch.length, 3, S, S]) });
+  return out[session.outputNames[0]].data as Float32Array;
+}
+
+/**
+ * Opens the peer on `graph` (bytes or a path), runs every golden input and judges the logits.
+ * `golden` must be the golden case the graph computes (r0 for the plain graph, r13 for ToMe r13).
+ */
+export async function openOrtNodePeer(engine: OrtNodeEngine, r: number, graph: string | Uint8Array, golden: GoldenRef[], threads = availableParallelism()): Promise<OrtNodePeer> {
+  const before = new Set(loadedGpuDrivers());
+  // Threads as our fallback's (one per core, sleeping when idle): ONNX Runtime's default spinning
+  // threads would keep cores busy between runs and slow whatever the bench times next.
+  const extra = { session: { intra_op: { allow_spinning: '0' } } };
+  const options: ort.InferenceSession.SessionOptions =
+    engine === 'ort-cpu'
+      ? { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all', extra }
+      : { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', extra };
+  let session: ort.InferenceSession;
+  try {
+    session = typeof graph === 'string' ? await ort.InferenceSession.create(graph, options) : await ort.InferenceSession.create(graph, options);
+  } catch (e) {
+    return { engine, r, check: failedCheck(engine, r, golden.length, e), provider: engine, dispose: async () => {} };
+  }
+  // The first WebGPU session loads ORT's Dawn and its driver; later ones find it loaded.
+  const added = engine === 'ort-webgpu' ? (ortDawnDrivers ??= loadedGpuDrivers().filter((d) => !before.has(d))) : [];
+  const provider =
+    engine === 'ort-cpu'
+      ? `onnxruntime-node ${ort.env.versions.node ?? ''} CPU execution provider, ${threads} intra-op threads`
+      : `onnxruntime-node ${ort.env.versions.node ?? ''} WebGPU execution provider (its own Dawn)${added.length ? ` on ${added.join(', ')}` : ''}`;
+  let check: PeerCheck;
+  try {
+    const logits: Float32Array[] = [];
+    for (const g of golden) logits.push(await forward(session, [g.input]));
+    check = checkPeer(engine, r, logits, golden);
+  } catch (e) {
+    check = failedCheck(engine, r, golden.length, e);
+  }
+  return {
+    engine,
+    r,
+    check,
+    provider,
+    run: check.ok ? (batch) => forward(session, batch) : undefined,
+    dispose: () => session.release(),
+  };
+}

@@ -1,0 +1,128 @@
+// The ONNX Runtime part of `tome bench`, in round-robin groups whose ratios the targets use:
+// - CPU: our fast fallback (`tome-cpu`: segment graphs on onnxruntime-node + our ToMe) beside
+//   `ort-cpu` (the same runtime on the whole ONNX graphs, plain and official ToMe r13);
+// - Vulkan: our WebGPU engine on Dawn's Vulkan route (lavapipe, `tome-webgpu-vulkan`) beside
+//   `ort-webgpu` (onnxruntime-node's WebGPU provider, whose own Dawn takes the same route);
+// - the page: our engine, our fallback on onnxruntime-web, and onnxruntime-web's WASM and
+//   WebGPU providers in one headless Chromium page (page-driver.ts).
+// Every peer is checked against the golden outputs first; a wrong one is reported, never timed.
+// The ONNX graphs exist for ViT-Ti only: for another model only the fallback's rows are timed.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchRow } from '../../src/core/results';
+import type { Schedule } from '../../src/core/tome';
+import type { ViTWeights } from '../../src/model/weights';
+import { batchOf } from '../inputs';
+import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../timing';
+import { describeCheck, goldenRefs, peerInfo, type GoldenRef, type PeerCheck, type PeerInfo } from './golden-check';
+import { onnxGraphPath, openOrtNodePeer, ORT_RS, SHARED, type OrtNodePeer } from './ort-node';
+
+export type { PeerInfo } from './golden-check';
+
+/** One timed configuration and the forward that times it. */
+export interface TimedItem extends BenchSetting {
+  run: () => Promise<unknown>;
+}
+
+export interface OrtBenchOptions {
+  weights: ViTWeights;
+  /** The inputs the fallback is timed on where there are no golden ones (a model other than ViT-Ti). */
+  inputs: Float32Array[];
+  batches: number[];
+  repeat: number;
+  /** Which groups' peers to run; the CPU fallback rows are always measured. */
+  ortNode: boolean;
+  ortWeb: boolean;
+  log(s: string): void;
+}
+
+/** Times `items` round-robin (warm-up rounds first) on the wall clock; their bench rows. */
+export async function timeGroup(items: TimedItem[], warmup: number, rounds: number, label: string, log: (s: string) => void): Promise<BenchRow[]> {
+  const rr = new RoundRobin(items, warmup, rounds);
+  await timeRoundRobin(rr, (it) => it.run(), (round) => log(`${label}: round ${round + 1}/${rounds}`));
+  return benchRows(items, rr.samples);
+}
+
+/** Timed items for the peers that passed their check: a wrong peer gets none. */
+export function peerItems(peers: Array<{ engine: string; r: number; check: PeerCheck; run?: (batch: Float32Array[]) => Promise<unknown> }>, inputs: Float32Array[], batches: number[]): TimedItem[] {
+  return peers.flatMap((p) =>
+    p.check.ok && p.run
+      ? batches.map((b) => {
+          const batch = batchOf(inputs, b);
+          const run = p.run!;
+          return { engine: p.engine, r: p.r, schedule: 'constant' as Schedule, batch: b, run: () => run(batch) };
+        })
+      : [],
+  );
+}
+
+async function nodePeers(engine: 'ort-cpu' | 'ort-webgpu', golden: Record<number, GoldenRef[]>, model: string, log: (s: string) => void): Promise<OrtNodePeer[]> {
+  const out: OrtNodePeer[] = [];
+  for (const r of ORT_RS) {
+    const p = await openOrtNodePeer(engine, r, onnxGraphPath(join(SHARED, 'onnx'), model, r), golden[r]);
+    log(`${engine} r=${r} (${p.provider}): ${describeCheck(p.check)}`);
+    out.push(p);
+  }
+  return out;
+}
+
+export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; peers: PeerInfo[] }> {
+  const c = d.weights.config;
+  // The peers run the ONNX graphs of ../shared/onnx, which exist for one model only.
+  const hasGraphs = ORT_RS.every((r) => existsSync(onnxGraphPath(join(SHARED, 'onnx'), c.id, r)));
+  if (!hasGraphs && (d.ortNode || d.ortWeb)) d.log(`ONNX Runtime peers: no ONNX graphs of ${c.id} in ../shared/onnx, so only the fallback is timed`);
+  const golden: Record<number, GoldenRef[]> | null = hasGraphs ? Object.fromEntries(ORT_RS.map((r) => [r, goldenRefs(join(SHARED, 'golden'), c.id, `r${r}`)])) : null;
+  const inputs = golden ? golden[0].map((g) => g.input) : d.inputs;
+  const rows: BenchRow[] = [];
+  const peers: PeerInfo[] = [];
+  const tome = (r: number) => ({ r, schedule: 'constant' as Schedule, propAttn: true, mode: 'merge' as const });
+
+  // CPU: the fallback and ort-cpu in the same rounds.
+  const { createOrtNodeBackend, ortRefusal } = await import('../../src/ort/node');
+  const refusal = ortRefusal(c);
+  if (refusal) {
+    d.log(`tome-cpu: not timed (${refusal})`);
+    return { rows, peers };
+  }
+  const fallback = await createOrtNodeBackend(d.weights);
+  d.log(`tome-cpu: ${fallback.description}`);
+  const cpuPeers = d.ortNode && golden ? await nodePeers('ort-cpu', golden, c.id, d.log) : [];
+  peers.push(...cpuPeers.map(peerInfo));
+  const cpuItems: TimedItem[] = [
+    ...d.batches.flatMap((b) => ORT_RS.map((r) => ({ engine: 'tome-cpu', r, schedule: 'constant' as Schedule, batch: b, run: () => fallback.run(batchOf(inputs, b), tome(r)) }))),
+    ...peerItems(cpuPeers, inputs, d.batches),
+  ];
+  rows.push(...(await timeGroup(cpuItems, 2, d.repeat, 'tome-cpu / ort-cpu', d.log)));
+  fallback.dispose();
+  await Promise.all(cpuPeers.map((p) => p.dispose()));
+
+  if (d.ortNode && golden) {
+    // Vulkan: ORT's WebGPU provider is opened first, so the drivers it loads are its own.
+    const gpuPeers = await nodePeers('ort-webgpu', golden, c.id, d.log);
+    peers.push(...gpuPeers.map(peerInfo));
+    const { requestNodeAdapter } = await import('../../src/gpu/node-adapter');
+    const { createWebGpuBackend } = await import('../../src/gpu/engine');
+    const found = await requestNodeAdapter('vulkan').catch((e: Error) => (d.log(`no Vulkan adapter for our engine: ${e.message}`), null));
+    if (found && found.route === 'vulkan') {
+      const engine = await createWebGpuBackend(d.weights, { adapter: found.adapter, maxBatch: Math.max(...d.batches) });
+      d.log(`tome-webgpu-vulkan: ${engine.description}`);
+      const items: TimedItem[] = [
+        ...d.batches.flatMap((b) => ORT_RS.map((r) => ({ engine: 'tome-webgpu-vulkan', r, schedule: 'constant' as Schedule, batch: b, run: () => engine.run(batchOf(inputs, b), tome(r)) }))),
+        ...peerItems(gpuPeers, inputs, d.batches),
+      ];
+      // ORT's WebGPU provider takes seconds per image here: few rounds keep the bench bounded.
+      rows.push(...(await timeGroup(items, 1, Math.min(3, d.repeat), 'tome-webgpu-vulkan / ort-webgpu', d.log)));
+      engine.dispose();
+    } else if (found) d.log(`TOME_ADAPTER forces the ${found.route} route: no Vulkan comparison`);
+    await Promise.all(gpuPeers.map((p) => p.dispose()));
+  }
+
+  if (d.ortWeb && golden) {
+    const { pageBench } = await import('./page-driver');
+    const page = await pageBench({ model: c.id, batches: d.batches, repeat: d.repeat, golden, log: d.log });
+    rows.push(...page.rows);
+    peers.push(...page.peers);
+  }
+  return { rows, peers };
+}
+

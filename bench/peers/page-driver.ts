@@ -1,0 +1,106 @@
+// Drives the bench page (bench/page/) in headless Chromium (WebGPU on, so SwiftShader here): our
+// WebGPU engine and our CPU fallback beside onnxruntime-web's WASM and WebGPU providers, in one
+// page on the same adapter. Golden inputs and the ONNX graphs are served to the page from
+// ../shared through Playwright routes (never copied into the project). Peers are checked on the
+// golden inputs first; rounds alternate the engines of a group, and the page times each forward.
+import { join } from 'node:path';
+import type { BenchRow } from '../../src/core/results';
+import { openPage, serverUrl, startServer } from '../browser';
+import type { BenchPageApi, PageEngine, PageInfo } from '../page/main';
+import { RoundRobin, benchRows } from '../timing';
+import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
+import { onnxGraphPath, ORT_RS, SHARED } from './ort-node';
+
+export interface PageBenchOptions {
+  model: string;
+  batches: number[];
+  repeat: number;
+  golden: Record<number, GoldenRef[]>;
+  /** Also time the WebGPU group (default true; it takes minutes on SwiftShader). */
+  webgpu?: boolean;
+  log(s: string): void;
+}
+
+/** A timed configuration of the page; its forward returns the time the page measured. */
+interface PageItem {
+  engine: PageEngine;
+  r: number;
+  schedule: 'constant';
+  batch: number;
+  run: () => Promise<number>;
+}
+
+type Api = { __bench: BenchPageApi };
+
+export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]; peers: PeerInfo[]; info: PageInfo }> {
+  const server = await startServer();
+  const app = await openPage(serverUrl(server), { path: 'bench/page/index.html' });
+  try {
+    const { page } = app;
+    // The page fetches the golden inputs and graphs only in setup(), after this route is in place.
+    await page.route('**/__shared/**', (route) => {
+      const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/__shared\//, ''));
+      if (rel.includes('..')) return route.fulfill({ status: 403 });
+      return route.fulfill({ path: join(SHARED, rel), headers: { 'cross-origin-resource-policy': 'same-origin' } });
+    });
+    await page.waitForFunction(() => !!(window as unknown as Partial<Api>).__bench, null, { timeout: 120_000 });
+    const inputs = o.golden[0].map((g) => `/__shared/golden/${g.inputFile}`);
+    const graphs = Object.fromEntries(ORT_RS.map((r) => [r, `/__shared/${onnxGraphPath('onnx', o.model, r)}`]));
+    o.log('page: loading the weights, our engines and onnxruntime-web');
+    const info = await page.evaluate((s) => (window as unknown as Api).__bench.setup(s), { model: o.model, inputs, graphs, maxBatch: Math.max(...o.batches) });
+    o.log(`page: crossOriginIsolated ${info.crossOriginIsolated}; ${info.wasm}; adapter ${info.adapter}`);
+    for (const [k, v] of Object.entries(info.errors)) o.log(`page: ${k} did not start: ${v}`);
+
+    const peers: PeerInfo[] = [];
+    const ok = new Map<string, boolean>();
+    for (const engine of o.webgpu === false ? (['ort-web-wasm'] as const) : (['ort-web-wasm', 'ort-web-webgpu'] as const)) {
+      for (const r of ORT_RS) {
+        let check;
+        if (info.errors[engine]) check = failedCheck(engine, r, o.golden[r].length, info.errors[engine]);
+        else {
+          try {
+            const logits = await page.evaluate(([e, rr]) => (window as unknown as Api).__bench.logits(e, rr), [engine, r] as [PageEngine, number]);
+            check = checkPeer(engine, r, logits, o.golden[r]);
+          } catch (e) {
+            check = failedCheck(engine, r, o.golden[r].length, e);
+          }
+        }
+        ok.set(`${engine}/${r}`, check.ok);
+        peers.push({ engine, r, provider: `${info.providers[engine] ?? engine} (headless Chromium)`, check, verdict: describeCheck(check) });
+        o.log(`${engine} r=${r}: ${describeCheck(check)}`);
+      }
+    }
+
+    const item = (engine: PageEngine, r: number, batch: number): PageItem => ({
+      engine,
+      r,
+      schedule: 'constant',
+      batch,
+      run: () => page.evaluate(([e, rr, b]) => (window as unknown as Api).__bench.time(e, rr, b), [engine, r, batch] as [PageEngine, number, number]),
+    });
+    const group = (ours: PageEngine, peer: PageEngine): PageItem[] => [
+      ...(info.errors[ours] ? [] : o.batches.flatMap((b) => ORT_RS.map((r) => item(ours, r, b)))),
+      ...o.batches.flatMap((b) => ORT_RS.filter((r) => ok.get(`${peer}/${r}`)).map((r) => item(peer, r, b))),
+    ];
+    const rows: BenchRow[] = [];
+    // WebGPU on SwiftShader takes seconds per image: few rounds keep the bench bounded.
+    for (const [items, rounds, label] of [
+      [group('tome-cpu-page', 'ort-web-wasm'), o.repeat, 'page WASM'],
+      [o.webgpu === false ? [] : group('tome-webgpu-page', 'ort-web-webgpu'), Math.min(3, o.repeat), 'page WebGPU'],
+    ] as const) {
+      if (!items.length) continue;
+      // One warm-up round; each forward is timed by the page itself.
+      const rr = new RoundRobin([...items], 1, rounds);
+      for (let next = rr.next(); next; next = rr.next()) {
+        rr.record(await next.item.run());
+        if (next.timed && next.index === items.length - 1) o.log(`${label}: round ${next.round}/${rounds}`);
+      }
+      rows.push(...benchRows(items, rr.samples));
+    }
+    if (app.errors.length) o.log(`page errors: ${app.errors.join(' | ')}`);
+    return { rows, peers, info };
+  } finally {
+    await app.close();
+    await server.close();
+  }
+}

@@ -1,0 +1,50 @@
+// The fast CPU path behind the common Backend interface: the ViT's dense parts on ONNX Runtime
+// (segment graphs built from the weights), ToMe in our own code between them. The runtime
+// (onnxruntime-node in the CLI, onnxruntime-web's WASM in the page) and its session options
+// come from the caller.
+import type { InferenceSession } from 'onnxruntime-common';
+import type { Backend } from '../core/backend';
+import type { ModelConfig } from '../model/config';
+import type { ViTWeights } from '../model/weights';
+import { ortForward, SegmentSessions, type OrtRuntime } from './forward';
+
+export interface OrtBackendOptions {
+  ort: OrtRuntime;
+  session: InferenceSession.SessionOptions;
+  /** Where it runs, for the CLI's stderr and the page's badge. */
+  description: string;
+}
+
+export interface OrtBackend extends Backend {
+  /** Creates the sessions a forward at these settings needs, so its first run is not slowed by it. */
+  prepare(opts: Parameters<Backend['run']>[1], batch?: number): Promise<void>;
+}
+
+export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): OrtBackend {
+  const sessions = new SegmentSessions(weights, o.ort, o.session);
+  return {
+    name: 'cpu',
+    config: weights.config,
+    description: o.description,
+    async run(inputs, opts) {
+      const start = performance.now();
+      const results = await ortForward(weights, sessions, o.ort, inputs, opts);
+      return { results, timing: { ms: performance.now() - start, source: 'wall' } };
+    },
+    async prepare(opts, batch = 1) {
+      const S = weights.config.imgSize;
+      await ortForward(weights, sessions, o.ort, Array.from({ length: batch }, () => new Float32Array(3 * S * S)), opts);
+    },
+    dispose() {
+      void sessions.dispose();
+    },
+  };
+}
+
+/** Why the segment graphs cannot run this model (they are built for plain class-token ViTs),
+ * or null when they can. */
+export function ortRefusal(c: ModelConfig): string | null {
+  if (c.distilled) return `${c.id}: the ONNX Runtime path does not build graphs for distilled models (distillation token) yet`;
+  if (c.globalPool === 'avg') return `${c.id}: the ONNX Runtime path does not build graphs for average-pooled models (fc_norm) yet`;
+  return null;
+}

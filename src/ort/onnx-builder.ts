@@ -1,0 +1,105 @@
+// A small graph builder over the generated ONNX protobuf classes (onnx-proto): named nodes,
+// float32/int64 initializers and typed graph inputs/outputs, encoded to model bytes that any
+// ONNX Runtime (node or web) loads. It knows nothing about ViTs; vit-segments.ts uses it.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+/** Attribute values: integers, integer lists, strings, or `{ float }` for a float attribute. */
+export type AttrValue = number | number[] | string | { float: number };
+
+/** ONNX opset the graphs target: 17 has LayerNormalization and keeps Reduce* axes as attributes. */
+export const OPSET = 17;
+
+export type Dim = number | string;
+
+export class GraphBuilder {
+  private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
+  private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private counter = 0;
+
+  constructor(private readonly name: string) {}
+
+  /** A fresh value name with a readable prefix. */
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  input(name: string, elemType: 'float' | 'int64', shape: Dim[]): string {
+    this.inputs.push(valueInfo(name, elemType, shape));
+    return name;
+  }
+
+  output(name: string, elemType: 'float' | 'int64', shape: Dim[]): void {
+    this.outputs.push(valueInfo(name, elemType, shape));
+  }
+
+  /** A float32 constant tensor (weights keep their bytes: no copy through number arrays). */
+  floats(name: string, data: Float32Array, dims: number[]): string {
+    if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims}]`);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes }));
+    return name;
+  }
+
+  scalar(value: number): string {
+    return this.floats(this.fresh('const'), Float32Array.of(value), []);
+  }
+
+  int64s(values: number[]): string {
+    const name = this.fresh('shape');
+    this.initializers.push(onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values }));
+    return name;
+  }
+
+  /** Adds one node; returns its first output's name (or the name given in `outName`). */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
+    const out = outName ?? this.fresh(opType.toLowerCase());
+    this.nodes.push(
+      onnx.NodeProto.create({ opType, input: inputs, output: [out], name: this.fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
+    );
+    return out;
+  }
+
+  /** Adds a node with several outputs; returns their names. */
+  opN(opType: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}): string[] {
+    const outs = Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()));
+    this.nodes.push(
+      onnx.NodeProto.create({ opType, input: inputs, output: outs, name: this.fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
+    );
+    return outs;
+  }
+
+  /** Serialized ModelProto. */
+  encode(): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'tome-webgpu',
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph: onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs }),
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+}
+
+function valueInfo(name: string, elemType: 'float' | 'int64', shape: Dim[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: elemType === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64,
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+}
+
+function attribute(name: string, v: AttrValue) {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
+  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v });
+  if (typeof v === 'object') return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.float });
+  if (!Number.isInteger(v)) throw new Error(`attribute ${name}: ${v} is not an integer (wrap floats as { float })`);
+  return onnx.AttributeProto.create({ name, type: T.INT, i: v });
+}

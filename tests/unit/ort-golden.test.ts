@@ -1,0 +1,55 @@
+// The ONNX Runtime path (the CLI's `--backend cpu`: segment graphs on onnxruntime-node's CPU
+// provider, our ToMe between them) against the official ToMe outputs in ../shared/golden, with
+// exactly the checks the CPU reference passes, on every case; and a batch equals its images alone.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mergePairs } from '../../src/cpu/tome';
+import { ortForward, SegmentSessions } from '../../src/ort/forward';
+import { ortNodeOptions } from '../../src/ort/node';
+import type { ViTWeights } from '../../src/model/weights';
+import { goldenEntries, loadModel, readF32 } from '../support/golden';
+import { expectMatchesGolden } from '../support/golden-checks';
+
+const entries = goldenEntries();
+const options = await ortNodeOptions();
+const sessions = new Map<string, SegmentSessions>();
+function sessionsOf(w: ViTWeights): SegmentSessions {
+  let s = sessions.get(w.config.id);
+  if (!s) sessions.set(w.config.id, (s = new SegmentSessions(w, options.ort, options.session)));
+  return s;
+}
+
+const figures: string[] = [];
+afterAll(async () => {
+  console.log(`ONNX Runtime path vs golden (model image case: max |logit diff|, groups agreeing, min_boundary_gap)\n${figures.join('\n')}`);
+  await Promise.all([...sessions.values()].map((s) => s.dispose()));
+});
+
+describe.each(entries)('$model $image', (entry) => {
+  const input = readF32(entry.input);
+
+  it.each(entry.cases)('$name', async (gc) => {
+    const w = loadModel(entry.model);
+    const merges: Array<Array<[number, number]>> = Array.from({ length: w.config.depth }, () => []);
+    const opts = { r: gc.r, schedule: gc.schedule, propAttn: true, mode: 'merge' as const };
+    const [res] = await ortForward(w, sessionsOf(w), options.ort, [input], opts, (_, block, plan) => (merges[block] = mergePairs(plan)));
+    const { maxDiff, sameGroups } = expectMatchesGolden(res, gc, merges);
+    figures.push(`${entry.model.split('_')[0]} ${entry.image} ${gc.name}: ${maxDiff.toExponential(2)}, ${sameGroups}/${gc.groups.length}, ${gc.min_boundary_gap}`);
+  });
+});
+
+describe('batching', () => {
+  it('a batch of the 8 golden images at r=13 gives each image what it gets alone', async () => {
+    const vit = entries.filter((e) => e.model === entries[0].model);
+    const w = loadModel(vit[0].model);
+    const inputs = vit.map((e) => readF32(e.input));
+    const opts = { r: 13, schedule: 'constant' as const, propAttn: true, mode: 'merge' as const };
+    const batched = await ortForward(w, sessionsOf(w), options.ort, inputs, opts);
+    for (let i = 0; i < inputs.length; i++) {
+      const [alone] = await ortForward(w, sessionsOf(w), options.ort, [inputs[i]], opts);
+      expect(Array.from(batched[i].groups)).toEqual(Array.from(alone.groups));
+      let d = 0;
+      for (let k = 0; k < alone.logits.length; k++) d = Math.max(d, Math.abs(alone.logits[k] - batched[i].logits[k]));
+      expect(d).toBeLessThan(1e-4);
+    }
+  });
+});
