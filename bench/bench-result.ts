@@ -4,6 +4,7 @@ import type { BenchOutput } from '../src/core/results';
 import type { MatmulTiming } from '../src/gpu/matmul-choice';
 import type { ForwardProfile, TomeOverhead } from '../src/gpu/profile';
 import type { TargetCheck } from './targets';
+import type { VideoFrameBench } from './video-frame';
 
 export interface ProfileSummary {
   r: number;
@@ -24,5 +25,7 @@ export interface BenchResult extends BenchOutput {
   tomeOverhead: TomeOverhead[];
   flopsPerImage: Record<string, number>;
   profile: ProfileSummary[];
+  /** A 640x480 video frame through the texture path at the page's settings. */
+  video: VideoFrameBench;
   targets: TargetCheck[];
 }

@@ -8,6 +8,7 @@ import { HOST_REPLAYS, type TomeOverhead } from '../src/gpu/profile';
 import { benchTable, writeReport } from './report';
 import type { BenchResult, ProfileSummary } from './bench-result';
 import { targetsTable } from './targets';
+import { videoFrameTable } from './video-frame';
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
@@ -63,6 +64,10 @@ export function runMarkdown(out: BenchResult): string {
     '## Profile: share of GPU time per kernel family',
     '',
     profileTable(out.profile),
+    '',
+    '## Video frames',
+    '',
+    videoFrameTable(out.video),
     '',
   ].join('\n');
 }

@@ -19,7 +19,8 @@ import { drawSpeedChart } from './speed-chart-panel';
 import { installTestHook } from './test-hook';
 import { onOptionsChange, readOptions, setRRange, showRLabels } from './tome-controls';
 import { videoHook } from './video/video-hook';
-import { isVideoFile, VideoMode } from './video/video-mode';
+import { isVideoFile } from './video/video-file';
+import { VideoMode } from './video/video-mode';
 
 const state = createAppState();
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });

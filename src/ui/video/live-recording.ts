@@ -1,8 +1,9 @@
 // "Record": the overlay with its caption, frame after frame, into a WebM (recorder.ts) that is
 // saved when it stops (by the button, at its size or time limit, or when the source goes away).
-// Each processed frame is painted onto the recording's canvas as it is drawn; the canvas is
-// sampled at a steady rate, so the file plays in real time (a frame holds until the next one
-// is processed) whatever the adapter's speed. The button shows a recording indicator with the
+// Each processed frame is painted, as it is drawn, onto a picture that is copied onto the
+// recorded canvas at a steady rate (Chromium's canvas stream sends a frame only when the canvas
+// was drawn on since the last one), so the file plays in real time (a frame holds until the next
+// one is processed) whatever the adapter's speed. The button shows a recording indicator with the
 // time, the size and the limits.
 import type { Caption } from '../screenshot';
 import { downloadBlob, drawCaption, CAPTION_HEIGHT, EXPORT_SIDE } from '../screenshot';
@@ -12,6 +13,8 @@ import { videoUi } from './video-elements';
 /** The recording's picture: the overlay at 640 x 640 and the caption strip scaled to it. */
 const SIDE = 640;
 const CAPTION = 2 * Math.round((CAPTION_HEIGHT * SIDE) / EXPORT_SIDE / 2);
+/** How long a stopped recording waits for its encoder before it ends. */
+const DRAIN_MS = 1000;
 /** Frames per second written into the file. */
 export const RECORD_FPS = 15;
 
@@ -42,15 +45,21 @@ export class LiveRecording {
   private rec: Recording | null = null;
   private readonly canvas = document.createElement('canvas');
   private readonly ctx: CanvasRenderingContext2D;
+  /** The newest frame with its caption, copied onto `canvas` at every tick. */
+  private readonly picture = document.createElement('canvas');
+  private readonly pictureCtx: CanvasRenderingContext2D;
   private ticker = 0;
   private firstFrameAt = 0;
   private painted = false;
+  /** start() is painting the first picture (before the recorder exists). */
+  private painting = false;
   private name = '';
 
   constructor(private readonly host: RecordingHost) {
-    this.canvas.width = SIDE;
-    this.canvas.height = SIDE + CAPTION;
+    this.canvas.width = this.picture.width = SIDE;
+    this.canvas.height = this.picture.height = SIDE + CAPTION;
     this.ctx = this.canvas.getContext('2d')!;
+    this.pictureCtx = this.picture.getContext('2d')!;
     videoUi.record.addEventListener('click', () => (this.rec ? void this.stop() : this.start()));
   }
 
@@ -67,6 +76,12 @@ export class LiveRecording {
     if (this.rec) return;
     this.ctx.fillStyle = '#0a0c10';
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    // The current frame is painted before the recorder (and its time limit) starts, so the
+    // first tick writes it at once however long the overlay takes to draw.
+    this.painted = false;
+    this.painting = true;
+    this.host.paint();
+    this.painting = false;
     try {
       this.rec = startRecording(this.canvas, this.limits, (why) => {
         const limit = why === 'time' ? `its ${mmss(this.limits.maxMs)} time limit` : `its ${mb(this.limits.maxBytes)} size limit`;
@@ -77,8 +92,6 @@ export class LiveRecording {
       return;
     }
     this.name = this.host.fileName();
-    this.painted = false;
-    this.host.paint();
     this.ticker = window.setInterval(() => this.tick(), 1000 / RECORD_FPS);
     videoUi.record.textContent = 'Stop recording';
     videoUi.record.setAttribute('aria-pressed', 'true');
@@ -89,9 +102,9 @@ export class LiveRecording {
   /** Paints a drawn frame (call right after the overlay rendered, in the same task: the WebGL
    * canvas keeps its picture only until the browser composites it). */
   draw(overlay: HTMLCanvasElement, caption: Caption): void {
-    if (!this.rec) return;
-    this.ctx.drawImage(overlay, 0, 0, SIDE, SIDE);
-    drawCaption(this.ctx, caption, SIDE, SIDE);
+    if (!this.rec && !this.painting) return;
+    this.pictureCtx.drawImage(overlay, 0, 0, SIDE, SIDE);
+    drawCaption(this.pictureCtx, caption, SIDE, SIDE);
     this.painted = true;
   }
 
@@ -107,6 +120,9 @@ export class LiveRecording {
     videoUi.record.setAttribute('aria-pressed', 'false');
     videoUi.recIndicator.hidden = true;
     try {
+      // The encoder can lag the frames it was handed on a loaded machine, and stopping drops
+      // what it has not encoded yet: give it a moment first.
+      if (!rec.limitHit) await new Promise((r) => setTimeout(r, DRAIN_MS));
       const out = await rec.stop();
       this.last = { ...out, wallMs, limitHit: rec.limitHit };
       downloadBlob(out.blob, this.name);
@@ -121,6 +137,7 @@ export class LiveRecording {
     if (!rec) return;
     if (this.painted) {
       if (!this.firstFrameAt) this.firstFrameAt = performance.now();
+      this.ctx.drawImage(this.picture, 0, 0);
       rec.frame();
     }
     const elapsed = this.firstFrameAt ? performance.now() - this.firstFrameAt : 0;

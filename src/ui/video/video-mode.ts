@@ -37,11 +37,6 @@ export interface VideoHost {
   backToImage(): void;
 }
 
-/** Whether a dropped, pasted or picked file is a video (the image sink sends it here). */
-export function isVideoFile(blob: Blob, name: string): boolean {
-  return blob.type.startsWith('video/') || /\.(mp4|m4v|webm|mkv|mov|ogv)$/i.test(name);
-}
-
 const optsKey = (o: ToMeOptions) => `${o.r}|${o.schedule}|${o.propAttn}|${o.mode}`;
 
 export class VideoMode {
@@ -84,7 +79,12 @@ export class VideoMode {
     });
     this.recording = new LiveRecording({
       fileName: () => `tome-${state.modelId}-r${readOptions().r}-${this.source.kind ?? 'video'}.webm`,
-      paint: () => this.host.stage.showGroups(),
+      paint: () => {
+        const f = state.live;
+        if (!f) return;
+        this.host.stage.showGroups();
+        this.recording.draw(ui.canvas, this.caption(f));
+      },
       say: (line) => showLiveState(line),
     });
     this.bindControls();
