@@ -5,6 +5,7 @@ import type { MatmulTiming } from '../src/gpu/matmul-choice';
 import type { ForwardProfile, TomeOverhead } from '../src/gpu/profile';
 import type { PeerInfo } from './peers/golden-check';
 import type { TargetCheck } from './targets';
+import type { VideoFrameBench } from './video-frame';
 
 export interface ProfileSummary {
   r: number;
@@ -27,5 +28,7 @@ export interface BenchResult extends BenchOutput {
   profile: ProfileSummary[];
   /** The ONNX Runtime peers: which provider ran where, and their check against the golden outputs. */
   peers: PeerInfo[];
+  /** A 640x480 video frame through the texture path at the page's settings. */
+  video: VideoFrameBench;
   targets: TargetCheck[];
 }

@@ -9,6 +9,7 @@ import { benchTable, writeReport } from './report';
 import type { BenchResult, ProfileSummary } from './bench-result';
 import { peersTable } from './peers/golden-check';
 import { targetsTable } from './targets';
+import { videoFrameTable } from './video-frame';
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
@@ -68,6 +69,10 @@ export function runMarkdown(out: BenchResult): string {
     '## Profile: share of GPU time per kernel family',
     '',
     profileTable(out.profile),
+    '',
+    '## Video frames',
+    '',
+    videoFrameTable(out.video),
     '',
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 // One benchmark run (`tome bench`, `npm run bench`): every figure measured in one process on one
 // adapter. Ours at each setting and batch (round-robin, the matmul re-timed alone each round),
-// then its profile and ToMe's own cost, the CPU reference, and the peers; targets checked on the
-// rows of this run; results written to bench/results.
+// then its profile and ToMe's own cost, a 640x480 video frame at the page's settings, the CPU
+// reference, and the peers; targets checked on the rows of this run; results written to
+// bench/results.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../src/core/backend';
@@ -23,6 +24,7 @@ import { writeRunResults } from './run-report';
 import type { BenchResult, ProfileSummary } from './bench-result';
 import { checkTargets } from './targets';
 import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from './timing';
+import { benchVideoFrames } from './video-frame';
 
 export type { BenchInputs } from './inputs';
 
@@ -87,6 +89,8 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
     const p = await engine.profile(batchOf(inputs, b), tomeOpts({ r: 13, schedule: 'constant' }), { tomeRounds: 2 * o.repeat });
     tomeOverhead.push(p.tomeCost!);
   }
+  // A video frame on the same engine: upload into the frame texture + preprocessing + forward.
+  const video = await benchVideoFrames(engine, c, route, o.repeat, log);
 
   const cpu: Backend = createCpuBackend(weights);
   const cpuSettings: BenchSetting[] = [0, 13].map((r) => ({ engine: 'tome-reference', r, schedule: 'constant', batch: 1 }));
@@ -107,6 +111,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
     bestMatmulGflops: median(probe.gflops),
     tomeShareR13: tomeOverhead.map(({ batch, share }) => ({ batch, share })),
     evalOut,
+    videoOutsideShareR13: { route, share: video.rows.find((r) => r.setting === 'r=13')!.outsideShare },
   });
   const out: BenchResult = {
     adapter: { route, ...engine.adapterInfo, features: engine.features, precision: engine.precision, matmul: engine.matmulVariant },
@@ -118,6 +123,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
     flopsPerImage: flops,
     profile,
     peers: ort.peers,
+    video,
     targets,
   };
   engine.dispose();

@@ -5,6 +5,10 @@ import type { ModelConfig } from '../model/config';
 import type { BenchRow } from '../core/results';
 import type { ToMeOptions } from '../core/tome';
 import type { Analysis, BackendInfo, ModelView, ProfileReport } from './protocol';
+import type { LiveFrame } from './video/live-frame';
+
+/** What the stage shows: the still image, or a live source's processed frames. */
+export type SourceKind = 'image' | 'camera' | 'file';
 
 export interface BenchState {
   id: number;
@@ -41,6 +45,9 @@ export interface AppState {
   followLast: boolean;
   bench: BenchState;
   profile: ProfileState;
+  source: SourceKind;
+  /** The newest processed frame of the camera or video (null showing the still image). */
+  live: LiveFrame | null;
 }
 
 export function createAppState(): AppState {
@@ -58,5 +65,7 @@ export function createAppState(): AppState {
     followLast: true,
     bench: { id: 0, running: false, rows: null, source: 'wall' },
     profile: { id: 0, running: false, report: null, opts: null, imageName: '', error: null },
+    source: 'image',
+    live: null,
   };
 }

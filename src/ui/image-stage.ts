@@ -8,6 +8,7 @@ import { ui } from './elements';
 import { groupsAfterLayer, layoutGroups, prunedAfterLayer } from './groups';
 import { MergeOverlay, type VizStyle } from './overlay';
 import type { ModelView } from './protocol';
+import type { LiveFrame } from './video/live-frame';
 
 /** Says what went wrong with an image or a request; the image and result shown stay. */
 export function showImageError(message: string): void {
@@ -60,8 +61,16 @@ export class ImageStage {
     ui.imageName.title = ui.imageName.textContent;
   }
 
-  /** The groups after the scrubber's layer, when the analysis shown is of the image shown. */
+  /** A processed video frame and its groups (camera or video file). */
+  showFrame(f: LiveFrame): void {
+    this.overlay.setView(f.view);
+    this.showGroups();
+  }
+
+  /** The groups after the scrubber's layer, when the analysis shown is of the image shown (or,
+   * playing a camera or video, of the newest processed frame). */
   showGroups(): void {
+    if (this.state.source !== 'image') return this.showFrameGroups();
     const { analysis: a, view: v, config: c } = this.state;
     if (!a || !v || !c || a.imageId !== v.imageId) return this.overlay.setGroups(null);
     const layer = Math.min(this.state.layer, c.depth);
@@ -72,6 +81,18 @@ export class ImageStage {
     ui.heatMax.textContent = String(layout.largest); // the heat map's log scale tops out here
     ui.canvas.dataset.layer = String(layer);
     drawTokens(ui.tokens, a.baseline.tokens, a.current.tokens, layer);
+  }
+
+  private showFrameGroups(): void {
+    const { live: f, config: c } = this.state;
+    if (!f || !c || f.view.grid !== gridSize(c)) return this.overlay.setGroups(null);
+    const layer = Math.min(this.state.layer, c.depth);
+    ui.layerOut.value = String(layer);
+    const groups = groupsAfterLayer(f.result.tokenOfPatch, layer - 1);
+    const layout = layoutGroups(groups, f.view.grid, f.view.thumb, f.view.grid, prunedAfterLayer(f.result.tokenOfPatch, layer - 1));
+    this.overlay.setGroups(layout);
+    ui.heatMax.textContent = String(layout.largest);
+    ui.canvas.dataset.layer = String(layer);
   }
 
   /** The overlay rendered at `side` device pixels (for the PNG export). */

@@ -21,18 +21,22 @@ import { showResults } from './results-panel';
 import { drawSpeedChart } from './speed-chart-panel';
 import { installTestHook } from './test-hook';
 import { onOptionsChange, readOptions, setModelDefaults, showRLabels } from './tome-controls';
+import { videoHook } from './video/video-hook';
+import { isVideoFile } from './video/video-file';
+import { VideoMode } from './video/video-mode';
 
 const state = createAppState();
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const send = (m: ToWorker) => worker.postMessage(m);
+const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
 
 const stage = new ImageStage(state);
 const profile = new ProfilePanel(state, send);
 const bench = new BenchControl(state, send);
-const png = new PngExport(state, stage);
+const video = new VideoMode({ state, stage, send, backToImage });
+const png = new PngExport(state, stage, (f) => video.caption(f));
 
 function setBusy(): void {
-  const waiting = !!state.config && !!state.view && state.analysis?.requestId !== state.requestId;
+  const waiting = state.source === 'image' && !!state.config && !!state.view && state.analysis?.requestId !== state.requestId;
   ui.busy.hidden = !waiting;
   document.body.dataset.busy = String(waiting);
 }
@@ -41,6 +45,7 @@ function setBusy(): void {
 function analyze(): void {
   showRLabels(state.config);
   if (state.config) drawSpeedChart(state);
+  if (video.live) return video.settingsChanged(); // frames run at the settings as they are sent
   if (!state.config || !state.view) return;
   state.requestId++;
   send({ type: 'analyze', requestId: state.requestId, opts: readOptions() });
@@ -82,8 +87,20 @@ const sources = installModelSources({
   refuse: (message) => showLoadFailed(state.modelId ? `${message}; ${state.modelId} stays loaded` : message, state.modelId),
 });
 
+/** Leaving the camera or a video: the still image again, re-run if the settings moved. */
+function backToImage(): void {
+  if (state.view) stage.showView(state.view);
+  const a = state.analysis;
+  const same = a && a.imageId === state.view?.imageId && JSON.stringify(a.opts) === JSON.stringify(readOptions());
+  if (same) stage.showGroups();
+  else analyze();
+  setBusy();
+}
+
 const images: ImageSink = {
   take(blob, name) {
+    if (isVideoFile(blob, name)) return void video.openFile(blob, name);
+    video.leave();
     state.imageId++;
     state.imagesInFlight.add(state.imageId);
     send({ type: 'image', imageId: state.imageId, blob, name });
@@ -103,7 +120,7 @@ function onView(v: ModelView): void {
   state.view?.bitmap.close();
   state.view = v;
   state.analysis = null;
-  stage.showView(v);
+  if (!video.live) stage.showView(v);
   profile.updateButton();
   analyze();
 }
@@ -120,6 +137,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.modelId = m.modelId;
       state.config = m.config;
       state.analysis = null;
+      video.modelChanged();
       showLoaded(m.modelId, m.note);
       if (m.modelId.startsWith(HUB_ID_PREFIX)) void sources.refresh();
       setBackend(m.backend);
@@ -168,13 +186,17 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       showDeviceLost(m.message, m.recovered, m.backend);
       analyze();
       break;
+    case 'frame-done':
+    case 'frame-error':
+      video.answer(m);
+      break;
   }
 };
 
 onOptionsChange(analyze);
 onModelPicked(loadModel);
 for (const source of [filePicker, dropOnPage, pasteFromClipboard]) void source(images);
-installTestHook(state, () => png.render(), send);
+installTestHook(state, () => png.render(), send, videoHook(state, video));
 
 drawSpeedChart(state);
 void boot(loadModel, images);

@@ -66,18 +66,25 @@ export class MergeOverlay {
     this.resize();
   }
 
-  setView(view: ModelView): void {
+  /** The picture under the groups: the crop of `view.bitmap` (a still, or a video frame). */
+  setView(view: Pick<ModelView, 'bitmap' | 'crop' | 'size'>): void {
     // Display only: the browser scales the crop for the screen; the model input is exact elsewhere.
     const side = Math.min(1024, Math.max(view.size, Math.round(Math.max(view.crop.w, view.crop.h))));
+    const old = this.image.material;
+    const oldCanvas = old.map?.image as HTMLCanvasElement | undefined;
+    // Frame after frame of a video: the same canvas and texture, redrawn.
+    if (oldCanvas && oldCanvas.width === side && old.map instanceof THREE.CanvasTexture) {
+      drawCrop(oldCanvas, view);
+      old.map.needsUpdate = true;
+      this.render();
+      return;
+    }
     const c = document.createElement('canvas');
     c.width = c.height = side;
-    const ctx = c.getContext('2d')!;
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(view.bitmap, view.crop.x, view.crop.y, view.crop.w, view.crop.h, 0, 0, side, side);
+    drawCrop(c, view);
     const tex = new THREE.CanvasTexture(c);
     tex.colorSpace = THREE.SRGBColorSpace;
     tex.anisotropy = this.renderer.capabilities.getMaxAnisotropy();
-    const old = this.image.material;
     this.image.material = new THREE.MeshBasicMaterial({ map: tex, side: THREE.DoubleSide });
     old.map?.dispose();
     old.dispose();
@@ -241,6 +248,13 @@ export class MergeOverlay {
   private render(): void {
     this.renderer.render(this.scene, this.camera);
   }
+}
+
+function drawCrop(c: HTMLCanvasElement, view: Pick<ModelView, 'bitmap' | 'crop'>): void {
+  const ctx = c.getContext('2d')!;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.clearRect(0, 0, c.width, c.height);
+  ctx.drawImage(view.bitmap, view.crop.x, view.crop.y, view.crop.w, view.crop.h, 0, 0, c.width, c.height);
 }
 
 /** Axis-aligned unit segments [x0, y0, x1, y1, ...] -> quads of width w (two triangles each). */

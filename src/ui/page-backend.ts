@@ -8,6 +8,7 @@ import type { RawImage } from '../core/preprocess';
 import type { ViTWeights } from '../model/weights';
 import { createCpuBackend } from '../cpu/backend';
 import { requestEngineDevice } from '../gpu/device';
+import { createFrameTexture } from '../gpu/frame-texture';
 import type { BackendInfo, ProfileReport } from './protocol';
 
 export interface PageBackend {
@@ -28,6 +29,9 @@ export interface PageBackend {
    * forward starts afresh.
    */
   profile?: (images: RawImage[], opts: ToMeOptions) => Promise<ProfileReport>;
+  /** WebGPU only: a video frame copied into this device's frame texture on the GPU
+   * (copyExternalImageToTexture) and run from there; the bitmap stays the caller's. */
+  runFrame?: (bitmap: ImageBitmap, opts: ToMeOptions) => Promise<{ results: ForwardResult[]; timing: Timing }>;
 }
 
 /**
@@ -99,6 +103,9 @@ export async function openPageBackend(weights: ViTWeights, onLost: (message: str
       if (!disposed) onLost(info.message || `device lost (${info.reason})`);
     });
     const engine = await createWebGpuBackend(weights, { adapter, device, maxBatch: 1, precision: fit.precision, memoryBytes });
+    // One texture for every frame of every stream (frames run one at a time), on this device:
+    // a device lost takes it along and the new backend makes its own.
+    const frames = createFrameTexture(device);
     const backend: Backend = {
       name: engine.name,
       config: engine.config,
@@ -106,6 +113,7 @@ export async function openPageBackend(weights: ViTWeights, onLost: (message: str
       run: (inputs, opts) => engine.run(inputs, opts),
       dispose: () => {
         disposed = true;
+        frames.dispose();
         engine.dispose();
         device.destroy();
       },
@@ -119,6 +127,7 @@ export async function openPageBackend(weights: ViTWeights, onLost: (message: str
       isLost: () => lost,
       lost: lostPromise,
       runImages: (images, opts) => engine.runImages(images, opts),
+      runFrame: async (bitmap, opts) => engine.runTextures([await frames.fromExternal(bitmap, bitmap.width, bitmap.height)], opts),
       profile: async (images, opts) => {
         // ToMe's own cost only where there is ToMe work; the per-dispatch list stays in the
         // worker (the page shows families and blocks).

@@ -3,13 +3,16 @@
 import type { AppState } from './app-state';
 import { ui } from './elements';
 import { showImageError, type ImageStage } from './image-stage';
-import { composePng, copyPng, downloadBlob, EXPORT_SIDE } from './screenshot';
+import { composePng, copyPng, downloadBlob, EXPORT_SIDE, type Caption } from './screenshot';
 import { readOptions } from './tome-controls';
+import type { LiveFrame } from './video/live-frame';
 
 export class PngExport {
   constructor(
     private readonly state: AppState,
     private readonly stage: ImageStage,
+    /** The caption of a camera or video frame (the video mode's). */
+    private readonly frameCaption: (f: LiveFrame) => Caption,
   ) {
     ui.savePng.addEventListener('click', () => {
       this.render().then(
@@ -29,6 +32,8 @@ export class PngExport {
 
   /** The PNG of the current result (what Save PNG downloads). */
   async render(): Promise<Blob> {
+    const live = this.state.source !== 'image' ? this.state.live : null;
+    if (live) return composePng(this.stage.snapshot(EXPORT_SIDE), this.frameCaption(live));
     const { analysis: a, config: c, view, backend, layer } = this.state;
     if (!a || !c) throw new Error('nothing to export yet');
     const top = a.current.top5[0];

@@ -25,7 +25,10 @@ export type ToWorker =
    * per block, and ToMe's own cost. Runs after waiting analyze requests, before bench steps. */
   | { type: 'profile'; profileId: number; opts: ToMeOptions }
   /** Test hook: destroys the GPU device to exercise the recovery path. */
-  | { type: 'lose-device' };
+  | { type: 'lose-device' }
+  /** One video frame (camera or file) to run with `opts`, ahead of any other work; always
+   * answered ('frame-done' or 'frame-error'), with the bitmap handed back for display. */
+  | { type: 'frame'; frameId: number; bitmap: ImageBitmap; opts: ToMeOptions };
 
 export interface BenchPoint {
   r: number;
@@ -84,7 +87,22 @@ export type FromWorker =
   | { type: 'bench-done'; benchId: number; rows: BenchRow[]; cancelled: boolean; timingSource: Timing['source'] }
   | { type: 'profile-done'; profileId: number; opts: ToMeOptions; report: ProfileReport }
   | { type: 'profile-error'; profileId: number; message: string }
-  | { type: 'device-lost'; message: string; recovered: boolean; backend: BackendInfo };
+  | { type: 'device-lost'; message: string; recovered: boolean; backend: BackendInfo }
+  | ({ type: 'frame-done' } & FrameAnswer)
+  | { type: 'frame-error'; frameId: number; message: string; bitmap: ImageBitmap };
+
+/** A video frame's forward: on WebGPU from a texture copied on the GPU ('texture'), on the CPU
+ * reference from the frame's pixels ('pixels'). `workerMs` is the worker's wall time for the
+ * frame (copy or read-back, preprocessing, forward, read-back of the result). */
+export interface FrameAnswer {
+  frameId: number;
+  opts: ToMeOptions;
+  result: ForwardResult;
+  timing: Timing;
+  workerMs: number;
+  route: 'texture' | 'pixels';
+  bitmap: ImageBitmap;
+}
 
 /** The engine's profile of one forward (src/gpu/profile.ts) without the per-dispatch list; for
  * r > 0 with ToMe's own cost (its dispatches timed alone against the whole forward, batch 1). */

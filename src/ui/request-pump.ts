@@ -2,7 +2,8 @@
 // is ever run: one that arrives while a forward runs replaces any waiting one, and the running
 // one's answer is dropped if it was superseded, so the slider never queues up work. A profile
 // request (WebGPU only) runs between analyze requests and benchmark steps, one at a time, and is
-// always answered.
+// always answered. A video frame runs before all of them (the page sends one at a time and
+// waits for its answer, so frames never queue either) and is always answered.
 import type { ForwardResult, Timing } from '../core/backend';
 import type { ToMeOptions } from '../core/tome';
 import type { LoadedModel } from './model-session';
@@ -10,6 +11,13 @@ import type { PageBackend } from './page-backend';
 import type { PageBench } from './page-bench';
 import type { CurrentImage } from './prepare-image';
 import type { FromWorker } from './protocol';
+import { runFrame } from './run-frame';
+
+interface FrameJob {
+  frameId: number;
+  bitmap: ImageBitmap;
+  opts: ToMeOptions;
+}
 
 /** What the requests run on: the loaded model and the current image, read afresh each time. */
 export type Subject = () => { loaded: LoadedModel | null; image: CurrentImage | null };
@@ -37,10 +45,27 @@ export class RequestPump {
   /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn). */
   private baseline: { imageId: number; result: ForwardResult; timing: Timing } | null = null;
 
+  private frameJob: FrameJob | null = null;
+
   constructor(
     private readonly subject: Subject,
-    private readonly post: (m: FromWorker) => void,
+    private readonly post: (m: FromWorker, transfer?: Transferable[]) => void,
   ) {}
+
+  /** A video frame to run next; one still waiting is answered as superseded. */
+  frame(job: FrameJob): void {
+    this.dropFrame('superseded by a newer frame');
+    this.frameJob = job;
+    void this.run();
+  }
+
+  /** Answers a waiting frame without running it (the model it was sent for is gone). */
+  dropFrame(message: string): void {
+    const job = this.frameJob;
+    if (!job) return;
+    this.frameJob = null;
+    this.post({ type: 'frame-error', frameId: job.frameId, message, bitmap: job.bitmap }, [job.bitmap]);
+  }
 
   analyze(requestId: number, opts: ToMeOptions): void {
     this.pending = { requestId, opts };
@@ -76,7 +101,12 @@ export class RequestPump {
     try {
       for (;;) {
         const { loaded, image } = this.subject();
-        if (!loaded || !image || image.prepared.modelId !== loaded.weights.config.id || loaded.opened.isLost?.()) break;
+        if (!loaded || loaded.opened.isLost?.()) break;
+        if (this.frameJob) {
+          await this.frameLatest(loaded);
+          continue;
+        }
+        if (!image || image.prepared.modelId !== loaded.weights.config.id) break;
         if (this.pending) await this.analyzeLatest(loaded, image);
         else if (this.profileReq) await this.profileCurrent(loaded, image);
         else if (this.bench) await this.benchStep(loaded, image, this.bench);
@@ -91,6 +121,24 @@ export class RequestPump {
   private moved(l: LoadedModel, img: CurrentImage): boolean {
     const now = this.subject();
     return now.image !== img || now.loaded !== l;
+  }
+
+  /** Runs the waiting frame; on a lost device it waits for the new one (the device-lost
+   * handler re-runs the pump), so the page's frame is answered after the recovery. */
+  private async frameLatest(l: LoadedModel): Promise<void> {
+    const job = this.frameJob!;
+    this.frameJob = null;
+    const opened = l.opened;
+    try {
+      const run = await runFrame(l, job.bitmap, job.opts);
+      this.post({ type: 'frame-done', frameId: job.frameId, opts: job.opts, ...run, bitmap: job.bitmap }, [job.bitmap]);
+    } catch (e) {
+      if (this.subject().loaded === l && !this.frameJob && (await lostWithin(opened, 1000))) {
+        this.frameJob ??= job;
+        if (this.frameJob === job) return;
+      }
+      this.post({ type: 'frame-error', frameId: job.frameId, message: (e as Error).message, bitmap: job.bitmap }, [job.bitmap]);
+    }
   }
 
   private async analyzeLatest(l: LoadedModel, img: CurrentImage): Promise<void> {

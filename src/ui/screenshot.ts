@@ -18,14 +18,23 @@ export async function composePng(image: HTMLCanvasElement, caption: Caption): Pr
   ctx.fillStyle = '#0f1115';
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.drawImage(image, 0, 0, EXPORT_SIDE, EXPORT_SIDE);
-  ctx.fillStyle = '#e6e8ee';
-  ctx.font = '600 20px system-ui, sans-serif';
-  ctx.textBaseline = 'top';
-  ctx.fillText(caption.title, 16, EXPORT_SIDE + 12, EXPORT_SIDE - 32);
-  ctx.fillStyle = '#a9b0c0';
-  ctx.font = '15px system-ui, sans-serif';
-  caption.lines.forEach((line, i) => ctx.fillText(line, 16, EXPORT_SIDE + 40 + i * 20, EXPORT_SIDE - 32));
+  drawCaption(ctx, caption, EXPORT_SIDE, EXPORT_SIDE);
   return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'));
+}
+
+/** The caption strip below an image `width` pixels wide whose bottom edge is at `top`, scaled
+ * from the export's layout (also what a recording's frames carry). */
+export function drawCaption(ctx: CanvasRenderingContext2D, caption: Caption, top: number, width: number): void {
+  const k = width / EXPORT_SIDE;
+  ctx.fillStyle = '#0f1115';
+  ctx.fillRect(0, top, width, CAPTION_HEIGHT * k);
+  ctx.fillStyle = '#e6e8ee';
+  ctx.font = `600 ${20 * k}px system-ui, sans-serif`;
+  ctx.textBaseline = 'top';
+  ctx.fillText(caption.title, 16 * k, top + 12 * k, width - 32 * k);
+  ctx.fillStyle = '#a9b0c0';
+  ctx.font = `${15 * k}px system-ui, sans-serif`;
+  caption.lines.forEach((line, i) => ctx.fillText(line, 16 * k, top + (40 + i * 20) * k, width - 32 * k));
 }
 
 export function downloadBlob(blob: Blob, fileName: string): void {

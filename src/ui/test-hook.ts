@@ -4,7 +4,8 @@ import type { AppState } from './app-state';
 import { ui } from './elements';
 import type { ToWorker } from './protocol';
 
-export function installTestHook(state: AppState, exportPng: () => Promise<Blob>, send: (m: ToWorker) => void): void {
+/** `video` is the video mode's part of the hook (src/ui/video/video-hook.ts). */
+export function installTestHook(state: AppState, exportPng: () => Promise<Blob>, send: (m: ToWorker) => void, video: object): void {
   const hook = {
     get status() {
       return {
@@ -47,6 +48,7 @@ export function installTestHook(state: AppState, exportPng: () => Promise<Blob>,
     /** The PNG export as bytes (what Save PNG downloads). */
     exportPng: async () => Array.from(new Uint8Array(await (await exportPng()).arrayBuffer())),
     loseDevice: () => send({ type: 'lose-device' }),
+    video,
   };
   (window as unknown as { __tome: typeof hook }).__tome = hook;
 }

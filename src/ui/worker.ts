@@ -18,7 +18,10 @@ let waitingImage: { imageId: number; blob: Blob; name: string } | null = null;
 
 const pump = new RequestPump(() => ({ loaded: session.loaded, image }), post);
 const session = new ModelSession(post, {
-  unloaded: () => pump.forgetBaseline(),
+  unloaded: () => {
+    pump.forgetBaseline();
+    pump.dropFrame('the model changed');
+  },
   ready: reprepare,
   recovered: () => void pump.run(),
 });
@@ -55,6 +58,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'lose-device':
       session.loseDevice();
+      break;
+    case 'frame':
+      if (session.loaded) pump.frame({ frameId: m.frameId, bitmap: m.bitmap, opts: m.opts });
+      else post({ type: 'frame-error', frameId: m.frameId, message: 'no model is loaded yet', bitmap: m.bitmap }, [m.bitmap]);
       break;
   }
 };

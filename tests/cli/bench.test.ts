@@ -33,6 +33,14 @@ describe('tome bench', () => {
     expect(res.tomeOverhead[0]).toMatchObject({ batch: 1, dispatches: { tome: 48 } });
     expect(res.tomeOverhead[0].tomeMs).toBeGreaterThan(0);
     expect(res.tomeOverhead[0].tomeMs).toBeLessThan(res.tomeOverhead[0].forwardMs);
+    // A 640x480 video frame at each of the page's settings, and the share outside the forward.
+    expect(res.video.rows.map((x: { setting: string }) => x.setting)).toEqual(['r=0', 'r=8', 'r=13', 'decreasing-16']);
+    for (const v of res.video.rows) {
+      expect(v.frameMs).toBeGreaterThan(0);
+      expect(v.forwardMs).toBeGreaterThan(0);
+      expect(v.fps).toBeCloseTo(1000 / v.frameMs, 1);
+    }
+    expect(res.targets.map((t: { target: string }) => t.target)).toContain(`video frame (640x480) at r=13: <= 10% of its time outside the forward (${res.adapter.route})`);
     expect(res.targets.length).toBeGreaterThan(3);
     const files = readdirSync(out);
     expect(files.some((f) => f.endsWith('.json'))).toBe(true);
@@ -41,6 +49,7 @@ describe('tome bench', () => {
     expect(md).toMatch(/## ToMe's own cost at r=13/);
     expect(md).toMatch(/tome-webgpu \| 13 \| constant/);
     expect(md).toMatch(/tome-cpu \| 13 \| constant/);
+    expect(md).toMatch(/## Video frames\n\n640x480 RGBA/);
   }, 300_000);
 });
 
@@ -60,5 +69,9 @@ describe('bench targets', () => {
     expect(checks.find((c) => c.target.startsWith('WebGPU engine faster'))!.met).toBe(true);
     expect(checks.find((c) => c.target.startsWith('ToMe overhead') && c.target.endsWith('(batch 1)'))!.met).toBe(false);
     expect(checks.find((c) => c.target.startsWith('ToMe overhead') && c.target.endsWith('(batch 8)'))!.met).toBe(true);
+    expect(checks.find((c) => c.target.startsWith('video frame'))).toBeUndefined();
+    const video = (share: number) => checkTargets({ rows, flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 }, bestMatmulGflops: 6, videoOutsideShareR13: { route: 'opengles', share } }).find((c) => c.target.startsWith('video frame'))!;
+    expect(video(0.1)).toMatchObject({ met: true, measured: '10.0%', target: 'video frame (640x480) at r=13: <= 10% of its time outside the forward (opengles)' });
+    expect(video(0.12).met).toBe(false);
   });
 });

@@ -3,11 +3,14 @@
 // server sends COOP/COEP) in the worker, labels its timings, and still gives the official answer;
 // served without those headers it runs one thread and says why. Also a laptop-sized, high-DPI
 // window: the overlay renders at device resolution and everything important fits without scrolling.
+// A video still plays: its frames go to the CPU fallback as pixels.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
+import { GOLDEN } from '../support/golden';
 import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
-import { analysis, settled, status } from './page-state';
+import { makeWebm } from './make-webm';
+import { analysis, settled, status, videoUntil } from './page-state';
 
 let server: ViteDevServer;
 let app: App;
@@ -56,10 +59,25 @@ describe('browser without WebGPU', () => {
     });
     expect(dims.w).toBe(Math.round(dims.cw * 2));
     expect(dims.h).toBe(Math.round(dims.ch * 2));
-    for (const sel of ['#stage', '#r', '#metrics', '#save-png']) {
+    for (const sel of ['#stage', '#r', '#metrics', '#save-png', '#use-camera', '#record']) {
       const box = (await app.page.locator(sel).boundingBox())!;
       expect(box.y + box.height, sel).toBeLessThanOrEqual(768);
     }
+  });
+
+  it('plays a video on the CPU reference, from the frames\' pixels (slower, labelled)', async () => {
+    const made = await makeWebm(app.page, [join(GOLDEN, 'images/chelsea.png')], 2, 15);
+    await app.page.setInputFiles('#video-file', { name: 'cat.webm', mimeType: 'video/webm', buffer: made.bytes });
+    const s = await videoUntil(app.page, (x) => x.source === 'file' && !!x.frame, 'a frame on the CPU fallback', 300_000);
+    expect(s.frame!.route).toBe('pixels');
+    expect(s.frame!.timingSource).toBe('wall');
+    expect(s.frame!.top5[0].index).toBe(285);
+    expect(await app.page.locator('#live-stats tr[data-metric="ms"] td').first().textContent()).toBe('Forward (CPU, wall)');
+    expect(await app.page.locator('#overlay').getAttribute('data-groups')).toBe(s.frame!.groups.join(','));
+    await app.page.screenshot({ path: join(SHOTS, '11-no-webgpu-video.png') });
+    await app.page.click('#use-image');
+    await settled(app.page);
+    expect(app.errors).toEqual([]);
   });
 });
 

@@ -69,3 +69,77 @@ export async function runProfile(page: Page, timeout = 180_000): Promise<Profile
   await page.waitForFunction(() => !(window as unknown as WithHook).__tome.profile.running, null, { timeout, polling: 250 });
   return profile(page);
 }
+
+/** The video mode's view of the page (src/ui/video/video-hook.ts). */
+export interface LiveFrameView {
+  frameId: number;
+  opts: ToMeOptions;
+  top5: Array<{ index: number; prob: number }>;
+  tokens: number[];
+  groups: number[];
+  ms: number;
+  timingSource: string;
+  route: 'texture' | 'pixels';
+  mediaTime: number | null;
+  cost: { grabMs: number; workerMs: number; forwardMs: number; overlayMs: number; totalMs: number };
+}
+
+export interface VideoStatus {
+  source: 'image' | 'camera' | 'file';
+  name: string;
+  paused: boolean;
+  hidden: boolean;
+  currentTime: number;
+  duration: number | null;
+  cameras: number;
+  stats: { offered: number; processed: number; dropped: number; failed: number; busy: boolean; offeredFps: number; processedFps: number };
+  samples: Array<{ t: number; top1Prob: number; ms: number; changedShare: number | null }>;
+  frame: LiveFrameView | null;
+  recording: boolean;
+  lastRecording: { durationMs: number; frames: number; wallMs: number; size: number; type: string; limitHit: string | null } | null;
+}
+
+type VideoHook = {
+  __tome: {
+    video: {
+      status: VideoStatus;
+      framePng(): Promise<string>;
+      recordingBase64(): Promise<string>;
+      setRecordingLimits(l: { maxBytes: number; maxMs: number }): void;
+      costs(): Array<LiveFrameView['cost'] & { opts: ToMeOptions; timingSource: string }>;
+      clearCosts(): void;
+    };
+  };
+};
+
+export const videoStatus = (page: Page) => page.evaluate(() => (window as unknown as VideoHook).__tome.video.status);
+export const framePng = async (page: Page) => Buffer.from(await page.evaluate(() => (window as unknown as VideoHook).__tome.video.framePng()), 'base64');
+export const recordingBytes = async (page: Page) => Buffer.from(await page.evaluate(() => (window as unknown as VideoHook).__tome.video.recordingBase64()), 'base64');
+export const setRecordingLimits = (page: Page, l: { maxBytes: number; maxMs: number }) =>
+  page.evaluate((x) => (window as unknown as VideoHook).__tome.video.setRecordingLimits(x), l);
+export const frameCosts = (page: Page) => page.evaluate(() => (window as unknown as VideoHook).__tome.video.costs());
+export const clearFrameCosts = (page: Page) => page.evaluate(() => (window as unknown as VideoHook).__tome.video.clearCosts());
+
+/** Polls the video status until `pred` holds (the page keeps processing frames meanwhile). */
+export async function videoUntil(page: Page, pred: (s: VideoStatus) => boolean, what: string, timeout = 120_000): Promise<VideoStatus> {
+  const t0 = Date.now();
+  let s = await videoStatus(page);
+  while (!pred(s)) {
+    if (Date.now() - t0 > timeout) {
+      const line = await page.locator('#image-error').textContent();
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; the page says "${line}"; last status: ${JSON.stringify({ ...s, samples: s.samples.length, frame: s.frame && { ...s.frame, groups: undefined } })}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+    s = await videoStatus(page);
+  }
+  return s;
+}
+
+/** Makes the page hidden or visible as far as the page can tell (headless pages are never
+ * hidden by the browser: covering or minimising them changes nothing), with the event. */
+export const setPageHidden = (page: Page, hidden: boolean) =>
+  page.evaluate((h) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);

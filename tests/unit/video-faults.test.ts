@@ -1,6 +1,6 @@
 // The video mode's fault lines and watchers, on stand-in event targets.
 import { describe, expect, it } from 'vitest';
-import { cameraErrorMessage, mediaErrorMessage, pauseWhileHidden, watchTrackEnded } from '../../src/ui/video/faults';
+import { cameraErrorMessage, mediaErrorMessage, pauseWhileHidden, watchMediaErrors, watchTrackEnded } from '../../src/ui/video/faults';
 
 const domError = (name: string, message = '') => Object.assign(new Error(message), { name });
 
@@ -32,6 +32,16 @@ describe('watchers', () => {
     track.dispatchEvent(new Event('ended'));
     expect(seen).toEqual(['The camera stream ended (USB cam): it was unplugged or stopped. Choose a source to carry on.']);
     stop();
+  });
+
+  it('reports a video that fails while it plays, with the file, until unsubscribed', () => {
+    const video = Object.assign(new EventTarget(), { error: { code: 3, message: 'VP9 frame corrupt' } }) as unknown as HTMLVideoElement;
+    const seen: string[] = [];
+    const stop = watchMediaErrors(video, 'clip.webm', (m) => seen.push(m));
+    video.dispatchEvent(new Event('error'));
+    stop();
+    video.dispatchEvent(new Event('error'));
+    expect(seen).toEqual(['clip.webm: the video is broken (decoding failed: VP9 frame corrupt).']);
   });
 
   it('pauses a running source while hidden and resumes only what it paused', () => {

@@ -67,19 +67,20 @@ export function stripChartNodes(samples: StripSample[], windowMs: number): SvgNo
     nodes.push({ tag: 'line', attrs: { x1: xs, x2: xs, y1: M.t, y2: H - M.b, stroke: GRID } });
     nodes.push({ tag: 'text', attrs: { x: xs, y: H - M.b + 12, 'text-anchor': 'middle' }, text: s === 0 ? 'now' : `-${s} s` });
   }
-  const series: Array<[keyof typeof STRIP_COLOURS, (s: StripSample) => number | null, (v: number) => number, string]> = [
-    ['top1Prob', (s) => s.top1Prob, yShare, 'top-1 probability'],
-    ['changedShare', (s) => s.changedShare, yShare, 'patches whose group changed'],
-    ['ms', (s) => s.ms, yMs, 'ms per frame'],
+  // Legend positions from the left edge of the plot, spaced for the labels' lengths.
+  const series: Array<[keyof typeof STRIP_COLOURS, (s: StripSample) => number | null, (v: number) => number, string, number]> = [
+    ['top1Prob', (s) => s.top1Prob, yShare, 'top-1 probability', 0],
+    ['changedShare', (s) => s.changedShare, yShare, 'patches whose group changed', 90],
+    ['ms', (s) => s.ms, yMs, 'ms per frame', 235],
   ];
-  series.forEach(([key, value, y, label], i) => {
+  series.forEach(([key, value, y, label, at]) => {
     for (const points of runs(samples, value, x, y)) {
       nodes.push({
         tag: 'polyline',
         attrs: { points, fill: 'none', stroke: STRIP_COLOURS[key], 'stroke-width': 1.5, 'data-series': key, ...(key === 'changedShare' ? { 'stroke-dasharray': '3 2' } : {}) },
       });
     }
-    nodes.push({ tag: 'text', attrs: { x: M.l + 4 + i * 120, y: M.t + 8, fill: STRIP_COLOURS[key], style: `fill:${STRIP_COLOURS[key]}` }, text: label });
+    nodes.push({ tag: 'text', attrs: { x: M.l + 4 + at, y: M.t + 8, fill: STRIP_COLOURS[key], style: `fill:${STRIP_COLOURS[key]}` }, text: label });
   });
   return nodes;
 }
