@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { ORT_NODE_SPIN_IN_RUN_ONLY } from '../../src/ort/node';
 import { checkPeer, failedCheck, type GoldenRef, type PeerCheck } from './golden-check';
 
 export type OrtNodeEngine = 'ort-cpu' | 'ort-webgpu';
@@ -62,9 +63,9 @@ async function forward(session: ort.InferenceSession, batch: Float32Array[]): Pr
  */
 export async function openOrtNodePeer(engine: OrtNodeEngine, r: number, graph: string | Uint8Array, golden: GoldenRef[], threads = availableParallelism()): Promise<OrtNodePeer> {
   const before = new Set(loadedGpuDrivers());
-  // Threads as our fallback's (one per core, sleeping when idle): ONNX Runtime's default spinning
-  // threads would keep cores busy between runs and slow whatever the bench times next.
-  const extra = { session: { intra_op: { allow_spinning: '0' } } };
+  // Threads as our fallback's (one per core, spinning only while a run lasts): ONNX Runtime's
+  // default would keep them spinning after a run and slow whatever the bench times next.
+  const extra = ORT_NODE_SPIN_IN_RUN_ONLY;
   const options: ort.InferenceSession.SessionOptions =
     engine === 'ort-cpu'
       ? { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all', extra }

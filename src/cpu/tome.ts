@@ -125,18 +125,43 @@ export function applyMerge(
   const T2 = plan.keptA.length + Math.floor(T / 2);
   const newIndex = newPositions(plan, mode);
 
-  const acc = new Float64Array(T2 * D);
+  // Sizes add in token order (float32, as the official scatter_reduce). Σ sᵢxᵢ is accumulated
+  // in float64 (the float32 products, each exact in a double, then rounded once per token as
+  // float32 multiplies do) only for a destination with several tokens; a lone token's value is
+  // fround(x·s)/s, which is what that sum gives for one term, and x itself when s = 1: the same
+  // values as the sum (bit for bit, but for a -0 the sum's +0 start would turn into +0), faster
+  // (the ONNX Runtime path runs this between its segments).
   const size2 = new Float32Array(T2);
+  const count = new Int32Array(T2);
+  for (let t = 0; t < T; t++) {
+    const n = newIndex[t];
+    if (n < 0) continue;
+    size2[n] += size[t];
+    count[n]++;
+  }
+  const x2 = new Float32Array(T2 * D);
+  const sumRow = new Int32Array(T2).fill(-1);
+  let sums = 0;
+  for (let n = 0; n < T2; n++) if (count[n] > 1) sumRow[n] = sums++;
+  const acc = new Float64Array(sums * D);
   for (let t = 0; t < T; t++) {
     const n = newIndex[t];
     if (n < 0) continue;
     const s = size[t];
-    size2[n] += s;
-    for (let d = 0; d < D; d++) acc[n * D + d] += Math.fround(x[t * D + d] * s);
+    const xo = t * D;
+    if (sumRow[n] >= 0) {
+      const ao = sumRow[n] * D;
+      for (let d = 0; d < D; d++) acc[ao + d] += Math.fround(x[xo + d] * s);
+    } else if (s === 1) {
+      x2.set(x.subarray(xo, xo + D), n * D);
+    } else {
+      for (let d = 0; d < D; d++) x2[n * D + d] = Math.fround(x[xo + d] * s) / s;
+    }
   }
-  const x2 = new Float32Array(T2 * D);
   for (let n = 0; n < T2; n++) {
-    for (let d = 0; d < D; d++) x2[n * D + d] = acc[n * D + d] / size2[n];
+    if (sumRow[n] < 0) continue;
+    const ao = sumRow[n] * D;
+    for (let d = 0; d < D; d++) x2[n * D + d] = acc[ao + d] / size2[n];
   }
   const tokenOfPatch2 = tokenOfPatch.map((t) => (t < 0 ? -1 : newIndex[t]));
   return { x: x2, size: size2, tokenOfPatch: tokenOfPatch2, T: T2 };
