@@ -92,15 +92,23 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   // A video frame on the same engine: upload into the frame texture + preprocessing + forward.
   const video = await benchVideoFrames(engine, c, route, o.repeat, log);
 
+  // What the result records about our engine, then its device goes: the CPU groups below are
+  // timed in a process without a live GPU device, as the CLI's `--backend cpu` runs (Dawn's event
+  // polling slowed a forward that awaits ONNX Runtime 14 times by 10-30% at r = 13, batch 1).
+  const adapterInfo = { route, ...engine.adapterInfo, features: engine.features, precision: engine.precision, matmul: engine.matmulVariant };
+  const matmulTimings = engine.matmulTimings;
+  engine.dispose();
+
   const cpu: Backend = createCpuBackend(weights);
   const cpuSettings: BenchSetting[] = [0, 13].map((r) => ({ engine: 'tome-reference', r, schedule: 'constant', batch: 1 }));
   const cpuRr = new RoundRobin(cpuSettings, 1, Math.min(3, o.repeat));
   await timeRoundRobin(cpuRr, (s) => cpu.run([inputs[0]], tomeOpts(s)), (round) => log(`tome-reference: round ${round + 1}/${cpuRr.timedRounds}`));
   rows.push(...benchRows(cpuSettings, cpuRr.samples));
 
-  if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
+  // ONNX Runtime before tfjs: tfjs-webgpu's device outlives its rows.
   const ort = await ortRows({ weights, inputs, batches: o.batches, repeat: o.repeat, ortNode: o.peers.ortNode, ortWeb: o.peers.ortWeb, log });
   rows.push(...ort.rows);
+  if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
   const flops = Object.fromEntries(settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]));
   const evalPath = join(o.outDir, `eval-${c.id}.json`);
@@ -114,10 +122,10 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
     videoOutsideShareR13: { route, share: video.rows.find((r) => r.setting === 'r=13')!.outsideShare },
   });
   const out: BenchResult = {
-    adapter: { route, ...engine.adapterInfo, features: engine.features, precision: engine.precision, matmul: engine.matmulVariant },
+    adapter: adapterInfo,
     model: c.id,
     rows,
-    matmulTimings: engine.matmulTimings,
+    matmulTimings,
     matmulGflopsPerRound: probe.gflops,
     tomeOverhead,
     flopsPerImage: flops,
@@ -126,7 +134,6 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
     video,
     targets,
   };
-  engine.dispose();
   writeRunResults(out, o.outDir, evalOut);
   return out;
 }
