@@ -82,7 +82,7 @@ export function failedCheck(engine: string, r: number, n: number, e: unknown): P
 export function describeCheck(c: PeerCheck): string {
   if (c.error) return `failed to run: ${c.error}`;
   const d = Number.isFinite(c.maxDiff) ? c.maxDiff.toExponential(1) : 'non-finite';
-  return c.ok ? `correct (max |logit diff| ${d}, top-1 ${c.n}/${c.n})` : `WRONG: max |logit diff| ${d}, top-1 wrong on ${c.top1Wrong}/${c.n}; not timed`;
+  return c.ok ? `correct (max abs logit diff ${d}, top-1 ${c.n}/${c.n})` : `WRONG: max abs logit diff ${d}, top-1 wrong on ${c.top1Wrong}/${c.n}; not timed`;
 }
 
 /** A peer as the results list it: which provider ran where, and what its check found. */

@@ -34,7 +34,7 @@ describe('checkPeer', () => {
     expect(c.ok).toBe(false);
     expect(c.top1Wrong).toBe(0);
     expect(c.maxDiff).toBeCloseTo(2e-3, 5);
-    expect(describeCheck(c)).toMatch(/^WRONG: max \|logit diff\| 2\.0e-3, top-1 wrong on 0\/8; not timed$/);
+    expect(describeCheck(c)).toMatch(/^WRONG: max abs logit diff 2\.0e-3, top-1 wrong on 0\/8; not timed$/);
   });
   it('counts wrong top-1s and treats NaN or a short output as wrong', () => {
     const swapped = logits.map((l, i) => (i < 3 ? l.map((v, k) => (k === 0 ? 1e3 : v)) : l));
