@@ -93,8 +93,9 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   const video = await benchVideoFrames(engine, c, route, o.repeat, log);
 
   // What the result records about our engine, then its device goes: the CPU groups below are
-  // timed in a process without a live GPU device, as the CLI's `--backend cpu` runs (Dawn's event
-  // polling slowed a forward that awaits ONNX Runtime 14 times by 10-30% at r = 13, batch 1).
+  // timed in a process without a live GPU device, as the CLI's `--backend cpu` runs (a live Dawn
+  // device slowed a forward that awaits ONNX Runtime 14 times by 10-30% at r = 13, batch 1;
+  // measured, the cause not traced).
   const adapterInfo = { route, ...engine.adapterInfo, features: engine.features, precision: engine.precision, matmul: engine.matmulVariant };
   const matmulTimings = engine.matmulTimings;
   engine.dispose();

@@ -129,8 +129,8 @@ export function applyMerge(
   // in float64 (the float32 products, each exact in a double, then rounded once per token as
   // float32 multiplies do) only for a destination with several tokens; a lone token's value is
   // fround(x·s)/s, which is what that sum gives for one term, and x itself when s = 1: the same
-  // values as the sum (bit for bit, but for a -0 the sum's +0 start would turn into +0), faster
-  // (the ONNX Runtime path runs this between its segments).
+  // values bit for bit, except that a -0 stays -0 where the sum (starting at +0) gave +0; faster,
+  // for the ONNX Runtime path, which runs this between its segments.
   const size2 = new Float32Array(T2);
   const count = new Int32Array(T2);
   for (let t = 0; t < T; t++) {
