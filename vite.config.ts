@@ -16,7 +16,9 @@ function pageHeadersPlugin(headers: Record<string, string>): Plugin {
     configResolved(c) {
       outDir = c.build.outDir;
     },
-    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: headers['Content-Security-Policy'] }, injectTo: 'head-prepend' }],
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: headers['Content-Security-Policy'] }, injectTo: 'head-prepend' },
+    ],
     writeBundle() {
       writeFileSync(join(outDir, '_headers'), headersFile(headers));
     },

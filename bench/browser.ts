@@ -13,14 +13,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Without --enable-unsafe-webgpu, Chromium on Linux exposes no navigator.gpu at all: that is how
 // the tests open a browser without WebGPU.
 const WEBGPU_ARG = '--enable-unsafe-webgpu';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface App {
   url: string;

@@ -54,8 +54,9 @@ async function cutR0(batch: Float32Array[]): Promise<void> {
     const spec = { from: b, to: b + 1 };
     const out = await (await sessions.get(spec)).run(feeds);
     if (spec.to === c.depth) return;
-    feeds = { [IO.x]: out[IO.xOut] as ort.Tensor };
-    if (takesLogSize({ from: spec.to, to: spec.to + 1 }, c.depth)) feeds[IO.logSize] = new ort.Tensor('float32', new Float32Array(batch.length * T), [batch.length, T]);
+    feeds = { [IO.x]: out[IO.xOut] };
+    if (takesLogSize({ from: spec.to, to: spec.to + 1 }, c.depth))
+      feeds[IO.logSize] = new ort.Tensor('float32', new Float32Array(batch.length * T), [batch.length, T]);
   }
 }
 
@@ -87,5 +88,7 @@ for (const b of [1, 8]) {
   console.log(`batch ${b}, ${threads} threads, median (min) ms of ${rounds} rounds:`);
   items.forEach(([name], i) => console.log(`  ${name}: ${median(samples[i]).toFixed(1)} (${Math.min(...samples[i]).toFixed(1)})`));
 }
-console.log(`session creation: whole r=0 graph ${createWhole.toFixed(0)} ms (incl. first forward); the 13 per-block segments ${createUnits.toFixed(0)} ms (incl. first forward); the whole r=13 ONNX graph ${createWhole13.toFixed(0)} ms`);
+console.log(
+  `session creation: whole r=0 graph ${createWhole.toFixed(0)} ms (incl. first forward); the 13 per-block segments ${createUnits.toFixed(0)} ms (incl. first forward); the whole r=13 ONNX graph ${createWhole13.toFixed(0)} ms`,
+);
 process.exit(0);

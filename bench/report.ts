@@ -17,7 +17,7 @@ export interface SpeedupSource {
  * Default: our WebGPU engine if it was measured (else the CPU one) at the largest batch, the
  * throughput setting the ToMe paper reports speed-ups for.
  */
-export function defaultSpeedupSource(bench: BenchOutput): SpeedupSource {
+function defaultSpeedupSource(bench: BenchOutput): SpeedupSource {
   const ours = bench.rows.filter((r) => r.engine === 'tome-webgpu');
   const rows = ours.length ? ours : bench.rows.filter((r) => r.engine === 'tome-cpu');
   if (!rows.length) throw new Error('bench rows contain no tome-webgpu or tome-cpu engine to take speed-ups from');
@@ -33,12 +33,7 @@ function speedupOf(bench: BenchOutput, src: SpeedupSource, r: number, schedule: 
  * One point per eval result whose (r, schedule) was also benchmarked; an eval setting without a
  * bench row has no measured speed-up and is left out rather than guessed.
  */
-export function buildSummary(
-  model: string,
-  bench: BenchOutput,
-  evalOut: EvalOutput,
-  src: SpeedupSource = defaultSpeedupSource(bench),
-): Summary {
+export function buildSummary(model: string, bench: BenchOutput, evalOut: EvalOutput, src: SpeedupSource = defaultSpeedupSource(bench)): Summary {
   const points: SummaryPoint[] = [];
   for (const e of evalOut.results) {
     const speedup = speedupOf(bench, src, e.r, e.schedule);
@@ -65,10 +60,7 @@ function adapterLine(adapter: Record<string, unknown>): string {
 
 /** Speed table: one row per bench row, in the order measured. */
 export function benchTable(bench: BenchOutput): string {
-  const lines = [
-    '| engine | r | schedule | batch | ms median | ms min | ms max | img/s | speed-up vs r=0 |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
-  ];
+  const lines = ['| engine | r | schedule | batch | ms median | ms min | ms max | img/s | speed-up vs r=0 |', '|---|---:|---|---:|---:|---:|---:|---:|---:|'];
   for (const b of bench.rows) {
     lines.push(
       `| ${b.engine} | ${b.r} | ${b.schedule} | ${b.batch} | ${fixed(b.msMedian, 1)} | ${fixed(b.msMin, 1)} | ` +
@@ -94,7 +86,7 @@ export function accuracyTable(bench: BenchOutput, evalOut: EvalOutput, src: Spee
   return lines.join('\n');
 }
 
-export function markdownReport(model: string, bench: BenchOutput, evalOut: EvalOutput, src = defaultSpeedupSource(bench)): string {
+function markdownReport(model: string, bench: BenchOutput, evalOut: EvalOutput, src = defaultSpeedupSource(bench)): string {
   return [
     `# ToMe speed and accuracy: ${model}`,
     '',

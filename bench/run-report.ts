@@ -14,15 +14,22 @@ import { videoFrameTable } from './video-frame';
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }
 
-export function profileTable(profiles: ProfileSummary[]): string {
+function profileTable(profiles: ProfileSummary[]): string {
   if (!profiles.length) return 'not profiled';
   const families = [...new Set(profiles.flatMap((p) => Object.keys(p.perFamilyMs)))];
   const head = `| kernel family | ${profiles.map((p) => `r=${p.r} ms | r=${p.r} share`).join(' | ')} |`;
   const sep = `|---|${profiles.map(() => '---:|---:').join('|')}|`;
-  const body = families.map((f) => `| ${f} | ${profiles.map((p) => `${(p.perFamilyMs[f] ?? 0).toFixed(1)} | ${((100 * (p.perFamilyMs[f] ?? 0)) / p.totalMs).toFixed(1)}%`).join(' | ')} |`);
+  const body = families.map(
+    (f) =>
+      `| ${f} | ${profiles.map((p) => `${(p.perFamilyMs[f] ?? 0).toFixed(1)} | ${((100 * (p.perFamilyMs[f] ?? 0)) / p.totalMs).toFixed(1)}%`).join(' | ')} |`,
+  );
   const total = `| total (${profiles[0].source}) | ${profiles.map((p) => `${p.totalMs.toFixed(1)} | 100%`).join(' | ')} |`;
   const how =
     profiles[0].source === 'wall'
@@ -31,7 +38,7 @@ export function profileTable(profiles: ProfileSummary[]): string {
   return [how, '', head, sep, ...body, total].join('\n');
 }
 
-export function tomeCostTable(rows: TomeOverhead[]): string {
+function tomeCostTable(rows: TomeOverhead[]): string {
   const f = (v: number) => v.toFixed(1);
   const p = (v: number) => `${(v * 100).toFixed(1)}%`;
   return [
@@ -43,7 +50,7 @@ export function tomeCostTable(rows: TomeOverhead[]): string {
   ].join('\n');
 }
 
-export function runMarkdown(out: BenchResult): string {
+function runMarkdown(out: BenchResult): string {
   const a = out.adapter;
   return [
     `# Bench of ${out.model} on ${a.route}: ${a.description}`,

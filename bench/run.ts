@@ -50,7 +50,7 @@ type Setting = { r: number; schedule: Schedule };
 
 function settingsOf(o: BenchOptions): Setting[] {
   if (o.explicitSchedule) return o.schedules.flatMap((schedule) => o.rs.map((r) => ({ r, schedule })));
-  const out: Setting[] = o.rs.map((r) => ({ r, schedule: 'constant' as Schedule }));
+  const out: Setting[] = o.rs.map((r) => ({ r, schedule: 'constant' }));
   if (o.schedules.includes('decreasing')) out.push({ r: Math.max(...o.rs), schedule: 'decreasing' });
   return out;
 }
@@ -60,7 +60,16 @@ const tomeOpts = (s: Setting): ToMeOptions => ({ r: s.r, schedule: s.schedule, p
 async function profileSummary(engine: WebGpuBackend, input: Float32Array, r: number): Promise<ProfileSummary> {
   const p = await engine.profile([input], tomeOpts({ r, schedule: 'constant' }));
   const share = Object.fromEntries(Object.entries(p.perFamily).map(([k, v]) => [k, Math.round((1000 * v) / p.totalMs) / 1000]));
-  return { r, source: p.source, totalMs: p.totalMs, tomeMs: p.tomeMs, tomeShare: p.tomeMs / p.totalMs, perFamilyMs: p.perFamily, perFamilyShare: share, perBlockMs: p.perBlock };
+  return {
+    r,
+    source: p.source,
+    totalMs: p.totalMs,
+    tomeMs: p.tomeMs,
+    tomeShare: p.tomeMs / p.totalMs,
+    perFamilyMs: p.perFamily,
+    perFamilyShare: share,
+    perBlockMs: p.perBlock,
+  };
 }
 
 export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<BenchResult> {
@@ -75,10 +84,14 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   const ours: BenchSetting[] = o.batches.flatMap((batch) => settings.map((s) => ({ engine: 'tome-webgpu', ...s, batch })));
   const probe = await matmulProbe(engine.matmulVariant, route, c);
   const rr = new RoundRobin(ours, 2, o.repeat);
-  await timeRoundRobin(rr, (s) => engine.run(batchOf(inputs, s.batch), tomeOpts(s)), async (round) => {
-    await probe.time(round);
-    log(`tome-webgpu: round ${round + 1}/${o.repeat}`);
-  });
+  await timeRoundRobin(
+    rr,
+    (s) => engine.run(batchOf(inputs, s.batch), tomeOpts(s)),
+    async (round) => {
+      await probe.time(round);
+      log(`tome-webgpu: round ${round + 1}/${o.repeat}`);
+    },
+  );
   probe.dispose();
   const rows: BenchRow[] = benchRows(ours, rr.samples);
   // Our engine's profile and ToMe's own cost right after its timings, before other engines load
@@ -103,7 +116,11 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   const cpu: Backend = createCpuBackend(weights);
   const cpuSettings: BenchSetting[] = [0, 13].map((r) => ({ engine: 'tome-reference', r, schedule: 'constant', batch: 1 }));
   const cpuRr = new RoundRobin(cpuSettings, 1, Math.min(3, o.repeat));
-  await timeRoundRobin(cpuRr, (s) => cpu.run([inputs[0]], tomeOpts(s)), (round) => log(`tome-reference: round ${round + 1}/${cpuRr.timedRounds}`));
+  await timeRoundRobin(
+    cpuRr,
+    (s) => cpu.run([inputs[0]], tomeOpts(s)),
+    (round) => log(`tome-reference: round ${round + 1}/${cpuRr.timedRounds}`),
+  );
   rows.push(...benchRows(cpuSettings, cpuRr.samples));
 
   // ONNX Runtime before tfjs: tfjs-webgpu's device outlives its rows.
@@ -111,7 +128,9 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   rows.push(...ort.rows);
   if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
-  const flops = Object.fromEntries(settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]));
+  const flops = Object.fromEntries(
+    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]),
+  );
   const evalPath = join(o.outDir, `eval-${c.id}.json`);
   const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;
   const targets = checkTargets({

@@ -36,20 +36,38 @@ export function checkTargets(t: TargetInputs): TargetCheck[] {
     const r13 = row(t.rows, 'tome-webgpu', 13, 'constant', b);
     const dec = row(t.rows, 'tome-webgpu', 16, 'decreasing', b);
     if (r0 && r13) {
-      out.push({ target: `r=13 speed-up >= 90% of the FLOP ratio ${flopRatio.toFixed(2)} (batch ${b})`, measured: `${r13.speedupVsR0.toFixed(2)}x = ${pct(r13.speedupVsR0 / flopRatio)} of it`, met: r13.speedupVsR0 >= 0.9 * flopRatio });
+      out.push({
+        target: `r=13 speed-up >= 90% of the FLOP ratio ${flopRatio.toFixed(2)} (batch ${b})`,
+        measured: `${r13.speedupVsR0.toFixed(2)}x = ${pct(r13.speedupVsR0 / flopRatio)} of it`,
+        met: r13.speedupVsR0 >= 0.9 * flopRatio,
+      });
       out.push({ target: `r=13 speed-up >= 1.5x (batch ${b})`, measured: `${r13.speedupVsR0.toFixed(2)}x`, met: r13.speedupVsR0 >= 1.5 });
     }
     if (dec) out.push({ target: `decreasing-16 speed-up >= 2x (batch ${b})`, measured: `${dec.speedupVsR0.toFixed(2)}x`, met: dec.speedupVsR0 >= 2 });
     if (r0) {
       const gflops = (t.flopsPerImage['constant-0'] * b) / (r0.msMedian * 1e6);
-      out.push({ target: `forward GFLOP/s at r=0 >= 70% of the matmul's ${t.bestMatmulGflops.toFixed(2)} in the same rounds (batch ${b})`, measured: `${gflops.toFixed(2)} GFLOP/s = ${pct(gflops / t.bestMatmulGflops)}`, met: gflops >= 0.7 * t.bestMatmulGflops });
+      out.push({
+        target: `forward GFLOP/s at r=0 >= 70% of the matmul's ${t.bestMatmulGflops.toFixed(2)} in the same rounds (batch ${b})`,
+        measured: `${gflops.toFixed(2)} GFLOP/s = ${pct(gflops / t.bestMatmulGflops)}`,
+        met: gflops >= 0.7 * t.bestMatmulGflops,
+      });
       const peer = row(t.rows, 'tfjs-webgpu', 0, 'constant', b);
-      if (peer) out.push({ target: `r=0 at least 2x faster than tfjs-webgpu (batch ${b})`, measured: `${(peer.msMedian / r0.msMedian).toFixed(2)}x`, met: peer.msMedian >= 2 * r0.msMedian });
+      if (peer)
+        out.push({
+          target: `r=0 at least 2x faster than tfjs-webgpu (batch ${b})`,
+          measured: `${(peer.msMedian / r0.msMedian).toFixed(2)}x`,
+          met: peer.msMedian >= 2 * r0.msMedian,
+        });
     }
   }
   const g = row(t.rows, 'tome-webgpu', 0, 'constant', 1);
   const c = row(t.rows, 'tome-reference', 0, 'constant', 1);
-  if (g && c) out.push({ target: 'WebGPU engine faster than the CPU reference (r=0, batch 1)', measured: `${(c.msMedian / g.msMedian).toFixed(2)}x`, met: g.msMedian < c.msMedian });
+  if (g && c)
+    out.push({
+      target: 'WebGPU engine faster than the CPU reference (r=0, batch 1)',
+      measured: `${(c.msMedian / g.msMedian).toFixed(2)}x`,
+      met: g.msMedian < c.msMedian,
+    });
   for (const { batch, share } of t.tomeShareR13 ?? []) {
     out.push({ target: `ToMe overhead (matching + merge) <= 5% of forward time at r=13 (batch ${batch})`, measured: pct(share), met: share <= 0.05 });
   }
@@ -60,7 +78,11 @@ export function checkTargets(t: TargetInputs): TargetCheck[] {
   const e13 = ev?.find((x) => x.r === 13 && x.schedule === 'constant');
   if (e0 && e13) {
     const drop = (e0.top1 - e13.top1) * 100;
-    out.push({ target: 'r=13 top-1 drop on the eval set <= 2.5 points', measured: `${drop.toFixed(1)} points (${pct(e0.top1)} -> ${pct(e13.top1)})`, met: drop <= 2.5 });
+    out.push({
+      target: 'r=13 top-1 drop on the eval set <= 2.5 points',
+      measured: `${drop.toFixed(1)} points (${pct(e0.top1)} -> ${pct(e13.top1)})`,
+      met: drop <= 2.5,
+    });
   }
   return out;
 }
@@ -89,22 +111,43 @@ export function ortTargets(rows: BenchRow[]): TargetCheck[] {
   const out: TargetCheck[] = [];
   const batches = [...new Set(rows.map((x) => x.batch))].sort((a, b) => a - b);
   const x = (v: number) => `${v.toFixed(2)}x`;
-  for (const [ours, peer] of [['tome-cpu', 'ort-cpu'], ['tome-cpu-page', 'ort-web-wasm']] as const) {
+  for (const [ours, peer] of [
+    ['tome-cpu', 'ort-cpu'],
+    ['tome-cpu-page', 'ort-web-wasm'],
+  ] as const) {
     for (const b of batches) {
       const o0 = row(rows, ours, 0, 'constant', b);
       const p0 = row(rows, peer, 0, 'constant', b);
-      if (o0 && p0) out.push({ target: `${ours} r=0 within 1.5x of ${peer} r=0 (batch ${b})`, measured: `${x(o0.msMedian / p0.msMedian)} its time (${o0.msMedian.toFixed(0)} vs ${p0.msMedian.toFixed(0)} ms)`, met: o0.msMedian <= 1.5 * p0.msMedian });
+      if (o0 && p0)
+        out.push({
+          target: `${ours} r=0 within 1.5x of ${peer} r=0 (batch ${b})`,
+          measured: `${x(o0.msMedian / p0.msMedian)} its time (${o0.msMedian.toFixed(0)} vs ${p0.msMedian.toFixed(0)} ms)`,
+          met: o0.msMedian <= 1.5 * p0.msMedian,
+        });
       const o13 = row(rows, ours, 13, 'constant', b);
       const need = b === 1 ? 1.4 : 1.5;
-      if (o0 && o13) out.push({ target: `${ours} r=13 speed-up >= ${need}x over its r=0 (batch ${b})`, measured: x(o0.msMedian / o13.msMedian), met: o0.msMedian >= need * o13.msMedian });
+      if (o0 && o13)
+        out.push({
+          target: `${ours} r=13 speed-up >= ${need}x over its r=0 (batch ${b})`,
+          measured: x(o0.msMedian / o13.msMedian),
+          met: o0.msMedian >= need * o13.msMedian,
+        });
     }
   }
-  for (const [ours, peer] of [['tome-webgpu-vulkan', 'ort-webgpu'], ['tome-webgpu-page', 'ort-web-webgpu']] as const) {
+  for (const [ours, peer] of [
+    ['tome-webgpu-vulkan', 'ort-webgpu'],
+    ['tome-webgpu-page', 'ort-web-webgpu'],
+  ] as const) {
     for (const b of batches) {
       for (const r of [0, 13]) {
         const o = row(rows, ours, r, 'constant', b);
         const p = row(rows, peer, r, 'constant', b);
-        if (o && p) out.push({ target: `${ours} r=${r} at least 3x faster than ${peer} r=${r} (batch ${b})`, measured: `${x(p.msMedian / o.msMedian)} (${o.msMedian.toFixed(0)} vs ${p.msMedian.toFixed(0)} ms)`, met: p.msMedian >= 3 * o.msMedian });
+        if (o && p)
+          out.push({
+            target: `${ours} r=${r} at least 3x faster than ${peer} r=${r} (batch ${b})`,
+            measured: `${x(p.msMedian / o.msMedian)} (${o.msMedian.toFixed(0)} vs ${p.msMedian.toFixed(0)} ms)`,
+            met: p.msMedian >= 3 * o.msMedian,
+          });
       }
     }
   }

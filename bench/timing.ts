@@ -79,11 +79,7 @@ export class RoundRobin<T> {
  * once its result is on the host (a read-back), so queued GPU work is inside the measurement.
  * `afterRound(round)` runs after each timed round (outside the timings).
  */
-export async function timeRoundRobin<T>(
-  rr: RoundRobin<T>,
-  run: (item: T) => Promise<unknown>,
-  afterRound?: (timedRound: number) => unknown,
-): Promise<void> {
+export async function timeRoundRobin<T>(rr: RoundRobin<T>, run: (item: T) => Promise<unknown>, afterRound?: (timedRound: number) => unknown): Promise<void> {
   for (let next = rr.next(); next; next = rr.next()) {
     const t0 = performance.now();
     await run(next.item);

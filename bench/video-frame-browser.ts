@@ -83,10 +83,14 @@ export async function benchVideoInBrowser(rounds: number, log: (s: string) => vo
   });
   try {
     const { page } = app;
-    await page.waitForFunction(() => {
-      const t = (window as unknown as Partial<Hook>).__tome;
-      return !!t && t.status.ready && t.status.answeredId > 0;
-    }, null, { timeout: 300_000, polling: 250 });
+    await page.waitForFunction(
+      () => {
+        const t = (window as unknown as Partial<Hook>).__tome;
+        return !!t && t.status.ready && t.status.answeredId > 0;
+      },
+      null,
+      { timeout: 300_000, polling: 250 },
+    );
     await page.click('#use-camera');
     await page.waitForFunction(() => !!(window as unknown as Hook).__tome.video.status.frame, null, { timeout: 300_000, polling: 250 });
     const samples = new Map(VIDEO_SETTINGS.map(([name]) => [name, [] as Cost[]]));
@@ -118,7 +122,13 @@ export async function benchVideoInBrowser(rounds: number, log: (s: string) => vo
       };
     });
     const timing = [...samples.values()].flat()[0]?.timingSource ?? 'wall';
-    return { adapter: `Chromium WebGPU ${adapter}`, source: `${VIDEO_SOURCE.width}x${VIDEO_SOURCE.height} fake camera, the app's own page`, rounds, timing, rows };
+    return {
+      adapter: `Chromium WebGPU ${adapter}`,
+      source: `${VIDEO_SOURCE.width}x${VIDEO_SOURCE.height} fake camera, the app's own page`,
+      rounds,
+      timing,
+      rows,
+    };
   } finally {
     await app.close();
     await server.close();

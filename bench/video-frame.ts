@@ -52,10 +52,15 @@ export interface VideoFrameBench {
 
 /** 640x480 RGBA frames of the golden photos (scaled to cover, centre-cropped); two flat
  * grey-level frames where ../shared has none (the content does not change the work). */
-export async function videoFrames(): Promise<RawImage[]> {
+async function videoFrames(): Promise<RawImage[]> {
   const { width, height } = VIDEO_SOURCE;
   const dir = join(ROOT, '../shared/golden/images');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, 2) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(jpe?g|png)$/i.test(f))
+        .sort()
+        .slice(0, 2)
+    : [];
   if (!files.length) return [64, 192].map((v) => ({ data: new Uint8Array(width * height * 4).fill(v), width, height, channels: 4 }));
   return Promise.all(
     files.map(async (f) => {
@@ -66,7 +71,13 @@ export async function videoFrames(): Promise<RawImage[]> {
 }
 
 /** Times `rounds` rounds (after one warm-up round) of every setting, alternating. */
-export async function benchVideoFrames(engine: WebGpuBackend, config: ModelConfig, route: string, rounds: number, log: (s: string) => void = () => undefined): Promise<VideoFrameBench> {
+export async function benchVideoFrames(
+  engine: WebGpuBackend,
+  config: ModelConfig,
+  route: string,
+  rounds: number,
+  log: (s: string) => void = () => undefined,
+): Promise<VideoFrameBench> {
   const device = engine.device;
   const frames = await videoFrames();
   const tensors = frames.map((f) => preprocess(f, config).input);

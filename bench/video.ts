@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-browser')) browser = await benchVideoInBrowser(Math.max(1, Math.min(rounds, 3)), log);
 
   const share = (rows: Array<{ setting: string; outsideShare: number }>) => rows.find((r) => r.setting === 'r=13')!.outsideShare;
-  const targets: TargetCheck[] = [...node.map((b) => videoTarget(b.route, share(b.rows))), ...(browser ? [videoTarget(`${browser.adapter}, with grab and overlay`, share(browser.rows))] : [])];
+  const targets: TargetCheck[] = [
+    ...node.map((b) => videoTarget(b.route, share(b.rows))),
+    ...(browser ? [videoTarget(`${browser.adapter}, with grab and overlay`, share(browser.rows))] : []),
+  ];
   const out = { model: MODEL, node, browser, skipped, targets };
   console.log(JSON.stringify(out));
   const md = [

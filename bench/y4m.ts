@@ -86,7 +86,7 @@ export function encodeY4m(frames: Uint8Array[], opts: Y4mOptions): Uint8Array {
 }
 
 /** The photo as the RGB frame a scene shows: cover-scaled and centre-cropped by sharp. */
-export async function sceneRgb(file: string, width: number, height: number): Promise<Uint8Array> {
+async function sceneRgb(file: string, width: number, height: number): Promise<Uint8Array> {
   const { data } = await sharp(file).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -59,7 +59,12 @@ const sameArray = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b
 
 /** The checks of one image's result against its official case; returns what failed (f16 keeps
  * only the tokens and the r = 0 top-1 as requirements). */
-export function judgeCase(got: ForwardResult, want: GoldenCase, officialLogits: Float32Array, f16: boolean): { failed: string[]; logitDiff: number; top1: boolean; groupsSame: number } {
+export function judgeCase(
+  got: ForwardResult,
+  want: GoldenCase,
+  officialLogits: Float32Array,
+  f16: boolean,
+): { failed: string[]; logitDiff: number; top1: boolean; groupsSame: number } {
   const failed: string[] = [];
   const logitDiff = maxAbsDiff(got.logits, officialLogits);
   const top1 = got.top5[0]?.index === want.top5[0][0];

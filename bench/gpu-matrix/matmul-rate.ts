@@ -10,7 +10,15 @@ import type { ShaderSources } from '../../src/gpu/shader-source';
 import { BufferSet, randomValues, timeDispatch } from '../kernels/harness';
 import type { EngineConfig, MatmulRate } from './result';
 
-export async function matmulRate(device: GPUDevice, src: ShaderSources, cfg: EngineConfig, c: ModelConfig, batch: number, rounds: number, peakGflops: number | null): Promise<MatmulRate> {
+export async function matmulRate(
+  device: GPUDevice,
+  src: ShaderSources,
+  cfg: EngineConfig,
+  c: ModelConfig,
+  batch: number,
+  rounds: number,
+  peakGflops: number | null,
+): Promise<MatmulRate> {
   const f16 = cfg.precision === 'f16';
   const M = batch * (numPatches(c) + 1);
   const N = c.mlpHidden;

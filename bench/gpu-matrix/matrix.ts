@@ -39,13 +39,15 @@ export interface MatrixEnv {
 
 type Setting = { r: number; schedule: Schedule };
 const tome = (s: Setting): ToMeOptions => ({ r: s.r, schedule: s.schedule, propAttn: true, mode: 'merge' });
-export const settingKey = (s: Setting): string => `${s.schedule}-${s.r}`;
-export const configLabel = (c: EngineConfig): string => `${c.precision} ${c.matmul}`;
+const settingKey = (s: Setting): string => `${s.schedule}-${s.r}`;
+const configLabel = (c: EngineConfig): string => `${c.precision} ${c.matmul}`;
 
 /** FLOPs of one image's forward at each setting (the engine's cost model, src/core/flops.ts). */
-export function flopsPerImage(w: ViTWeights, settings: Setting[]): Record<string, number> {
+function flopsPerImage(w: ViTWeights, settings: Setting[]): Record<string, number> {
   const c = w.config;
-  return Object.fromEntries(settings.map((s) => [settingKey(s), 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]));
+  return Object.fromEntries(
+    settings.map((s) => [settingKey(s), 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]),
+  );
 }
 
 async function engineFor(w: ViTWeights, cfg: EngineConfig, maxBatch: number): Promise<WebGpuBackend> {
@@ -135,7 +137,10 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
   const f32Failed = configs.filter((c) => c.precision === 'f32' && failed.has(configLabel(c)));
   if (f32Failed.length && !o.keepGoing) {
     for (const e of engines.values()) e.dispose();
-    throw new GoldenCheckFailed(`golden check FAILED for ${f32Failed.map(configLabel).join(', ')}: nothing timed (see the golden lines above; --keep-going times the configurations that passed)`, result);
+    throw new GoldenCheckFailed(
+      `golden check FAILED for ${f32Failed.map(configLabel).join(', ')}: nothing timed (see the golden lines above; --keep-going times the configurations that passed)`,
+      result,
+    );
   }
   for (const cfg of configs.filter((c) => failed.has(configLabel(c)))) {
     result.skipped.push({ ...cfg, reason: 'golden check failed' });
@@ -163,7 +168,9 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
   const gpuSamples = items.map(() => [] as number[]);
   const calls = items.map(() => 0);
   const rr = new RoundRobin(items, o.warmupRounds, o.timedRounds);
-  log(`timing ${items.length} items (${timed.length} configurations x ${o.batches.length} batches x ${o.settings.length} settings), ${o.warmupRounds} warm-up + ${o.timedRounds} timed rounds`);
+  log(
+    `timing ${items.length} items (${timed.length} configurations x ${o.batches.length} batches x ${o.settings.length} settings), ${o.warmupRounds} warm-up + ${o.timedRounds} timed rounds`,
+  );
   await timeRoundRobin(
     rr,
     async (item) => {
@@ -232,7 +239,18 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
             perFamilyShare,
           });
         } else {
-          tomeShares.push({ ...cfg, r, batch, forwardMs: p.totalMs, tomeMs: 0, share: 0, ablationShare: 0, profileShare: 0, profileSource: p.source, perFamilyShare });
+          tomeShares.push({
+            ...cfg,
+            r,
+            batch,
+            forwardMs: p.totalMs,
+            tomeMs: 0,
+            share: 0,
+            ablationShare: 0,
+            profileShare: 0,
+            profileSource: p.source,
+            perFamilyShare,
+          });
         }
       }
     }
@@ -251,7 +269,17 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
         const dispatches = dispatchCounts.get(`${configLabel(cfg)}|${batch}|${r}`);
         if (!row || dispatches === undefined) continue;
         const fixedMs = dispatch.emptySubmitMs + dispatches * dispatch.perDispatchMs;
-        overhead.push({ ...cfg, r, batch, dispatches, wallMs: row.msMedian, gpuMs: row.gpuMsMedian, hostMs: row.gpuMsMedian === null ? null : row.msMedian - row.gpuMsMedian, fixedMs, fixedShare: fixedMs / row.msMedian });
+        overhead.push({
+          ...cfg,
+          r,
+          batch,
+          dispatches,
+          wallMs: row.msMedian,
+          gpuMs: row.gpuMsMedian,
+          hostMs: row.gpuMsMedian === null ? null : row.msMedian - row.gpuMsMedian,
+          fixedMs,
+          fixedShare: fixedMs / row.msMedian,
+        });
       }
     }
   }
@@ -259,7 +287,8 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
   const src = await loadShaderSources();
   const matmul: MatmulRate[] = [];
   for (const cfg of timed) {
-    for (const batch of profileBatches) matmul.push(await matmulRate(engines.get(configLabel(cfg))!.device, src, cfg, c, batch, Math.max(3, Math.min(o.tomeRounds, 10)), peak));
+    for (const batch of profileBatches)
+      matmul.push(await matmulRate(engines.get(configLabel(cfg))!.device, src, cfg, c, batch, Math.max(3, Math.min(o.tomeRounds, 10)), peak));
   }
   log(`matmul alone: ${matmul.map((m) => `${configLabel(m)} M=${m.M} ${fmtRate(m.gflops)} GFLOP/s`).join('; ')}`);
   phase('overhead');
@@ -267,7 +296,19 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
   for (const e of engines.values()) e.dispose();
   const peers = [];
   for (const peer of MATRIX_PEERS) {
-    peers.push(await peer.run({ weights: w, inputs, r0Top1: set.entries.map((e) => e.cases.find((x) => x.name === 'r0')!.top5[0][0]), batches: o.batches, settings: o.settings, warmupRounds: o.warmupRounds, timedRounds: o.timedRounds, route, log }));
+    peers.push(
+      await peer.run({
+        weights: w,
+        inputs,
+        r0Top1: set.entries.map((e) => e.cases.find((x) => x.name === 'r0')!.top5[0][0]),
+        batches: o.batches,
+        settings: o.settings,
+        warmupRounds: o.warmupRounds,
+        timedRounds: o.timedRounds,
+        route,
+        log,
+      }),
+    );
   }
   phase('peers');
 

@@ -28,7 +28,7 @@ export interface MatrixOptions {
   keepGoing: boolean;
 }
 
-export const MATRIX_USAGE = `usage: gpu-matrix --out DIR [--weights DIR] [--golden DIR] [--models ID,...] [--bench ID|none]
+const MATRIX_USAGE = `usage: gpu-matrix --out DIR [--weights DIR] [--golden DIR] [--models ID,...] [--bench ID|none]
     [--precision f32,f16] [--matmul reg4x4,tiled32] [--r 0,8,13,16] [--decreasing 16] [--batch 1,8,64]
     [--warmup N] [--rounds N] [--tome-rounds N] [--peak-gflops X] [--quick] [--keep-going]`;
 
@@ -99,7 +99,7 @@ export function parseMatrixArgs(argv: string[], defaults: { weightsDir: string; 
     benchModel,
     // f32 first: the golden check of the reference precision comes before f16's.
     configs: precisions.flatMap((precision) => variants.map((matmul) => ({ precision, matmul }))),
-    settings: [...rs.map((r) => ({ r, schedule: 'constant' as Schedule })), ...decreasing.map((r) => ({ r, schedule: 'decreasing' as Schedule }))],
+    settings: [...rs.map((r) => ({ r, schedule: 'constant' as const })), ...decreasing.map((r) => ({ r, schedule: 'decreasing' as const }))],
     batches: ints('batch', values.batch ?? (quick ? '1,8' : '1,8,64'), 1),
     warmupRounds: oneInt('warmup', values.warmup, 0, quick ? 1 : 3),
     timedRounds,

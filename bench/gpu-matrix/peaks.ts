@@ -15,13 +15,12 @@ interface KnownPeak extends Fp32Peak {
   match: RegExp;
 }
 
-export const KNOWN_FP32_PEAKS: readonly KnownPeak[] = [
+const KNOWN_FP32_PEAKS: readonly KnownPeak[] = [
   {
     match: /H200/i,
     gpu: 'NVIDIA H200 (SXM)',
     gflops: 67_000,
-    source:
-      'NVIDIA H200 Tensor Core GPU datasheet: FP32 67 TFLOPS for H200 SXM (60 for H200 NVL); = 132 SMs x 128 FP32 lanes x 2 FLOP x 1.98 GHz boost',
+    source: 'NVIDIA H200 Tensor Core GPU datasheet: FP32 67 TFLOPS for H200 SXM (60 for H200 NVL); = 132 SMs x 128 FP32 lanes x 2 FLOP x 1.98 GHz boost',
   },
 ];
 

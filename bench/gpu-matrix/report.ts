@@ -59,7 +59,9 @@ export function matrixMarkdown(r: MatrixResult): string {
       `Runtime: Node ${r.runtime.node}, webgpu ${r.runtime.webgpu}, ${r.runtime.platform}, ${r.runtime.cpus} CPUs. Started ${r.startedAt}.`,
   );
   out.push('');
-  out.push(r.peak ? `fp32 peak taken as ${r.peak.gflops} GFLOP/s (${r.peak.gpu}; ${r.peak.source}).` : 'fp32 peak: unknown for this adapter, so no "of peak" figures.');
+  out.push(
+    r.peak ? `fp32 peak taken as ${r.peak.gflops} GFLOP/s (${r.peak.gpu}; ${r.peak.source}).` : 'fp32 peak: unknown for this adapter, so no "of peak" figures.',
+  );
   out.push('');
 
   out.push('## Golden check (official ToMe outputs)');
@@ -67,14 +69,25 @@ export function matrixMarkdown(r: MatrixResult): string {
   out.push(
     table(
       ['model', 'configuration', 'cases passed', 'max abs logit diff r=0', 'max abs logit diff r>0', 'top-1 equal', 'groups equal'],
-      r.golden.map((g) => [g.model, label(g), `${g.passed}/${g.cases}`, g.maxLogitDiffR0.toExponential(1), g.maxLogitDiffMerging.toExponential(1), `${g.top1Agree}/${g.cases}`, pct(g.groupsAgree)]),
+      r.golden.map((g) => [
+        g.model,
+        label(g),
+        `${g.passed}/${g.cases}`,
+        g.maxLogitDiffR0.toExponential(1),
+        g.maxLogitDiffMerging.toExponential(1),
+        `${g.top1Agree}/${g.cases}`,
+        pct(g.groupsAgree),
+      ]),
       ['---', '---'],
     ),
   );
   out.push('');
-  out.push('f32 must match every case (tokens, top-1, top-5 set, logits within 1e-3 at r=0 and 1e-2 above, >= 98% of groups); f16 must keep the tokens and the r=0 top-1, the rest is reported.');
+  out.push(
+    'f32 must match every case (tokens, top-1, top-5 set, logits within 1e-3 at r=0 and 1e-2 above, >= 98% of groups); f16 must keep the tokens and the r=0 top-1, the rest is reported.',
+  );
   const failures = r.golden.flatMap((g) => g.failures.map((f) => `- ${g.model} ${label(g)} ${f.image} ${f.caseName}: ${f.what}`));
-  if (failures.length) out.push('', 'Failures:', '', ...failures.slice(0, 40), ...(failures.length > 40 ? [`- ... ${failures.length - 40} more in the JSON`] : []));
+  if (failures.length)
+    out.push('', 'Failures:', '', ...failures.slice(0, 40), ...(failures.length > 40 ? [`- ... ${failures.length - 40} more in the JSON`] : []));
   if (r.skipped.length) out.push('', 'Not timed:', '', ...r.skipped.map((s) => `- ${label(s)}: ${s.reason}`));
   out.push('');
 
@@ -94,7 +107,7 @@ export function matrixMarkdown(r: MatrixResult): string {
   out.push('');
   out.push(
     `Median of ${b.timedRounds} round-robin rounds after ${b.warmupRounds} warm-up rounds, every configuration, batch and setting interleaved. ` +
-      'Wall = per forward of the whole batch on the host clock (upload, submission, read-back); GPU = the forward\'s compute pass by timestamp queries. ' +
+      "Wall = per forward of the whole batch on the host clock (upload, submission, read-back); GPU = the forward's compute pass by timestamp queries. " +
       'Speed-up is against r=0 of the same configuration and batch (wall); FLOP ratio = FLOPs at r=0 / FLOPs at the setting; GFLOP/s = forward FLOPs / GPU time (wall without timestamps).',
   );
   out.push('');
@@ -105,10 +118,34 @@ export function matrixMarkdown(r: MatrixResult): string {
     const settings = rowsOf(maxB);
     out.push(
       table(
-        ['setting', `ms/img b=${minB}`, `speed-up b=${minB}`, `ms/img b=${maxB}`, `GPU ms/img b=${maxB}`, `img/s b=${maxB}`, `speed-up b=${maxB}`, 'FLOP ratio', `of FLOP ratio b=${maxB}`, `GFLOP/s b=${maxB}`, 'of fp32 peak'],
+        [
+          'setting',
+          `ms/img b=${minB}`,
+          `speed-up b=${minB}`,
+          `ms/img b=${maxB}`,
+          `GPU ms/img b=${maxB}`,
+          `img/s b=${maxB}`,
+          `speed-up b=${maxB}`,
+          'FLOP ratio',
+          `of FLOP ratio b=${maxB}`,
+          `GFLOP/s b=${maxB}`,
+          'of fp32 peak',
+        ],
         settings.map((x) => {
           const small = rowsOf(minB).find((y) => y.r === x.r && y.schedule === x.schedule);
-          return [settingName(x), fmtMs(small?.msPerImage), small ? times(small.speedupVsR0) : '—', fmtMs(x.msPerImage), fmtMs(x.gpuMsPerImage), fmtRate(x.imgPerSec), times(x.speedupVsR0), times(x.flopRatio), pct(x.ofFlopRatio, 0), fmtRate(x.gflops), pct(x.ofPeak, 2)];
+          return [
+            settingName(x),
+            fmtMs(small?.msPerImage),
+            small ? times(small.speedupVsR0) : '—',
+            fmtMs(x.msPerImage),
+            fmtMs(x.gpuMsPerImage),
+            fmtRate(x.imgPerSec),
+            times(x.speedupVsR0),
+            times(x.flopRatio),
+            pct(x.ofFlopRatio, 0),
+            fmtRate(x.gflops),
+            pct(x.ofPeak, 2),
+          ];
         }),
       ),
     );
@@ -123,7 +160,13 @@ export function matrixMarkdown(r: MatrixResult): string {
       configs.map((cfg) => {
         const r0 = b.rows.filter(of(cfg)).filter((x) => x.r === 0 && x.schedule === 'constant');
         const at = (batch: number) => r0.find((x) => x.batch === batch);
-        return [label(cfg), ...batches.map((x) => fmtMs(at(x)?.msPerImage)), ...batches.map((x) => fmtMs(at(x)?.gpuMsPerImage)), fmtRate(at(maxB)?.gflops ?? NaN), pct(at(maxB)?.ofPeak, 2)];
+        return [
+          label(cfg),
+          ...batches.map((x) => fmtMs(at(x)?.msPerImage)),
+          ...batches.map((x) => fmtMs(at(x)?.gpuMsPerImage)),
+          fmtRate(at(maxB)?.gflops ?? NaN),
+          pct(at(maxB)?.ofPeak, 2),
+        ];
       }),
       ['---'],
     ),
@@ -135,20 +178,46 @@ export function matrixMarkdown(r: MatrixResult): string {
   out.push(
     table(
       ['configuration', 'setting', 'batch', 'wall ms', 'min–max', 'GPU ms', 'ms/img', 'img/s', 'speed-up', 'FLOP ratio', 'of FLOP ratio', 'GFLOP/s', 'of peak'],
-      b.rows.map((x) => [x.label, settingName(x), String(x.batch), fmtMs(x.msMedian), `${fmtMs(x.msMin)}–${fmtMs(x.msMax)}`, fmtMs(x.gpuMsMedian), fmtMs(x.msPerImage), fmtRate(x.imgPerSec), times(x.speedupVsR0), times(x.flopRatio), pct(x.ofFlopRatio, 0), fmtRate(x.gflops), pct(x.ofPeak, 2)]),
+      b.rows.map((x) => [
+        x.label,
+        settingName(x),
+        String(x.batch),
+        fmtMs(x.msMedian),
+        `${fmtMs(x.msMin)}–${fmtMs(x.msMax)}`,
+        fmtMs(x.gpuMsMedian),
+        fmtMs(x.msPerImage),
+        fmtRate(x.imgPerSec),
+        times(x.speedupVsR0),
+        times(x.flopRatio),
+        pct(x.ofFlopRatio, 0),
+        fmtRate(x.gflops),
+        pct(x.ofPeak, 2),
+      ]),
       ['---', '---'],
     ),
   );
   out.push('');
 
-  out.push('## ToMe\'s own cost (r=13)');
+  out.push("## ToMe's own cost (r=13)");
   out.push('');
-  out.push("Its dispatches (metric, matching, merge) timed alone, replayed within one submission, against the whole forward in alternating rounds; the ablation (the forward without them) and the per-dispatch profile as cross-checks.");
+  out.push(
+    'Its dispatches (metric, matching, merge) timed alone, replayed within one submission, against the whole forward in alternating rounds; the ablation (the forward without them) and the per-dispatch profile as cross-checks.',
+  );
   out.push('');
   out.push(
     table(
       ['configuration', 'batch', 'forward ms', 'ToMe ms', 'ToMe share', 'ablation', 'profile share (source)'],
-      b.tome.filter((t) => t.r > 0).map((t) => [label(t), String(t.batch), fmtMs(t.forwardMs), fmtMs(t.tomeMs), pct(t.share), pct(t.ablationShare), `${pct(t.profileShare)} (${t.profileSource})`]),
+      b.tome
+        .filter((t) => t.r > 0)
+        .map((t) => [
+          label(t),
+          String(t.batch),
+          fmtMs(t.forwardMs),
+          fmtMs(t.tomeMs),
+          pct(t.share),
+          pct(t.ablationShare),
+          `${pct(t.profileShare)} (${t.profileSource})`,
+        ]),
       ['---'],
     ),
   );
@@ -165,7 +234,17 @@ export function matrixMarkdown(r: MatrixResult): string {
   out.push(
     table(
       ['configuration', 'batch', 'setting', 'dispatches', 'wall ms', 'GPU ms', 'host ms', 'fixed ms', 'fixed share of wall'],
-      b.overhead.map((x) => [label(x), String(x.batch), settingName({ r: x.r, schedule: 'constant' }), String(x.dispatches), fmtMs(x.wallMs), fmtMs(x.gpuMs), fmtMs(x.hostMs), fmtMs(x.fixedMs), pct(x.fixedShare)]),
+      b.overhead.map((x) => [
+        label(x),
+        String(x.batch),
+        settingName({ r: x.r, schedule: 'constant' }),
+        String(x.dispatches),
+        fmtMs(x.wallMs),
+        fmtMs(x.gpuMs),
+        fmtMs(x.hostMs),
+        fmtMs(x.fixedMs),
+        pct(x.fixedShare),
+      ]),
       ['---'],
     ),
   );
@@ -188,7 +267,12 @@ export function matrixMarkdown(r: MatrixResult): string {
     const cols = prof.map((t) => `${settingName({ r: t.r, schedule: 'constant' })} b=${t.batch}`);
     out.push(`## Profile of ${label(best)} (share of GPU time per kernel family, ${prof[0]?.profileSource ?? '—'})`);
     out.push('');
-    out.push(table(['family', ...cols], families.map((f) => [f, ...prof.map((t) => pct(t.perFamilyShare[f] ?? 0))])));
+    out.push(
+      table(
+        ['family', ...cols],
+        families.map((f) => [f, ...prof.map((t) => pct(t.perFamilyShare[f] ?? 0))]),
+      ),
+    );
     out.push('');
   }
 
@@ -197,10 +281,19 @@ export function matrixMarkdown(r: MatrixResult): string {
   if (!b.peers.length) out.push('None in this run: the ONNX Runtime WebGPU peer plugs in at bench/gpu-matrix/peers.ts (MATRIX_PEERS) once it exists.');
   for (const p of b.peers) {
     out.push(`### ${p.peer}`, '', p.note, '');
-    out.push(table(['setting', 'batch', 'wall ms', 'ms/img', 'img/s'], p.rows.map((x) => [settingName(x), String(x.batch), fmtMs(x.msMedian), fmtMs(x.msPerImage), fmtRate(x.imgPerSec)])));
+    out.push(
+      table(
+        ['setting', 'batch', 'wall ms', 'ms/img', 'img/s'],
+        p.rows.map((x) => [settingName(x), String(x.batch), fmtMs(x.msMedian), fmtMs(x.msPerImage), fmtRate(x.imgPerSec)]),
+      ),
+    );
     out.push('');
   }
   out.push('');
-  out.push(`Seconds per phase: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  out.push(
+    `Seconds per phase: ${Object.entries(r.seconds)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+  );
   return out.join('\n') + '\n';
 }

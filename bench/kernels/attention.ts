@@ -34,7 +34,12 @@ export const attentionBench: FamilyBench = {
     const out = [
       await timeDispatch(ctx, dispatches[0], { family: 'attention', kernel: scores.desc.name, what: `Q K^T: ${shape}` }, { flops: qk }),
       // The rows of S read and written once.
-      await timeDispatch(ctx, dispatches[1], { family: 'attention', kernel: softmax.desc.name, what: `softmax: ${bh * T} rows x ${Tp}` }, { bytes: 2 * bh * T * Tp * 4 }),
+      await timeDispatch(
+        ctx,
+        dispatches[1],
+        { family: 'attention', kernel: softmax.desc.name, what: `softmax: ${bh * T} rows x ${Tp}` },
+        { bytes: 2 * bh * T * Tp * 4 },
+      ),
       await timeDispatch(ctx, dispatches[2], { family: 'attention', kernel: av.desc.name, what: `S V: ${shape}` }, { flops: qk }),
     ];
     b.destroy();

@@ -51,12 +51,7 @@ export interface Work {
 const TARGET_MS = 50;
 const MAX_REPS = 200;
 
-export async function timeDispatch(
-  ctx: BenchContext,
-  d: Encodable,
-  id: { family: Family; kernel: string; what: string },
-  work: Work,
-): Promise<KernelTiming> {
+export async function timeDispatch(ctx: BenchContext, d: Encodable, id: { family: Family; kernel: string; what: string }, work: Work): Promise<KernelTiming> {
   await timeSubmission(ctx.device, [d], 1);
   const once = await timeSubmission(ctx.device, [d], 1);
   const reps = ctx.reps ?? Math.max(3, Math.min(MAX_REPS, Math.ceil(TARGET_MS / Math.max(once, 1e-3))));
@@ -80,7 +75,7 @@ export function randomValues(n: number, seed: number, scale = 1): Float32Array<A
 }
 
 /** A storage buffer holding `data` (zeros when given a length in 4-byte words). */
-export function storage(device: GPUDevice, data: ArrayBufferView<ArrayBuffer> | number, label?: string): GPUBuffer {
+function storage(device: GPUDevice, data: ArrayBufferView<ArrayBuffer> | number, label?: string): GPUBuffer {
   const bytes = typeof data === 'number' ? data * 4 : data.byteLength;
   const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   if (typeof data !== 'number') device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);

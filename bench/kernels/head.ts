@@ -10,7 +10,12 @@ export const headBench: FamilyBench = {
     const C = c.numClasses;
     const stride = Math.ceil(C / 4) * 4;
     const b = new BufferSet(device);
-    const d = standaloneDispatch(device, kernel, { C, batch, stride }, { logits: b.random(batch * stride, 1, 5), probs: b.zeros(batch * stride), top5: b.zeros(batch * 10) });
+    const d = standaloneDispatch(
+      device,
+      kernel,
+      { C, batch, stride },
+      { logits: b.random(batch * stride, 1, 5), probs: b.zeros(batch * stride), top5: b.zeros(batch * 10) },
+    );
     b.keep(d.uniform);
     // The logits read once, the probabilities written once.
     const t = await timeDispatch(ctx, d, { family: 'head', kernel: headKernel.name, what: `${batch} x ${C} classes` }, { bytes: 2 * batch * C * 4 });

@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   const adapterName = `${route}, ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ')}`;
   process.stderr.write(`kernels on ${adapterName}\n`);
   const ctx = { device, src: await loadShaderSources(), reps: positiveInt(values.reps, 'reps'), rounds: positiveInt(values.rounds, 'rounds') ?? 5 };
-  const results = await runKernelBenches(ctx, positionals as Family[], models, positiveInt(values.batch, 'batch') ?? 1, (line) => process.stderr.write(`${line}\n`));
+  const results = await runKernelBenches(ctx, positionals as Family[], models, positiveInt(values.batch, 'batch') ?? 1, (line) =>
+    process.stderr.write(`${line}\n`),
+  );
   process.stdout.write(`Adapter: ${adapterName}\n\n${timingsTable(results)}\n`);
   device.destroy();
 }

@@ -14,12 +14,17 @@ export const patchEmbedBench: FamilyBench = {
     const K = 3 * c.patchSize * c.patchSize;
     const prefix = prefixTokens(c);
     const b = new BufferSet(device);
-    const d = standaloneDispatch(device, kernel, { D, ps: c.patchSize, grid: gridSize(c), img: c.imgSize, batch, prefix }, {
-      image: b.random(batch * 3 * c.imgSize * c.imgSize, 1, 2),
-      w: b.random((K + 1) * D, 2, 0.1),
-      extra: b.random((P + 2 * prefix) * D, 3),
-      y: b.zeros(batch * (P + prefix) * D),
-    });
+    const d = standaloneDispatch(
+      device,
+      kernel,
+      { D, ps: c.patchSize, grid: gridSize(c), img: c.imgSize, batch, prefix },
+      {
+        image: b.random(batch * 3 * c.imgSize * c.imgSize, 1, 2),
+        w: b.random((K + 1) * D, 2, 0.1),
+        extra: b.random((P + 2 * prefix) * D, 3),
+        y: b.zeros(batch * (P + prefix) * D),
+      },
+    );
     b.keep(d.uniform);
     const what = `${batch} x ${P} patches of ${c.patchSize}x${c.patchSize}x3 -> ${D}, ${prefix} prefix token${prefix > 1 ? 's' : ''}`;
     const t = await timeDispatch(ctx, d, { family: 'patch_embed', kernel: patchEmbedKernel.name, what }, { flops: 2 * batch * P * K * D });

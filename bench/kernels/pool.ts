@@ -16,7 +16,12 @@ export const poolBench: FamilyBench = {
     const d = standaloneDispatch(device, kernel, { T, D, prefix, batch }, { x: b.random(batch * T * D, 1, 2), y: b.zeros(batch * D) });
     b.keep(d.uniform);
     // The pooled tokens read once, one row per image written.
-    const t = await timeDispatch(ctx, d, { family: 'pool', kernel: poolKernel.name, what: `${batch} x mean of ${T - prefix} tokens x ${D}` }, { bytes: batch * (T - prefix + 1) * D * 4 });
+    const t = await timeDispatch(
+      ctx,
+      d,
+      { family: 'pool', kernel: poolKernel.name, what: `${batch} x mean of ${T - prefix} tokens x ${D}` },
+      { bytes: batch * (T - prefix + 1) * D * 4 },
+    );
     b.destroy();
     return [t];
   },

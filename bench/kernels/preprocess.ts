@@ -13,7 +13,10 @@ export const preprocessBench: FamilyBench = {
   family: 'preprocess',
   async run(ctx, c) {
     const { device, src: sources } = ctx;
-    const [horizontal, vertical] = await Promise.all([compileKernel(device, sources, preprocessHorizontalKernel), compileKernel(device, sources, preprocessVerticalKernel)]);
+    const [horizontal, vertical] = await Promise.all([
+      compileKernel(device, sources, preprocessHorizontalKernel),
+      compileKernel(device, sources, preprocessVerticalKernel),
+    ]);
     const S = c.imgSize;
     // Photos are rescaled for the smaller crops below 224 (the tiny test model): keep the
     // source at least the crop's size.

@@ -65,7 +65,10 @@ function ortRunner(ort: { Tensor: typeof ortWebGpu.Tensor }, sessions: Record<nu
   };
 }
 
-async function ortSessions(create: (bytes: Uint8Array) => Promise<InferenceSession>, graphs: Record<number, string>): Promise<Record<number, InferenceSession>> {
+async function ortSessions(
+  create: (bytes: Uint8Array) => Promise<InferenceSession>,
+  graphs: Record<number, string>,
+): Promise<Record<number, InferenceSession>> {
   const out: Record<number, InferenceSession> = {};
   for (const [r, url] of Object.entries(graphs)) {
     const res = await fetch(url);
@@ -104,7 +107,15 @@ async function setup(s: PageSetup): Promise<PageInfo> {
 
   try {
     // The same threading as our fallback's sessions (they share this runtime): idle threads sleep.
-    const sessions = await ortSessions((b) => ort.InferenceSession.create(b, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }), s.graphs);
+    const sessions = await ortSessions(
+      (b) =>
+        ort.InferenceSession.create(b, {
+          executionProviders: ['wasm'],
+          graphOptimizationLevel: 'all',
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
+        }),
+      s.graphs,
+    );
     runners.set('ort-web-wasm', ortRunner(ort, sessions));
     providers['ort-web-wasm'] = `onnxruntime-web: ${wasm}, wasm execution provider`;
   } catch (e) {
@@ -115,7 +126,10 @@ async function setup(s: PageSetup): Promise<PageInfo> {
     ortWebGpu.env.wasm.wasmPaths = { wasm: asyncifyWasmUrl, mjs: asyncifyMjsUrl };
     ortWebGpu.env.wasm.numThreads = threading.threads;
     ortWebGpu.env.wasm.proxy = false;
-    const sessions = await ortSessions((b) => ortWebGpu.InferenceSession.create(b, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }), s.graphs);
+    const sessions = await ortSessions(
+      (b) => ortWebGpu.InferenceSession.create(b, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }),
+      s.graphs,
+    );
     runners.set('ort-web-webgpu', ortRunner(ortWebGpu, sessions));
     providers['ort-web-webgpu'] = `onnxruntime-web ${ortWebGpu.env.versions.web ?? ''} WebGPU execution provider on ${adapterName}`;
   } catch (e) {

@@ -27,7 +27,7 @@ export interface PeerCheck {
   error?: string;
 }
 
-export const LOGIT_TOLERANCE = 1e-3;
+const LOGIT_TOLERANCE = 1e-3;
 
 function readF32(path: string): Float32Array {
   const b = readFileSync(path);

@@ -36,7 +36,7 @@ export function onnxGraphPath(onnxDir: string, model: string, r: number): string
 }
 
 /** Which Vulkan/GL driver this process has loaded (what the peer's Dawn really runs on). */
-export function loadedGpuDrivers(): string[] {
+function loadedGpuDrivers(): string[] {
   const maps = readFileSync('/proc/self/maps', 'utf8');
   const names: Array<[RegExp, string]> = [
     [/libvulkan_lvp\.so/, 'lavapipe (Vulkan)'],
@@ -61,7 +61,13 @@ async function forward(session: ort.InferenceSession, batch: Float32Array[]): Pr
  * Opens the peer on `graph` (bytes or a path), runs every golden input and judges the logits.
  * `golden` must be the golden case the graph computes (r0 for the plain graph, r13 for ToMe r13).
  */
-export async function openOrtNodePeer(engine: OrtNodeEngine, r: number, graph: string | Uint8Array, golden: GoldenRef[], threads = availableParallelism()): Promise<OrtNodePeer> {
+export async function openOrtNodePeer(
+  engine: OrtNodeEngine,
+  r: number,
+  graph: string | Uint8Array,
+  golden: GoldenRef[],
+  threads = availableParallelism(),
+): Promise<OrtNodePeer> {
   const before = new Set(loadedGpuDrivers());
   // Threads as our fallback's (one per core, spinning only while a run lasts): ONNX Runtime's
   // default would keep them spinning after a run and slow whatever the bench times next.

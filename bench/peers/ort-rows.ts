@@ -33,30 +33,43 @@ export interface OrtBenchOptions {
   /** Which groups' peers to run; the CPU fallback rows are always measured. */
   ortNode: boolean;
   ortWeb: boolean;
-  log(s: string): void;
+  log: (s: string) => void;
 }
 
 /** Times `items` round-robin (warm-up rounds first) on the wall clock; their bench rows. */
-export async function timeGroup(items: TimedItem[], warmup: number, rounds: number, label: string, log: (s: string) => void): Promise<BenchRow[]> {
+async function timeGroup(items: TimedItem[], warmup: number, rounds: number, label: string, log: (s: string) => void): Promise<BenchRow[]> {
   const rr = new RoundRobin(items, warmup, rounds);
-  await timeRoundRobin(rr, (it) => it.run(), (round) => log(`${label}: round ${round + 1}/${rounds}`));
+  await timeRoundRobin(
+    rr,
+    (it) => it.run(),
+    (round) => log(`${label}: round ${round + 1}/${rounds}`),
+  );
   return benchRows(items, rr.samples);
 }
 
 /** Timed items for the peers that passed their check: a wrong peer gets none. */
-export function peerItems(peers: Array<{ engine: string; r: number; check: PeerCheck; run?: (batch: Float32Array[]) => Promise<unknown> }>, inputs: Float32Array[], batches: number[]): TimedItem[] {
+export function peerItems(
+  peers: Array<{ engine: string; r: number; check: PeerCheck; run?: (batch: Float32Array[]) => Promise<unknown> }>,
+  inputs: Float32Array[],
+  batches: number[],
+): TimedItem[] {
   return peers.flatMap((p) =>
     p.check.ok && p.run
       ? batches.map((b) => {
           const batch = batchOf(inputs, b);
           const run = p.run!;
-          return { engine: p.engine, r: p.r, schedule: 'constant' as Schedule, batch: b, run: () => run(batch) };
+          return { engine: p.engine, r: p.r, schedule: 'constant', batch: b, run: () => run(batch) };
         })
       : [],
   );
 }
 
-async function nodePeers(engine: 'ort-cpu' | 'ort-webgpu', golden: Record<number, GoldenRef[]>, model: string, log: (s: string) => void): Promise<OrtNodePeer[]> {
+async function nodePeers(
+  engine: 'ort-cpu' | 'ort-webgpu',
+  golden: Record<number, GoldenRef[]>,
+  model: string,
+  log: (s: string) => void,
+): Promise<OrtNodePeer[]> {
   const out: OrtNodePeer[] = [];
   for (const r of ORT_RS) {
     const p = await openOrtNodePeer(engine, r, onnxGraphPath(join(SHARED, 'onnx'), model, r), golden[r]);
@@ -71,7 +84,9 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   // The peers run the ONNX graphs of ../shared/onnx, which exist for one model only.
   const hasGraphs = ORT_RS.every((r) => existsSync(onnxGraphPath(join(SHARED, 'onnx'), c.id, r)));
   if (!hasGraphs && (d.ortNode || d.ortWeb)) d.log(`ONNX Runtime peers: no ONNX graphs of ${c.id} in ../shared/onnx, so only the fallback is timed`);
-  const golden: Record<number, GoldenRef[]> | null = hasGraphs ? Object.fromEntries(ORT_RS.map((r) => [r, goldenRefs(join(SHARED, 'golden'), c.id, `r${r}`)])) : null;
+  const golden: Record<number, GoldenRef[]> | null = hasGraphs
+    ? Object.fromEntries(ORT_RS.map((r) => [r, goldenRefs(join(SHARED, 'golden'), c.id, `r${r}`)]))
+    : null;
   const inputs = golden ? golden[0].map((g) => g.input) : d.inputs;
   const rows: BenchRow[] = [];
   const peers: PeerInfo[] = [];
@@ -89,7 +104,9 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   const cpuPeers = d.ortNode && golden ? await nodePeers('ort-cpu', golden, c.id, d.log) : [];
   peers.push(...cpuPeers.map(peerInfo));
   const cpuItems: TimedItem[] = [
-    ...d.batches.flatMap((b) => ORT_RS.map((r) => ({ engine: 'tome-cpu', r, schedule: 'constant' as Schedule, batch: b, run: () => fallback.run(batchOf(inputs, b), tome(r)) }))),
+    ...d.batches.flatMap((b) =>
+      ORT_RS.map((r) => ({ engine: 'tome-cpu', r, schedule: 'constant' as const, batch: b, run: () => fallback.run(batchOf(inputs, b), tome(r)) })),
+    ),
     ...peerItems(cpuPeers, inputs, d.batches),
   ];
   rows.push(...(await timeGroup(cpuItems, 2, d.repeat, 'tome-cpu / ort-cpu', d.log)));
@@ -107,7 +124,15 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
       const engine = await createWebGpuBackend(d.weights, { adapter: found.adapter, maxBatch: Math.max(...d.batches) });
       d.log(`tome-webgpu-vulkan: ${engine.description}`);
       const items: TimedItem[] = [
-        ...d.batches.flatMap((b) => ORT_RS.map((r) => ({ engine: 'tome-webgpu-vulkan', r, schedule: 'constant' as Schedule, batch: b, run: () => engine.run(batchOf(inputs, b), tome(r)) }))),
+        ...d.batches.flatMap((b) =>
+          ORT_RS.map((r) => ({
+            engine: 'tome-webgpu-vulkan',
+            r,
+            schedule: 'constant' as const,
+            batch: b,
+            run: () => engine.run(batchOf(inputs, b), tome(r)),
+          })),
+        ),
         ...peerItems(gpuPeers, inputs, d.batches),
       ];
       // ORT's WebGPU provider takes seconds per image here: few rounds keep the bench bounded.
@@ -125,4 +150,3 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   }
   return { rows, peers };
 }
-

@@ -80,10 +80,7 @@ function wasmDistDir(): string {
  * is passed to our engine's `requestNodeAdapter` (default 'auto', env TOME_ADAPTER overrides),
  * so the peer runs on the same Dawn route and adapter as the engine.
  */
-export async function usePeerBackend(
-  name: PeerBackendName,
-  opts: { adapterRoute?: NodeRoute } = {},
-): Promise<PeerAdapterInfo> {
+export async function usePeerBackend(name: PeerBackendName, opts: { adapterRoute?: NodeRoute } = {}): Promise<PeerAdapterInfo> {
   const engine = `tfjs-${name}`;
   if (name === 'webgpu') {
     const { route, info } = await registerWebGpu(opts.adapterRoute ?? 'auto');

@@ -37,9 +37,7 @@ export class TfjsViT {
       vec(name + '.bias'),
     ];
     const p = c.patchSize;
-    this.patchFilter = tf.tidy(() =>
-      tf.transpose(tf.tensor4d(tensor(weights, 'patch_embed.proj.weight'), [D, 3, p, p]), [2, 3, 1, 0]),
-    );
+    this.patchFilter = tf.tidy(() => tf.transpose(tf.tensor4d(tensor(weights, 'patch_embed.proj.weight'), [D, 3, p, p]), [2, 3, 1, 0]));
     this.patchBias = vec('patch_embed.proj.bias');
     this.clsToken = tf.tensor3d(tensor(weights, 'cls_token'), [1, 1, D]);
     this.posEmbed = tf.tensor3d(tensor(weights, 'pos_embed'), [1, gridSize(c) ** 2 + 1, D]);
@@ -77,10 +75,7 @@ export class TfjsViT {
       const nchw = tf.tensor4d(batch, [B, 3, S, S]);
       const patches = tf.conv2d(tf.transpose(nchw, [0, 2, 3, 1]), this.patchFilter, c.patchSize, 'valid');
       const tokens = tf.reshape(tf.add(patches, this.patchBias), [B, T - 1, D]);
-      let x: tf.Tensor2D = tf.reshape(
-        tf.add(tf.concat([tf.tile(this.clsToken, [B, 1, 1]), tokens], 1), this.posEmbed),
-        [B * T, D],
-      );
+      let x: tf.Tensor2D = tf.reshape(tf.add(tf.concat([tf.tile(this.clsToken, [B, 1, 1]), tokens], 1), this.posEmbed), [B * T, D]);
       for (const blk of this.blocks) {
         x = tf.add(x, this.attention(this.layerNorm(x, blk.norm1), blk, B, T));
         const hidden = this.geluErf(this.linear(this.layerNorm(x, blk.norm2), blk.fc1));

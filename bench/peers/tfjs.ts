@@ -36,7 +36,11 @@ export async function tfjsPeerRows(weights: ViTWeights, golden: BenchInputs, bat
     // tfjs-cpu takes seconds per image here: batch 1 and few rounds keep the bench bounded.
     const settings: BenchSetting[] = (name === 'cpu' ? [1] : batches).map((batch) => ({ engine: `tfjs-${name}`, r: 0, schedule: 'constant', batch }));
     const rr = new RoundRobin(settings, 1, name === 'cpu' ? Math.min(3, repeat) : repeat);
-    await timeRoundRobin(rr, (s) => model.run(batchOf(inputs, s.batch)), (round) => log(`tfjs-${name}: round ${round + 1}/${rr.timedRounds}`));
+    await timeRoundRobin(
+      rr,
+      (s) => model.run(batchOf(inputs, s.batch)),
+      (round) => log(`tfjs-${name}: round ${round + 1}/${rr.timedRounds}`),
+    );
     rows.push(...benchRows(settings, rr.samples));
     model.dispose();
   }

@@ -5,9 +5,9 @@
 // golden cases), so each call carries the runtime and the models it checks. Pure: no I/O.
 
 export const CALL_LIMIT_BYTES = 64 * 1024 * 1024;
-export const MAX_CARRY_PATHS = 8;
+const MAX_CARRY_PATHS = 8;
 /** Headroom kept under the limit: the checkout grows between packing and calling. */
-export const MARGIN_BYTES = 2 * 1024 * 1024;
+const MARGIN_BYTES = 2 * 1024 * 1024;
 
 export interface BundlePart {
   /** Path relative to the repository root, as named in `carry`. */
@@ -39,12 +39,13 @@ export function budgetCalls(parts: BundlePart[], checkoutBytes: number, calls: D
     let problem: string | null = null;
     if (missing.length) problem = `carries ${missing.join(', ')}, which the bundle does not have`;
     else if (call.carry.length > MAX_CARRY_PATHS) problem = `${call.carry.length} carry paths, at most ${MAX_CARRY_PATHS}`;
-    else if (bytes + MARGIN_BYTES > CALL_LIMIT_BYTES) problem = `${mib(bytes)} MiB with the checkout, over ${mib(CALL_LIMIT_BYTES - MARGIN_BYTES)} MiB (the 64 MiB limit less ${mib(MARGIN_BYTES)} MiB headroom)`;
+    else if (bytes + MARGIN_BYTES > CALL_LIMIT_BYTES)
+      problem = `${mib(bytes)} MiB with the checkout, over ${mib(CALL_LIMIT_BYTES - MARGIN_BYTES)} MiB (the 64 MiB limit less ${mib(MARGIN_BYTES)} MiB headroom)`;
     return { ...call, bytes, fits: problem === null, problem };
   });
 }
 
-export const mib = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
+const mib = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
 
 /** The size table pack prints and REMOTE-GPU.md shows; `details` are pieces of a part, listed
  * under it and not counted again. */

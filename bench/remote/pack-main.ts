@@ -51,7 +51,9 @@ function packModel(root: string, weightsDir: string, goldenDir: string, model: s
   const shardNames = modelJson.weightsManifest.flatMap((g) => g.paths);
   const { planes, entries: shards } = packShards(shardNames.map((name) => ({ name, data: readFileSync(join(src, name)) })));
   writeFileSync(join(out, 'weights.planes.xz'), run('xz', ['-6', '-T0', '-c'], { input: planes }));
-  const meta = readdirSync(src).filter((f) => !shardNames.includes(f) && statSync(join(src, f)).isFile()).sort();
+  const meta = readdirSync(src)
+    .filter((f) => !shardNames.includes(f) && statSync(join(src, f)).isFile())
+    .sort();
   for (const f of meta) writeFileSync(join(out, 'meta', f), readFileSync(join(src, f)));
 
   // The golden cases of this model alone, with the same relative paths cases.json uses.
@@ -92,9 +94,16 @@ function checkoutBytes(repo: string): number {
 
 function main(): void {
   const { values } = parseArgs({
-    options: { root: { type: 'string', default: '.remote' }, weights: { type: 'string', default: 'public/weights' }, golden: { type: 'string' }, models: { type: 'string' }, repo: { type: 'string', default: '.' } },
+    options: {
+      root: { type: 'string', default: '.remote' },
+      weights: { type: 'string', default: 'public/weights' },
+      golden: { type: 'string' },
+      models: { type: 'string' },
+      repo: { type: 'string', default: '.' },
+    },
   });
-  if (!values.golden || !values.models) throw new Error('usage: pack-main.ts --golden DIR --models ID,ID [--root .remote] [--weights public/weights] [--repo .]');
+  if (!values.golden || !values.models)
+    throw new Error('usage: pack-main.ts --golden DIR --models ID,ID [--root .remote] [--weights public/weights] [--repo .]');
   const root = values.root;
   const models = values.models.split(',').filter(Boolean);
   for (const m of models) packModel(root, values.weights, values.golden, m);
@@ -105,14 +114,31 @@ function main(): void {
   if (!existsSync(join(runtime, 'node.xz'))) throw new Error(`${runtime}/node.xz missing: run the runtime steps of bench/remote-gpu.sh pack first`);
   const parts: BundlePart[] = [
     { path: rel(runtime), bytes: bytesUnder(runtime), what: 'Node (stripped, xz), dawn.node (xz), bundled JS + WGSL, Vulkan loader .debs' },
-    ...models.map((m) => ({ path: rel(join(root, 'models', m)), bytes: bytesUnder(join(root, 'models', m)), what: `${m}: weights (byte planes, xz) + golden cases (tar, xz)` })),
+    ...models.map((m) => ({
+      path: rel(join(root, 'models', m)),
+      bytes: bytesUnder(join(root, 'models', m)),
+      what: `${m}: weights (byte planes, xz) + golden cases (tar, xz)`,
+    })),
   ];
-  const pieces: Record<string, string> = { 'node.xz': 'the Node binary, stripped, xz with the x86 filter', 'dawn.node.xz': "Dawn's dawn.node (webgpu package, linux-x64), xz", app: 'bundled JS (esbuild), WGSL, webgpu package stub', debs: 'Vulkan loader and GL dispatch .debs (device README recipe)' };
-  const details: BundlePart[] = Object.entries(pieces).map(([f, what]) => ({ path: rel(join(runtime, f)), bytes: existsSync(join(runtime, f)) ? bytesUnder(join(runtime, f)) : 0, what }));
+  const pieces: Record<string, string> = {
+    'node.xz': 'the Node binary, stripped, xz with the x86 filter',
+    'dawn.node.xz': "Dawn's dawn.node (webgpu package, linux-x64), xz",
+    app: 'bundled JS (esbuild), WGSL, webgpu package stub',
+    debs: 'Vulkan loader and GL dispatch .debs (device README recipe)',
+  };
+  const details: BundlePart[] = Object.entries(pieces).map(([f, what]) => ({
+    path: rel(join(runtime, f)),
+    bytes: existsSync(join(runtime, f)) ? bytesUnder(join(runtime, f)) : 0,
+    what,
+  }));
   const checkout = checkoutBytes(values.repo);
   const calls: DeviceCall[] = [
     { name: 'all in one', carry: [rel(runtime), ...models.map((m) => rel(join(root, 'models', m)))], purpose: 'every golden case and the bench in one call' },
-    ...models.map((m, i) => ({ name: `call ${i + 1}`, carry: [rel(runtime), rel(join(root, 'models', m))], purpose: i === 0 ? `golden ${m}, then the bench` : `golden ${m}` })),
+    ...models.map((m, i) => ({
+      name: `call ${i + 1}`,
+      carry: [rel(runtime), rel(join(root, 'models', m))],
+      purpose: i === 0 ? `golden ${m}, then the bench` : `golden ${m}`,
+    })),
   ];
   const budgets = budgetCalls(parts, checkout, calls);
   const table = budgetTable(parts, details, checkout, budgets);

@@ -8,7 +8,9 @@ import { unpackShards, type ModelBundleManifest } from './model-pack';
 
 /** Each model's golden tar brings its own cases-<model>.json: one cases.json of all of them. */
 function mergeCases(dir: string): void {
-  const parts = readdirSync(dir).filter((f) => /^cases-.+\.json$/.test(f)).sort();
+  const parts = readdirSync(dir)
+    .filter((f) => /^cases-.+\.json$/.test(f))
+    .sort();
   if (!parts.length) throw new Error(`no cases-*.json in ${dir}`);
   const all = parts.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { entries: unknown[] } & Record<string, unknown>);
   writeFileSync(join(dir, 'cases.json'), JSON.stringify({ ...all[0], entries: all.flatMap((c) => c.entries) }));

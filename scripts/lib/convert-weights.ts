@@ -36,7 +36,7 @@ function sha256(bytes: Uint8Array): string {
 
 function readJson(path: string): Record<string, unknown> {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
@@ -69,16 +69,18 @@ function upToDate(outDir: string, source: WeightsModelJson['userDefinedMetadata'
   if (!existsSync(path)) return undefined;
   let json: WeightsModelJson;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readFileSync(path, 'utf8')) as WeightsModelJson;
   } catch {
     return undefined;
   }
   const meta = json?.userDefinedMetadata;
   if (meta?.source?.safetensorsSha256 !== source.safetensorsSha256 || meta.source.configSha256 !== source.configSha256) return undefined;
-  const shardsOk = Array.isArray(meta.shards) && meta.shards.every((s) => {
-    const p = join(outDir, s.path);
-    return existsSync(p) && statSync(p).size === s.bytes;
-  });
+  const shardsOk =
+    Array.isArray(meta.shards) &&
+    meta.shards.every((s) => {
+      const p = join(outDir, s.path);
+      return existsSync(p) && statSync(p).size === s.bytes;
+    });
   return shardsOk && existsSync(join(outDir, 'config.json')) && existsSync(join(outDir, 'labels.json')) ? json : undefined;
 }
 
@@ -101,7 +103,13 @@ export async function convertTimmDir(srcDir: string, outRoot: string, opts: Conv
   const current = upToDate(outDir, source);
   if (current) {
     const entry = indexEntry(current);
-    return { id, status: 'up to date', tensors: current.weightsManifest[0].weights.length, shards: current.userDefinedMetadata.shards.length, bytes: entry.bytes };
+    return {
+      id,
+      status: 'up to date',
+      tensors: current.weightsManifest[0].weights.length,
+      shards: current.userDefinedMetadata.shards.length,
+      bytes: entry.bytes,
+    };
   }
 
   opts.log?.(`${id}: reading ${stPath}`);
@@ -139,7 +147,7 @@ export function writeIndex(outRoot: string, log?: (line: string) => void): Model
     const path = join(outRoot, d.name, 'model.json');
     if (!d.isDirectory() || !existsSync(path)) continue;
     try {
-      models.push(indexEntry(JSON.parse(readFileSync(path, 'utf8'))));
+      models.push(indexEntry(JSON.parse(readFileSync(path, 'utf8')) as WeightsModelJson));
     } catch (e) {
       log?.(`${path}: left out of index.json (${(e as Error).message})`);
     }

@@ -44,7 +44,9 @@ export async function downloadFromHub(id: string, cacheDir: string, log: (line: 
     try {
       res = await fetch(url);
     } catch (e) {
-      throw new Error(`${url}: download failed (${(e as Error).message}); put config.json + model.safetensors in a directory and pass it (or set TOME_WEIGHTS_DIR)`);
+      throw new Error(
+        `${url}: download failed (${(e as Error).message}); put config.json + model.safetensors in a directory and pass it (or set TOME_WEIGHTS_DIR)`,
+      );
     }
     if (!res.ok) throw new Error(`${url}: download failed with HTTP ${res.status}`);
     const bytes = new Uint8Array(await res.arrayBuffer());

@@ -40,7 +40,7 @@ export interface PeerSelection {
   ortWeb: boolean;
 }
 
-export const PEER_VALUES = ['tfjs', 'ort', 'ort-node', 'ort-web', 'all', 'none'] as const;
+const PEER_VALUES = ['tfjs', 'ort', 'ort-node', 'ort-web', 'all', 'none'] as const;
 
 export function parsePeers(value: string | undefined): PeerSelection {
   const parts = (value ?? 'all').split(',').map((s) => s.trim());
@@ -54,10 +54,6 @@ export function parsePeers(value: string | undefined): PeerSelection {
 const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu|reference] [--logits] INPUT...
        tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu|reference] [--limit N] [--batch N]
        tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs,ort-node,ort-web|ort|all|none] [--repeat N] [--out DIR]`;
-
-export function usage(): string {
-  return USAGE;
-}
 
 function intList(flag: string, v: string, min: number): number[] {
   const parts = v.split(',').map((s) => s.trim());
@@ -103,11 +99,22 @@ export function parseArgs(argv: string[]): CliOptions {
       return v;
     };
     switch (a) {
-      case '--model': o.model = value(); break;
-      case '--r': o.rs = intList('--r', value(), 0); break;
-      case '--schedule': o.schedules = scheduleList(value()); o.scheduleGiven = true; break;
-      case '--no-prop-attn': o.propAttn = false; break;
-      case '--prop-attn': o.propAttn = true; break;
+      case '--model':
+        o.model = value();
+        break;
+      case '--r':
+        o.rs = intList('--r', value(), 0);
+        break;
+      case '--schedule':
+        o.schedules = scheduleList(value());
+        o.scheduleGiven = true;
+        break;
+      case '--no-prop-attn':
+        o.propAttn = false;
+        break;
+      case '--prop-attn':
+        o.propAttn = true;
+        break;
       case '--mode': {
         const m = value();
         if (m !== 'merge' && m !== 'prune') throw new UsageError(`--mode: "${m}" is not merge or prune`);
@@ -120,9 +127,15 @@ export function parseArgs(argv: string[]): CliOptions {
         o.backend = b;
         break;
       }
-      case '--logits': o.logits = true; break;
-      case '--labels': o.labels = value(); break;
-      case '--limit': o.limit = intList('--limit', value(), 1)[0]; break;
+      case '--logits':
+        o.logits = true;
+        break;
+      case '--labels':
+        o.labels = value();
+        break;
+      case '--limit':
+        o.limit = intList('--limit', value(), 1)[0];
+        break;
       case '--batch':
         if (command === 'bench') o.batches = intList('--batch', value(), 1);
         else o.batch = intList('--batch', value(), 1)[0];
@@ -131,10 +144,15 @@ export function parseArgs(argv: string[]): CliOptions {
         o.peer = value();
         parsePeers(o.peer);
         break;
-      case '--repeat': o.repeat = intList('--repeat', value(), 1)[0]; break;
-      case '--out': o.out = value(); break;
+      case '--repeat':
+        o.repeat = intList('--repeat', value(), 1)[0];
+        break;
+      case '--out':
+        o.out = value();
+        break;
       case '-h':
-      case '--help': throw new UsageError(USAGE);
+      case '--help':
+        throw new UsageError(USAGE);
       default:
         if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
         o.positional.push(a);

@@ -14,7 +14,7 @@ import { createCpuBackend } from '../cpu/backend';
  * memory (what a software adapter such as llvmpipe allocates from; WebGPU does not report a
  * GPU's own memory).
  */
-export function gpuMemoryBytes(env: Record<string, string | undefined> = process.env): number {
+function gpuMemoryBytes(env: Record<string, string | undefined> = process.env): number {
   const mb = env.TOME_GPU_MEMORY_MB;
   if (mb === undefined || mb === '') return totalmem();
   const n = Number(mb);

@@ -36,7 +36,9 @@ function goldenInputs(model: string): BenchInputs | null {
 async function samplePhotos(c: ModelConfig): Promise<Float32Array[]> {
   const dir = join(GOLDEN, 'images');
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort();
   return Promise.all(files.map(async (f) => preprocess(await decodeImageFile(join(dir, f), prepareLimits(c)), c).input));
 }
 

@@ -4,7 +4,7 @@ import type { DownloadProgress } from '../model/hub/client';
 
 const mb = (n: number) => (n / 1e6).toFixed(1);
 
-export function formatDownload(label: string, p: DownloadProgress): string {
+function formatDownload(label: string, p: DownloadProgress): string {
   const pct = p.total ? (100 * p.loaded) / p.total : 100;
   const eta = Number.isFinite(p.etaSec) ? `${Math.ceil(p.etaSec)} s left` : 'starting';
   return `download ${label}: ${mb(p.loaded)}/${mb(p.total)} MB (${pct.toFixed(0)}%), ${mb(p.bytesPerSec)} MB/s, ${eta}`;

@@ -13,10 +13,10 @@ import { downloadReporter } from './download-progress';
 
 export type ModelSource = { kind: 'shipped'; id: string } | { kind: 'folder'; dir: string } | { kind: 'hub'; repo: string };
 
-export const HUB_PREFIX = 'hf:';
+const HUB_PREFIX = 'hf:';
 
 /** Shipped ids win over a folder of the same name; anything else must be a folder or hf:. */
-export function parseModelSource(model: string, shippedIds: string[]): ModelSource {
+function parseModelSource(model: string, shippedIds: string[]): ModelSource {
   if (model.startsWith(HUB_PREFIX)) return { kind: 'hub', repo: parseRepoId(model.slice(HUB_PREFIX.length)) };
   if (shippedIds.includes(model)) return { kind: 'shipped', id: model };
   if (existsSync(model) && statSync(model).isDirectory()) return { kind: 'folder', dir: resolve(model) };
@@ -35,7 +35,8 @@ export async function loadModelSource(model: string, roots: ModelRoots): Promise
   const source = parseModelSource(model, listModelsNode(roots.weightsRoot));
   if (source.kind === 'shipped') return loadModelNode(source.id, { root: roots.weightsRoot });
   if (source.kind === 'folder') {
-    for (const f of ['config.json', 'model.safetensors']) if (!existsSync(join(source.dir, f))) throw new Error(`${join(source.dir, f)}: missing (a model folder holds config.json + model.safetensors)`);
+    for (const f of ['config.json', 'model.safetensors'])
+      if (!existsSync(join(source.dir, f))) throw new Error(`${join(source.dir, f)}: missing (a model folder holds config.json + model.safetensors)`);
     return readTimmDir(source.dir, { id: basename(source.dir), labels: imagenetLabels });
   }
   const { weights, dir, fromCache } = await loadHubModelNode(source.repo, {

@@ -2,10 +2,7 @@
 
 /** Multiply-accumulate count of one forward (matmuls and attention), for FLOP-based ratios.
  * A distilled model has two prefix tokens and two heads. */
-export function forwardMacs(
-  c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number; distilled?: boolean },
-  tokens: number[],
-): number {
+export function forwardMacs(c: { embedDim: number; mlpHidden: number; numClasses: number; patchSize: number; distilled?: boolean }, tokens: number[]): number {
   const D = c.embedDim;
   const heads = c.distilled ? 2 : 1; // and as many prefix tokens
   const P = tokens[0] - heads;

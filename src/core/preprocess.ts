@@ -21,6 +21,13 @@ export interface RawImage {
   channels: 3 | 4;
 }
 
+/** Refuses pixels that are not what RawImage promises (they may come from untyped code). */
+export function checkPixels({ data, width, height, channels }: RawImage): void {
+  const c: number = channels;
+  if (c !== 3 && c !== 4) throw new Error(`preprocess: ${c} channels (expected RGB or RGBA)`);
+  if (data.length < width * height * c) throw new Error(`preprocess: ${data.length} bytes for a ${width}x${height}x${c} image`);
+}
+
 export interface PreprocessGeometry {
   /** Source size [w, h]. */
   origSize: [number, number];
@@ -60,10 +67,7 @@ export function preprocessGeometry(width: number, height: number, config: ModelC
   const target = resizeShorter(config);
   const S = config.imgSize;
   // torchvision: new_long = int(size * long / short), a float division then truncation.
-  const [rw, rh] =
-    width <= height
-      ? [target, Math.floor((target * height) / width)]
-      : [Math.floor((target * width) / height), target];
+  const [rw, rh] = width <= height ? [target, Math.floor((target * height) / width)] : [Math.floor((target * width) / height), target];
   return { origSize: [width, height], resized: [rw, rh], cropLeftTop: [cropOffset(rw, S), cropOffset(rh, S)] };
 }
 
@@ -115,13 +119,7 @@ function toFixed(k: number): number {
   return Math.trunc(k < 0 ? -0.5 + k * ONE : 0.5 + k * ONE);
 }
 
-export function resampleTaps(
-  inSize: number,
-  outSize: number,
-  first: number,
-  count: number,
-  interpolation: Interpolation,
-): ResampleTaps {
+export function resampleTaps(inSize: number, outSize: number, first: number, count: number, interpolation: Interpolation): ResampleTaps {
   if (interpolation === 'nearest') return nearestTaps(inSize, outSize, first, count);
   const filter = interpolation === 'bicubic' ? BICUBIC : BILINEAR;
   // precompute_coeffs: the support widens by the downscale factor (antialiasing).

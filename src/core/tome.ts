@@ -23,7 +23,7 @@ export const DEFAULT_TOME: ToMeOptions = { r: 0, schedule: 'constant', propAttn:
  */
 export function rPerLayer(depth: number, r: number, schedule: Schedule): number[] {
   if (!Number.isInteger(r) || r < 0) throw new Error(`r must be a non-negative integer, got ${r}`);
-  if (schedule === 'constant') return new Array(depth).fill(r);
+  if (schedule === 'constant') return new Array<number>(depth).fill(r);
   const inflect = -1;
   const minVal = Math.trunc(r * (1 - inflect));
   const maxVal = 2 * r - minVal;
@@ -64,7 +64,7 @@ export function effectiveR(numPatches: number, rs: number[], prefixTokens = 1): 
 export function maxUsefulR(numPatches: number, depth: number, prefixTokens = 1): number {
   let best = 0;
   for (let r = 1; r <= numPatches; r++) {
-    const counts = tokenCounts(numPatches, new Array(depth).fill(r), prefixTokens);
+    const counts = tokenCounts(numPatches, new Array<number>(depth).fill(r), prefixTokens);
     if (counts[depth] < counts[depth - 1]) best = r;
     if (counts[depth] <= prefixTokens + 1) break;
   }

@@ -28,8 +28,14 @@ export function matmulABt(
       const b1 = b0 + K;
       const b2 = b1 + K;
       const b3 = b2 + K;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
       for (let k = 0; k < K; k++) {
         const x0 = a[a0 + k];
         const x1 = a[a1 + k];
@@ -37,17 +43,35 @@ export function matmulABt(
         const w1 = b[b1 + k];
         const w2 = b[b2 + k];
         const w3 = b[b3 + k];
-        s00 += x0 * w0; s01 += x0 * w1; s02 += x0 * w2; s03 += x0 * w3;
-        s10 += x1 * w0; s11 += x1 * w1; s12 += x1 * w2; s13 += x1 * w3;
+        s00 += x0 * w0;
+        s01 += x0 * w1;
+        s02 += x0 * w2;
+        s03 += x0 * w3;
+        s10 += x1 * w0;
+        s11 += x1 * w1;
+        s12 += x1 * w2;
+        s13 += x1 * w3;
       }
       if (bias) {
-        s00 += bias[n]; s01 += bias[n + 1]; s02 += bias[n + 2]; s03 += bias[n + 3];
-        s10 += bias[n]; s11 += bias[n + 1]; s12 += bias[n + 2]; s13 += bias[n + 3];
+        s00 += bias[n];
+        s01 += bias[n + 1];
+        s02 += bias[n + 2];
+        s03 += bias[n + 3];
+        s10 += bias[n];
+        s11 += bias[n + 1];
+        s12 += bias[n + 2];
+        s13 += bias[n + 3];
       }
       const o0 = m * N + n;
       const o1 = o0 + N;
-      out[o0] = s00; out[o0 + 1] = s01; out[o0 + 2] = s02; out[o0 + 3] = s03;
-      out[o1] = s10; out[o1 + 1] = s11; out[o1 + 2] = s12; out[o1 + 3] = s13;
+      out[o0] = s00;
+      out[o0 + 1] = s01;
+      out[o0 + 2] = s02;
+      out[o0 + 3] = s03;
+      out[o1] = s10;
+      out[o1 + 1] = s11;
+      out[o1 + 2] = s12;
+      out[o1 + 3] = s13;
     }
     for (let n = N4; n < N; n++) {
       out[m * N + n] = dot(a, a0, b, n * K, K) + (bias ? bias[n] : 0);
@@ -67,26 +91,12 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, K: number
 }
 
 /** PyTorch Linear on T tokens: y[T, outDim] = x[T, inDim] · W[outDim, inDim]ᵀ + b. */
-export function linear(
-  x: Float32Array,
-  T: number,
-  inDim: number,
-  weight: Float32Array,
-  bias: Float32Array | null,
-  outDim: number,
-): Float32Array {
+export function linear(x: Float32Array, T: number, inDim: number, weight: Float32Array, bias: Float32Array | null, outDim: number): Float32Array {
   return matmulABt(x, T, inDim, weight, outDim, bias);
 }
 
 /** LayerNorm over the last dim (biased variance, as PyTorch), per token. */
-export function layerNorm(
-  x: Float32Array,
-  T: number,
-  D: number,
-  gamma: Float32Array,
-  beta: Float32Array,
-  eps: number,
-): Float32Array {
+export function layerNorm(x: Float32Array, T: number, D: number, gamma: Float32Array, beta: Float32Array, eps: number): Float32Array {
   const out = new Float32Array(T * D);
   for (let t = 0; t < T; t++) {
     const o = t * D;
@@ -121,9 +131,7 @@ export function erfc(x: number): number {
           (1.00002368 +
             t *
               (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -206,13 +214,7 @@ export interface AttentionResult {
  * softmax(q·kᵀ·hd^-½ + log size_j)·v per head. `logSize` (length T) is proportional attention's
  * per-key bias; null disables it. The output projection is a separate `linear`.
  */
-export function attention(
-  qkv: Float32Array,
-  T: number,
-  D: number,
-  heads: number,
-  logSize: Float32Array | null,
-): AttentionResult {
+export function attention(qkv: Float32Array, T: number, D: number, heads: number, logSize: Float32Array | null): AttentionResult {
   const hd = D / heads;
   const scale = hd ** -0.5;
   const out = new Float32Array(T * D);

@@ -2,7 +2,7 @@
 // separable 8-bit resampler over the cropped window, then the normalisation table. The oracle
 // for the GPU kernel, and the input path of the CPU backends.
 import type { ModelConfig } from '../model/config';
-import { HALF, ONE, normalizeLut, resamplePlan, type Preprocessed, type RawImage } from '../core/preprocess';
+import { checkPixels, HALF, ONE, normalizeLut, resamplePlan, type Preprocessed, type RawImage } from '../core/preprocess';
 
 /** clip8: arithmetic shift of the accumulator, then clamp to 0..255. */
 function clip8(acc: number): number {
@@ -12,11 +12,8 @@ function clip8(acc: number): number {
 
 /** The model input for decoded pixels: Pillow-exact resize, crop, normalise (float32 CHW). */
 export function preprocess(image: RawImage, config: ModelConfig): Preprocessed {
+  checkPixels(image);
   const { data, width, height, channels } = image;
-  if (channels !== 3 && channels !== 4) throw new Error(`preprocess: ${channels} channels (expected RGB or RGBA)`);
-  if (data.length < width * height * channels) {
-    throw new Error(`preprocess: ${data.length} bytes for a ${width}x${height}x${channels} image`);
-  }
   const plan = resamplePlan(width, height, config);
   const S = config.imgSize;
   const { cols, rows, rowFirst, rowEnd } = plan;

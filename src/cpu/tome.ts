@@ -93,7 +93,7 @@ export interface MergeResult {
  * order; with a distillation token, cat([unm[:1], dst[:1], unm[1:], dst[1:]]) so that it stays
  * at index 1.
  */
-export function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
+function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
   const { T } = plan;
   const nKept = plan.keptA.length;
   const nB = Math.floor(T / 2);
@@ -112,15 +112,7 @@ export function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
  * token as merge_wavg does), sizes add. prune: sources are dropped, B keeps its value and
  * size, their patches map to -1.
  */
-export function applyMerge(
-  x: Float32Array,
-  T: number,
-  D: number,
-  size: Float32Array,
-  tokenOfPatch: Int32Array,
-  plan: MergePlan,
-  mode: MergeMode,
-): MergeResult {
+export function applyMerge(x: Float32Array, T: number, D: number, size: Float32Array, tokenOfPatch: Int32Array, plan: MergePlan, mode: MergeMode): MergeResult {
   if (plan.T !== T) throw new Error(`applyMerge: plan is for ${plan.T} tokens, got ${T}`);
   const T2 = plan.keptA.length + Math.floor(T / 2);
   const newIndex = newPositions(plan, mode);

@@ -19,12 +19,7 @@ export interface BlockTrace {
   size: Float32Array;
 }
 
-export function forward(
-  weights: ViTWeights,
-  input: Float32Array,
-  opts: ToMeOptions,
-  onBlock?: (trace: BlockTrace) => void,
-): ForwardResult {
+export function forward(weights: ViTWeights, input: Float32Array, opts: ToMeOptions, onBlock?: (trace: BlockTrace) => void): ForwardResult {
   const c = weights.config;
   const w = (name: string) => tensor(weights, name);
   const D = c.embedDim;
@@ -34,7 +29,17 @@ export function forward(
   const rs = rPerLayer(c.depth, opts.r, opts.schedule);
 
   const dist = c.distilled ? w('dist_token') : null;
-  let x: Float32Array = patchEmbed(input, c.imgSize, c.patchSize, w('patch_embed.proj.weight'), w('patch_embed.proj.bias'), w('cls_token'), w('pos_embed'), D, dist);
+  let x: Float32Array = patchEmbed(
+    input,
+    c.imgSize,
+    c.patchSize,
+    w('patch_embed.proj.weight'),
+    w('patch_embed.proj.bias'),
+    w('cls_token'),
+    w('pos_embed'),
+    D,
+    dist,
+  );
   let T = P + prefix;
   let size: Float32Array = new Float32Array(T).fill(1);
   let tokenOfPatch: Int32Array = initialTokenOfPatch(P, prefix);

@@ -207,7 +207,8 @@ class Engine implements WebGpuBackend {
     };
   }
 
-  private fillImages: Fill<RawImage> = (enc, chunk) => this.fillByPreprocessor(chunk, (img, offset) => this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, offset));
+  private fillImages: Fill<RawImage> = (enc, chunk) =>
+    this.fillByPreprocessor(chunk, (img, offset) => this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, offset));
 
   private fillTextures: Fill<GPUTexture> = (enc, chunk) =>
     this.fillByPreprocessor(chunk, (t, offset) => this.preprocessor.encodeTexture(enc, t, this.config, this.ctx.act.image, offset));
@@ -288,7 +289,10 @@ class Engine implements WebGpuBackend {
     const release = fill(enc);
     if (profiled && ts) {
       plan.dispatches.forEach((d, i) => {
-        const pass = enc.beginComputePass({ label: d.label, timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        const pass = enc.beginComputePass({
+          label: d.label,
+          timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+        });
         encodeDispatch(pass, d);
         pass.end();
       });
@@ -394,13 +398,14 @@ export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBacke
   const info = adapter ? adapter.info : device.adapterInfo;
   const features = [...device.features].map(String).sort();
   const lost = device.lost.then((i) => `${i.reason}: ${i.message}`);
-  device.onuncapturederror = (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
+  device.onuncapturederror = (e) => console.error(`WebGPU error: ${e.error.message}`);
 
   const src = await loadShaderSources();
   let variant: MatmulVariant;
   let timings: MatmulTiming[] = [];
   if (opts.matmul) {
-    if (!(MATMUL_VARIANTS as readonly string[]).includes(opts.matmul)) throw new Error(`unknown matmul variant "${opts.matmul}" (have ${MATMUL_VARIANTS.join(', ')})`);
+    if (!(MATMUL_VARIANTS as readonly string[]).includes(opts.matmul))
+      throw new Error(`unknown matmul variant "${opts.matmul}" (have ${MATMUL_VARIANTS.join(', ')})`);
     variant = opts.matmul as MatmulVariant;
   } else {
     timings = await measureMatmuls(device, src, adapterKey(info, f16), f16, numPatches(c) + prefixTokens(c), c.mlpHidden, c.embedDim);
@@ -410,6 +415,13 @@ export async function createWebGpuBackend(weights: ViTWeights, opts: WebGpuBacke
     compileKernels(device, src, { headDim: headDim(c), maxTokens: numPatches(c) + prefixTokens(c), matmul: variant, f16 }),
     createPreprocessor(device),
   ]);
-  const plan: PlanContext = { device, config: c, kernels, matmul: variant, weights: uploadWeights(device, weights, precision), act: createActivations(device, c, maxBatch) };
+  const plan: PlanContext = {
+    device,
+    config: c,
+    kernels,
+    matmul: variant,
+    weights: uploadWeights(device, weights, precision),
+    act: createActivations(device, c, maxBatch),
+  };
   return new Engine({ plan, ownsDevice, adapterInfo: summary(info), features, precision, matmulTimings: timings, lost, preprocessor });
 }

@@ -86,7 +86,11 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const pool = dispatcher(k.pool);
   const head = dispatcher(k.head);
 
-  patchEmbed('patch_embed', { D, ps: c.patchSize, grid: gridSize(c), img: c.imgSize, batch, prefix }, { image: act.image, w: w.patch.buffer, extra: w.embedExtra, y: act.x });
+  patchEmbed(
+    'patch_embed',
+    { D, ps: c.patchSize, grid: gridSize(c), img: c.imgSize, batch, prefix },
+    { image: act.image, w: w.patch.buffer, extra: w.embedExtra, y: act.x },
+  );
   const st = act.tomeLayout;
   let x = act.x;
   let x2 = act.x2;

@@ -90,7 +90,7 @@ export function createFrameTexture(device: GPUDevice): FrameTexture {
           directFails = true;
         }
       }
-      const bitmap = await createImageBitmap(source as ImageBitmapSource);
+      const bitmap = await createImageBitmap(source);
       try {
         copy(bitmap);
       } finally {

@@ -85,7 +85,14 @@ function linear(device: GPUDevice, w: ViTWeights, name: string, N: number, K: nu
  * / 2, so one matmul gives (head(cls) + head_dist(dist)) / 2, timm's eval logits (halving is
  * exact in f32 and f16).
  */
-export function distilledHead(head: Float32Array, headBias: Float32Array, dist: Float32Array, distBias: Float32Array, C: number, D: number): { weight: Float32Array; bias: Float32Array } {
+export function distilledHead(
+  head: Float32Array,
+  headBias: Float32Array,
+  dist: Float32Array,
+  distBias: Float32Array,
+  C: number,
+  D: number,
+): { weight: Float32Array; bias: Float32Array } {
   const weight = new Float32Array(C * 2 * D);
   for (let n = 0; n < C; n++) {
     for (let k = 0; k < D; k++) {
@@ -142,7 +149,13 @@ export function uploadWeights(device: GPUDevice, w: ViTWeights, precision: Preci
     head,
     bytes: 0,
   };
-  const all = [patch.buffer, embedExtra, out.norm, out.head.buffer, ...blocks.flatMap((b) => [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer])];
+  const all = [
+    patch.buffer,
+    embedExtra,
+    out.norm,
+    out.head.buffer,
+    ...blocks.flatMap((b) => [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer]),
+  ];
   out.bytes = all.reduce((s, b) => s + b.size, 0);
   return out;
 }

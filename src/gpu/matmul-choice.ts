@@ -31,7 +31,15 @@ async function timeVariant(device: GPUDevice, src: ShaderSources, variant: Matmu
 }
 
 /** Timings of every variant on an [M, K] x [K, N] product, fastest first (cached). */
-export async function measureMatmuls(device: GPUDevice, src: ShaderSources, key: string, f16: boolean, M: number, N: number, K: number): Promise<MatmulTiming[]> {
+export async function measureMatmuls(
+  device: GPUDevice,
+  src: ShaderSources,
+  key: string,
+  f16: boolean,
+  M: number,
+  N: number,
+  K: number,
+): Promise<MatmulTiming[]> {
   const hit = choices.get(key);
   if (hit) return hit;
   const out: MatmulTiming[] = [];

@@ -9,7 +9,7 @@ export type ConcreteRoute = Exclude<NodeRoute, 'auto'>;
  * Fastest first, as measured here for a full ViT-Ti forward with our engine (see
  * src/gpu/README.md): llvmpipe's OpenGL ES route, then lavapipe Vulkan, then SwiftShader.
  */
-export const AUTO_ORDER: ConcreteRoute[] = ['opengles', 'vulkan', 'swiftshader'];
+const AUTO_ORDER: ConcreteRoute[] = ['opengles', 'vulkan', 'swiftshader'];
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -38,7 +38,10 @@ export function adapterFilterFromEnv(env: Record<string, string | undefined> = p
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software/i;
 
 /** Why `adapter` does not pass `filter`, or null when it does. */
-export function adapterRefusal(info: { vendor: string; architecture: string; description: string; isFallbackAdapter?: boolean }, filter: AdapterFilter): string | null {
+export function adapterRefusal(
+  info: { vendor: string; architecture: string; description: string; isFallbackAdapter?: boolean },
+  filter: AdapterFilter,
+): string | null {
   const desc = `${info.vendor} ${info.architecture} ${info.description}`;
   if (filter.hardwareOnly && (info.isFallbackAdapter || SOFTWARE.test(desc))) return `only a software adapter (${desc.trim()}) and TOME_ADAPTER_HARDWARE=1`;
   return null;
@@ -79,8 +82,7 @@ async function tryRoute(route: ConcreteRoute, filter: AdapterFilter): Promise<GP
   const gpu = await instanceFor(route, filter);
   // The GL route only exists as a compatibility-mode adapter; elsewhere a discrete GPU comes
   // before an integrated or software one.
-  const opts: GPURequestAdapterOptions =
-    route === 'opengles' ? ({ featureLevel: 'compatibility' } as GPURequestAdapterOptions) : { powerPreference: 'high-performance' };
+  const opts: GPURequestAdapterOptions = route === 'opengles' ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' };
   const adapter = await gpu.requestAdapter(opts);
   if (!adapter) return null;
   // Dawn's Vulkan instance may enumerate both lavapipe and SwiftShader: keep the route honest.

@@ -7,13 +7,7 @@
 // normalisation table come from the shared rules in src/core/preprocess.ts, computed on the CPU
 // and uploaded, so the result is bit-identical to it.
 import type { ModelConfig } from '../model/config';
-import {
-  normalizeLut,
-  resamplePlan,
-  type RawImage,
-  type PreprocessGeometry,
-  type ResamplePlan,
-} from '../core/preprocess';
+import { checkPixels, normalizeLut, resamplePlan, type RawImage, type PreprocessGeometry, type ResamplePlan } from '../core/preprocess';
 import { loadShaderSources } from './shader-source';
 import { bindKernel, compileKernel, preprocessHorizontalKernel, preprocessUniform, preprocessVerticalKernel, type UniformValues } from './kernels';
 
@@ -32,13 +26,7 @@ export interface GpuPreprocessor {
    * writing 3 x S x S floats into `out` starting at float index `outOffset` (so a batch can
    * be filled image by image). Uploads happen on the queue immediately.
    */
-  encode(
-    encoder: GPUCommandEncoder,
-    image: RawImage,
-    config: ModelConfig,
-    out: GPUBuffer,
-    outOffset?: number,
-  ): EncodedPreprocess;
+  encode(encoder: GPUCommandEncoder, image: RawImage, config: ModelConfig, out: GPUBuffer, outOffset?: number): EncodedPreprocess;
   /**
    * Like encode, from an rgba8unorm texture (usage COPY_SRC) holding the image at its full
    * size: nothing is uploaded; a copy recorded into `encoder` moves the crop's source window
@@ -48,13 +36,7 @@ export interface GpuPreprocessor {
    * adapters here than sampling the texture in the kernel (textureLoad: 1.7x the kernel's time
    * on llvmpipe, 1.9x on lavapipe, for a 640x480 frame; the copy costs ~0.1 ms).
    */
-  encodeTexture(
-    encoder: GPUCommandEncoder,
-    texture: GPUTexture,
-    config: ModelConfig,
-    out: GPUBuffer,
-    outOffset?: number,
-  ): EncodedPreprocess;
+  encodeTexture(encoder: GPUCommandEncoder, texture: GPUTexture, config: ModelConfig, out: GPUBuffer, outOffset?: number): EncodedPreprocess;
   /** encode + submit + release, for callers that do not batch commands. */
   run(image: RawImage, config: ModelConfig, out: GPUBuffer, outOffset?: number): PreprocessGeometry;
   /** Frees the normalisation tables and cached per-image resources (the device may outlive the preprocessor). */
@@ -168,7 +150,10 @@ const CACHE_ENTRIES = 16;
 
 export async function createPreprocessor(device: GPUDevice): Promise<GpuPreprocessor> {
   const src = await loadShaderSources();
-  const [horizontal, vertical] = await Promise.all([compileKernel(device, src, preprocessHorizontalKernel), compileKernel(device, src, preprocessVerticalKernel)]);
+  const [horizontal, vertical] = await Promise.all([
+    compileKernel(device, src, preprocessHorizontalKernel),
+    compileKernel(device, src, preprocessVerticalKernel),
+  ]);
   // One normalisation table per (mean, std); models rarely change within a session.
   const luts = new Map<string, GPUBuffer>();
   const lutFor = (config: ModelConfig): GPUBuffer => {
@@ -208,13 +193,8 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
 
   function prepare(source: Source, config: ModelConfig, out: GPUBuffer, outOffset: number): Prepared {
     const { width, height } = 'pixels' in source ? source.pixels : source.texture;
-    if ('pixels' in source) {
-      const { channels, data } = source.pixels;
-      if (channels !== 3 && channels !== 4) throw new Error(`preprocess: ${channels} channels (expected RGB or RGBA)`);
-      if (data.length < width * height * channels) {
-        throw new Error(`preprocess: ${data.length} bytes for a ${width}x${height}x${channels} image`);
-      }
-    } else {
+    if ('pixels' in source) checkPixels(source.pixels);
+    else {
       const t = source.texture;
       if (t.format !== 'rgba8unorm' || t.dimension !== '2d' || t.sampleCount !== 1 || !(t.usage & GPUTextureUsage.COPY_SRC)) {
         throw new Error(
@@ -280,7 +260,8 @@ export async function createPreprocessor(device: GPUDevice): Promise<GpuPreproce
         : `texture ${idOf(source.texture)}`;
     const key = `${what}|${idOf(config)}|${idOf(out)}|${outOffset}`;
     let p = cache.get(key);
-    if (p) cache.delete(key); // re-inserted below as the most recently used
+    if (p)
+      cache.delete(key); // re-inserted below as the most recently used
     else p = prepare(source, config, out, outOffset);
     cache.set(key, p);
     p.inUse++;

@@ -49,7 +49,7 @@ export interface ForwardProfile {
 }
 
 export function aggregateProfile(dispatches: Dispatch[], ms: number[], depth: number, source: ForwardProfile['source']): Omit<ForwardProfile, 'tomeCost'> {
-  const perBlock = new Array(depth).fill(0);
+  const perBlock = new Array<number>(depth).fill(0);
   const perFamily: Record<string, number> = {};
   let tomeMs = 0;
   let embedMs = 0;

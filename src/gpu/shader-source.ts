@@ -8,10 +8,7 @@ export type ShaderSources = Record<string, string>;
 let cached: Promise<ShaderSources> | null = null;
 
 async function fromVite(): Promise<ShaderSources> {
-  const mods = import.meta.glob('../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
-    string,
-    string
-  >;
+  const mods = import.meta.glob<string>('../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true });
   const out: ShaderSources = {};
   for (const [path, text] of Object.entries(mods)) out[path.replace(/^.*\/(\w+)\.wgsl$/, '$1')] = text;
   return out;

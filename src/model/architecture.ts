@@ -18,7 +18,7 @@ export interface ArchitectureInfo {
 type Json = Record<string, unknown>;
 
 /** timm's size words (vision_transformer.py / deit.py model definitions). */
-export const SIZE_DIMS: Record<string, { embedDim: number; depth: number; numHeads: number }> = {
+const SIZE_DIMS: Record<string, { embedDim: number; depth: number; numHeads: number }> = {
   tiny: { embedDim: 192, depth: 12, numHeads: 3 },
   small: { embedDim: 384, depth: 12, numHeads: 6 },
   base: { embedDim: 768, depth: 12, numHeads: 12 },
@@ -73,12 +73,49 @@ const ARG_FEATURES: Array<[string, (v: unknown) => boolean, string]> = [
 
 /** model_args keys with no effect on an eval forward, or that we read ourselves. */
 const ARGS_READ = new Set([
-  'embed_dim', 'depth', 'num_heads', 'patch_size', 'img_size', 'mlp_ratio', 'num_classes', 'global_pool', 'fc_norm',
-  'class_token', 'distilled', 'drop_rate', 'pos_drop_rate', 'patch_drop_rate', 'proj_drop_rate', 'attn_drop_rate',
-  'drop_path_rate', 'weight_init', 'fix_init', 'qkv_bias', 'proj_bias', 'patch_bias', 'in_chans', 'pos_embed',
-  'final_norm', 'reg_tokens', 'init_values', 'no_embed_class', 'pre_norm', 'qk_norm', 'scale_attn_norm',
-  'scale_mlp_norm', 'dynamic_img_size', 'dynamic_img_pad', 'act_layer', 'norm_layer',
+  'embed_dim',
+  'depth',
+  'num_heads',
+  'patch_size',
+  'img_size',
+  'mlp_ratio',
+  'num_classes',
+  'global_pool',
+  'fc_norm',
+  'class_token',
+  'distilled',
+  'drop_rate',
+  'pos_drop_rate',
+  'patch_drop_rate',
+  'proj_drop_rate',
+  'attn_drop_rate',
+  'drop_path_rate',
+  'weight_init',
+  'fix_init',
+  'qkv_bias',
+  'proj_bias',
+  'patch_bias',
+  'in_chans',
+  'pos_embed',
+  'final_norm',
+  'reg_tokens',
+  'init_values',
+  'no_embed_class',
+  'pre_norm',
+  'qk_norm',
+  'scale_attn_norm',
+  'scale_mlp_norm',
+  'dynamic_img_size',
+  'dynamic_img_pad',
+  'act_layer',
+  'norm_layer',
 ]);
+
+/** A config value as it reads in a message or a comparison (an object prints as JSON, not "[object Object]"). */
+export function configText(v: unknown, fallback: string): string {
+  if (v === undefined || v === null) return fallback;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
 
 function refuse(arch: string, what: string): never {
   throw new Error(`config.json: ${arch || 'this model'} uses ${what}, which is not supported (plain ViT, DeiT distilled and avg-pool + fc_norm ViTs are)`);
@@ -89,7 +126,7 @@ function squareSize(v: unknown, what: string, arch: string): number | undefined 
   if (Array.isArray(v)) {
     if (v.length !== 2 || v.some((x) => typeof x !== 'number')) throw new Error(`config.json: ${what} must be a number or two numbers`);
     if (v[0] !== v[1]) refuse(arch, `non-square ${what} (${v[0]}x${v[1]})`);
-    return v[0];
+    return v[0] as number;
   }
   if (typeof v !== 'number') throw new Error(`config.json: ${what} is not a number`);
   return v;
@@ -100,7 +137,7 @@ function squareSize(v: unknown, what: string, arch: string): number | undefined 
  * the config is needed (the hub client calls this before downloading the weights).
  */
 export function inspectArchitecture(raw: Json): ArchitectureInfo {
-  const name = String(raw.architecture ?? '');
+  const name = configText(raw.architecture, '');
   if (!/^(vit|deit)/.test(name)) {
     throw new Error(`config.json: architecture "${name}" is not a timm VisionTransformer (vit_* or deit_*)`);
   }
@@ -116,19 +153,21 @@ export function inspectArchitecture(raw: Json): ArchitectureInfo {
     const spelled = ['embed_dim', 'depth', 'num_heads', 'patch_size', 'img_size'].every((k) => k in args);
     if (feature) refuse(name, feature[1]);
     if (!spelled) {
-      throw new Error(`config.json: architecture "${name}" is not a plain vit_<size>_patch<P>_<img> or deit_<size>[_distilled]_patch<P>_<img>, and model_args does not give its dims`);
+      throw new Error(
+        `config.json: architecture "${name}" is not a plain vit_<size>_patch<P>_<img> or deit_<size>[_distilled]_patch<P>_<img>, and model_args does not give its dims`,
+      );
     }
   }
   const distilled = name.includes('_distilled') || args.distilled === true;
-  const pool = String(args.global_pool ?? raw.global_pool ?? 'token');
+  const pool = configText(args.global_pool ?? raw.global_pool, 'token');
   if (pool !== 'token' && pool !== 'avg') refuse(name, pool ? `global_pool "${pool}"` : 'no pooling (global_pool "")');
-  const globalPool = pool as GlobalPool;
+  const globalPool = pool;
   // timm puts fc_norm after the pool exactly when global_pool is avg, unless told otherwise.
   const fcNorm = (args.fc_norm as boolean | null | undefined) ?? globalPool === 'avg';
   if (globalPool === 'avg' && !fcNorm) refuse(name, 'average pooling without fc_norm');
   if (globalPool === 'token' && fcNorm) refuse(name, 'fc_norm on the class token');
   if (distilled && globalPool !== 'token') refuse(name, 'a distillation token with average pooling');
-  if (String(pre.crop_mode ?? 'center') !== 'center') refuse(name, `crop_mode "${String(pre.crop_mode)}" (only center crops are implemented)`);
+  if (configText(pre.crop_mode, 'center') !== 'center') refuse(name, `crop_mode "${configText(pre.crop_mode, '')}" (only center crops are implemented)`);
   const inputSize = pre.input_size as number[] | undefined;
   if (Array.isArray(inputSize) && (inputSize.length !== 3 || inputSize[1] !== inputSize[2])) refuse(name, `non-square input_size [${inputSize}]`);
   if (Array.isArray(inputSize) && inputSize[0] !== 3) refuse(name, `${inputSize[0]} input channels`);

@@ -2,7 +2,7 @@
 // Which architectures load is decided in architecture.ts; dims come from `model_args` when
 // present, otherwise from the architecture name and (as a last resort) from tensor shapes, as
 // the hub files mostly lack model_args.
-import { dimsFromArgs, inspectArchitecture, type GlobalPool } from './architecture';
+import { configText, dimsFromArgs, inspectArchitecture, type GlobalPool } from './architecture';
 
 export type Interpolation = 'bicubic' | 'bilinear' | 'nearest';
 
@@ -64,7 +64,7 @@ function triple(v: unknown, what: string): [number, number, number] {
   if (!Array.isArray(v) || v.length !== 3 || v.some((x) => typeof x !== 'number')) {
     throw new Error(`config.json: ${what} must be 3 numbers`);
   }
-  return [v[0], v[1], v[2]];
+  return [v[0] as number, v[1] as number, v[2] as number];
 }
 
 /**
@@ -73,11 +73,7 @@ function triple(v: unknown, what: string): [number, number, number] {
  * -> shape) fills dims that neither model_args nor the architecture name give. Unsupported
  * architectures are refused here (inspectArchitecture), so this runs before any download.
  */
-export function parseTimmConfig(
-  id: string,
-  raw: Json,
-  opts: { labels?: string[]; shapes?: Record<string, number[]> } = {},
-): ModelConfig {
+export function parseTimmConfig(id: string, raw: Json, opts: { labels?: string[]; shapes?: Record<string, number[]> } = {}): ModelConfig {
   const arch = inspectArchitecture(raw);
   const pre = (raw.pretrained_cfg ?? {}) as Json;
   const args = dimsFromArgs(raw);
@@ -97,13 +93,20 @@ export function parseTimmConfig(
   // timm's default mlp_ratio is 4 for every plain ViT/DeiT; tensors that disagree are refused.
   const mlpHidden = Math.round(embedDim * (args.mlpRatio ?? 4));
   const numClasses = num(raw.num_classes ?? pre.num_classes, 'num_classes');
-  for (const [what, v] of [['embed_dim', embedDim], ['depth', depth], ['num_heads', numHeads], ['patch_size', patchSize], ['img_size', imgSize], ['num_classes', numClasses]] as const) {
+  for (const [what, v] of [
+    ['embed_dim', embedDim],
+    ['depth', depth],
+    ['num_heads', numHeads],
+    ['patch_size', patchSize],
+    ['img_size', imgSize],
+    ['num_classes', numClasses],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`config.json: ${what} ${v} is not a positive integer`);
   }
   if (embedDim % numHeads !== 0) throw new Error(`config.json: embed_dim ${embedDim} not divisible by num_heads ${numHeads}`);
   if (imgSize % patchSize !== 0) throw new Error(`config.json: img_size ${imgSize} not divisible by patch_size ${patchSize}`);
 
-  const interp = String(pre.interpolation ?? 'bicubic');
+  const interp = configText(pre.interpolation, 'bicubic');
   if (interp !== 'bicubic' && interp !== 'bilinear' && interp !== 'nearest') {
     throw new Error(`config.json: interpolation "${interp}" is not supported`);
   }

@@ -85,7 +85,7 @@ export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch
   return { buffers, weightBytes, activationBytes, totalBytes: weightBytes + activationBytes };
 }
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
   if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
   return `${(n / 2 ** 10).toFixed(1)} KiB`;
@@ -102,7 +102,9 @@ export function checkGpuLimits(c: ModelConfig, opts: { precision: Precision; max
   const limit = [
     ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize],
     ['maxBufferSize', limits.maxBufferSize],
-  ].filter(([, v]) => largest.bytes > (v as number)).sort((a, b) => (a[1] as number) - (b[1] as number))[0];
+  ]
+    .filter(([, v]) => largest.bytes > (v as number))
+    .sort((a, b) => (a[1] as number) - (b[1] as number))[0];
   const where = `${c.id} (${opts.precision}, batch ${opts.maxBatch})`;
   if (limit) {
     const help =

@@ -86,10 +86,7 @@ async function fetchShard(url: string, shard: ShardInfo, cache: Cache | undefine
   return buf;
 }
 
-export async function loadModelBrowser(
-  id: string,
-  opts: { baseUrl?: string; onProgress?: ProgressCallback } = {},
-): Promise<ViTWeights> {
+export async function loadModelBrowser(id: string, opts: { baseUrl?: string; onProgress?: ProgressCallback } = {}): Promise<ViTWeights> {
   const dir = `${withSlash(opts.baseUrl ?? DEFAULT_BASE_URL)}${encodeURIComponent(id)}/`;
   const modelUrl = `${dir}model.json`;
   const cache = await openCache();
@@ -104,14 +101,14 @@ export async function loadModelBrowser(
   // io.http asks for model.json first, then for every shard: serve model.json fresh (it changes
   // when a model is reconverted) and note its shard list, then serve shards through the cache.
   const fetchFunc = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = String(input);
+    const url = input instanceof Request ? input.url : String(input);
     if (url === modelUrl) {
       const res = await fetch(url, { ...init, cache: 'no-cache' });
       if (!res.ok) throw new Error(`${url}: HTTP ${res.status} (unknown model "${id}"? run \`npm run weights\`)`);
       const text = await res.text();
       let json: io.ModelJSON;
       try {
-        json = JSON.parse(text);
+        json = JSON.parse(text) as io.ModelJSON;
       } catch {
         throw new Error(`${url}: not valid JSON`);
       }

@@ -18,7 +18,7 @@ async function readModelJson(path: string): Promise<io.ModelJSON> {
   if (!existsSync(path)) throw new Error(`${path}: missing (run \`npm run weights\`)`);
   let json: io.ModelJSON;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    json = JSON.parse(await readFile(path, 'utf8')) as io.ModelJSON;
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message}); run \`npm run weights\` to regenerate it`);
   }
@@ -36,11 +36,11 @@ async function readShard(path: string, onChunk: (bytes: number) => void): Promis
     onChunk((chunk as Buffer).byteLength);
   }
   const all = Buffer.concat(chunks);
-  return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
 }
 
 /** An io.IOHandler reading model.json and its shards from `dir`; progress counts shard bytes. */
-export function nodeFileHandler(dir: string, onProgress?: ProgressCallback): io.IOHandler {
+function nodeFileHandler(dir: string, onProgress?: ProgressCallback): io.IOHandler {
   return {
     async load() {
       const modelPath = join(dir, 'model.json');
@@ -74,10 +74,7 @@ export function listModelsNode(root: string = DEFAULT_WEIGHTS_ROOT): string[] {
     .sort();
 }
 
-export async function loadModelNode(
-  id: string,
-  opts: { root?: string; onProgress?: ProgressCallback } = {},
-): Promise<ViTWeights> {
+export async function loadModelNode(id: string, opts: { root?: string; onProgress?: ProgressCallback } = {}): Promise<ViTWeights> {
   const root = opts.root ?? DEFAULT_WEIGHTS_ROOT;
   const ids = listModelsNode(root);
   if (!ids.includes(id)) {

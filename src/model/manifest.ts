@@ -8,7 +8,7 @@ import { checkTensors, type ViTWeights } from './weights';
 
 /** tfjs's converter default (`--weight_shard_size_bytes`): small enough for HTTP caches. */
 export const SHARD_BYTES = 4 * 1024 * 1024;
-export const MANIFEST_FORMAT = 'tome-vit-weights';
+const MANIFEST_FORMAT = 'tome-vit-weights';
 
 export interface ShardInfo {
   path: string;
@@ -26,7 +26,7 @@ export interface WeightsMetadata {
 
 export interface WeightsModelJson extends Omit<io.ModelJSON, 'modelTopology'> {
   modelTopology: null;
-  userDefinedMetadata: WeightsMetadata & Record<string, {}>;
+  userDefinedMetadata: WeightsMetadata & Record<string, object>;
 }
 
 /** One entry of public/weights/index.json, for the app's model selector. */
@@ -56,7 +56,7 @@ export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function shardName(index: number, count: number): string {
+function shardName(index: number, count: number): string {
   return `group1-shard${index + 1}of${count}.bin`;
 }
 
@@ -185,7 +185,8 @@ export async function weightsFromArtifacts(artifacts: io.ModelArtifacts, base = 
   const tensors = new Map<string, RawTensor>();
   let offset = 0;
   for (const spec of specs) {
-    if (spec.dtype !== 'float32' || spec.quantization) fail(modelFile, `tensor ${spec.name} is ${spec.quantization ? 'quantized' : spec.dtype}, only float32 is supported`);
+    if (spec.dtype !== 'float32' || spec.quantization)
+      fail(modelFile, `tensor ${spec.name} is ${spec.quantization ? 'quantized' : spec.dtype}, only float32 is supported`);
     const count = spec.shape.reduce((a, b) => a * b, 1);
     if (offset + 4 * count > joined.byteLength) fail(modelFile, `tensor ${spec.name} runs past the end of the shards`);
     tensors.set(spec.name, { shape: spec.shape, data: new Float32Array(joined, offset, count) });

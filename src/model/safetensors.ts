@@ -15,7 +15,7 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'model.safetensors
   }
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as typeof header;
   } catch {
     throw new Error(`${fileName}: header is not valid JSON (corrupt file)`);
   }

@@ -7,7 +7,9 @@ import { checkTensors, type ViTWeights } from './weights';
 
 /** Class names from shared/imagenet/classes.tsv (index, synset, names): the first name. */
 export function readClassesTsv(path: string): string[] {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const rows = lines.filter((l) => /^\d+\t/.test(l)).map((l) => l.split('\t'));
   return rows.sort((a, b) => Number(a[0]) - Number(b[0])).map((r) => r[2].split(',')[0].trim());
 }
@@ -21,7 +23,7 @@ export function readTimmDir(dir: string, opts: { id?: string; classesTsv?: strin
   if (!existsSync(stPath)) throw new Error(`${stPath}: missing`);
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new Error(`${cfgPath}: not valid JSON (${(e as Error).message})`);
   }

@@ -18,7 +18,9 @@ export function checkTensors(config: ModelConfig, tensors: Map<string, RawTensor
   const known = new Set(expected.map(([name]) => name));
   const extra = [...tensors.keys()].filter((name) => !known.has(name));
   if (extra.length) {
-    throw new Error(`${source}: tensor ${extra[0]} (${featureOfTensor(extra[0])}) is not part of ${describeArchitecture(config)}${extra.length > 1 ? ` (nor ${extra.length - 1} more)` : ''}`);
+    throw new Error(
+      `${source}: tensor ${extra[0]} (${featureOfTensor(extra[0])}) is not part of ${describeArchitecture(config)}${extra.length > 1 ? ` (nor ${extra.length - 1} more)` : ''}`,
+    );
   }
   for (const [name, shape] of expected) {
     const t = tensors.get(name);
@@ -31,7 +33,7 @@ export function checkTensors(config: ModelConfig, tensors: Map<string, RawTensor
 }
 
 /** E.g. "deit_small_distilled_patch16_224 (D=384, depth 12, distilled)" for error messages. */
-export function describeArchitecture(c: ModelConfig): string {
+function describeArchitecture(c: ModelConfig): string {
   const kind = c.distilled ? ', distilled' : c.globalPool === 'avg' ? ', avg pool + fc_norm' : '';
   return `${c.architecture} (D=${c.embedDim}, depth ${c.depth}${kind})`;
 }

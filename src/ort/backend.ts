@@ -33,7 +33,13 @@ export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): Ort
     },
     async prepare(opts, batch = 1) {
       const S = weights.config.imgSize;
-      await ortForward(weights, sessions, o.ort, Array.from({ length: batch }, () => new Float32Array(3 * S * S)), opts);
+      await ortForward(
+        weights,
+        sessions,
+        o.ort,
+        Array.from({ length: batch }, () => new Float32Array(3 * S * S)),
+        opts,
+      );
     },
     dispose() {
       void sessions.dispose();

@@ -121,7 +121,7 @@ export async function ortForward(
   if (!logits) throw new Error('ONNX Runtime forward ended without logits');
 
   return inputs.map((_, i) => {
-    const l = logits!.slice(i * c.numClasses, (i + 1) * c.numClasses);
+    const l = logits.slice(i * c.numClasses, (i + 1) * c.numClasses);
     const probs = softmax(l);
     // A block without a merge leaves the map as the block before it left it.
     const perBlock: Int32Array[] = [];

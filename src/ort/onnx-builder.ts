@@ -8,7 +8,7 @@ const { onnx } = onnxProto;
 export type AttrValue = number | number[] | string | { float: number };
 
 /** ONNX opset the graphs target: 17 has LayerNormalization and keeps Reduce* axes as attributes. */
-export const OPSET = 17;
+const OPSET = 17;
 
 export type Dim = number | string;
 
@@ -57,7 +57,13 @@ export class GraphBuilder {
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
     const out = outName ?? this.fresh(opType.toLowerCase());
     this.nodes.push(
-      onnx.NodeProto.create({ opType, input: inputs, output: [out], name: this.fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: [out],
+        name: this.fresh(`n_${opType}`),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
     );
     return out;
   }
@@ -66,7 +72,13 @@ export class GraphBuilder {
   opN(opType: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}): string[] {
     const outs = Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()));
     this.nodes.push(
-      onnx.NodeProto.create({ opType, input: inputs, output: outs, name: this.fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: outs,
+        name: this.fresh(`n_${opType}`),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
     );
     return outs;
   }

@@ -94,10 +94,14 @@ export class SegmentBuilder {
 
   private layerNorm(g: GraphBuilder, x: string, name: string): string {
     const D = this.config.embedDim;
-    return g.op('LayerNormalization', [x, g.floats(g.fresh(`${name}.weight`), this.w(`${name}.weight`), [D]), g.floats(g.fresh(`${name}.bias`), this.w(`${name}.bias`), [D])], {
-      axis: -1,
-      epsilon: { float: this.config.eps },
-    });
+    return g.op(
+      'LayerNormalization',
+      [x, g.floats(g.fresh(`${name}.weight`), this.w(`${name}.weight`), [D]), g.floats(g.fresh(`${name}.bias`), this.w(`${name}.bias`), [D])],
+      {
+        axis: -1,
+        epsilon: { float: this.config.eps },
+      },
+    );
   }
 
   /** Conv 16x16 stride 16 = patch embedding; cls token first, then position embedding. */
@@ -105,10 +109,14 @@ export class SegmentBuilder {
     const c = this.config;
     const D = c.embedDim;
     const p = c.patchSize;
-    const conv = g.op('Conv', [pixels, g.floats('patch_embed.w', this.w('patch_embed.proj.weight'), [D, 3, p, p]), g.floats('patch_embed.b', this.w('patch_embed.proj.bias'), [D])], {
-      kernel_shape: [p, p],
-      strides: [p, p],
-    });
+    const conv = g.op(
+      'Conv',
+      [pixels, g.floats('patch_embed.w', this.w('patch_embed.proj.weight'), [D, 3, p, p]), g.floats('patch_embed.b', this.w('patch_embed.proj.bias'), [D])],
+      {
+        kernel_shape: [p, p],
+        strides: [p, p],
+      },
+    );
     const flat = g.op('Reshape', [conv, g.int64s([0, D, numPatches(c)])]);
     const tokens = g.op('Transpose', [flat], { perm: [0, 2, 1] });
     // cls broadcast to the batch: [1,1,D] expanded to [batch,1,D] via the batch dim of the tokens.

@@ -19,9 +19,10 @@ export interface WasmThreading {
 }
 
 /** Threads the WASM runtime can use here: one per core when cross-origin isolated, else one. */
-export function wasmThreading(): WasmThreading {
+function wasmThreading(): WasmThreading {
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  if (!globalThis.crossOriginIsolated) return { threads: 1, limitedBy: 'the page is not cross-origin isolated (no COOP/COEP headers), so WebAssembly threads are unavailable' };
+  if (!globalThis.crossOriginIsolated)
+    return { threads: 1, limitedBy: 'the page is not cross-origin isolated (no COOP/COEP headers), so WebAssembly threads are unavailable' };
   return { threads: cores };
 }
 

@@ -1,7 +1,7 @@
 // "Measure speed here": picks the settings to measure, asks the worker, shows its progress and
 // takes the rows it measured (the speed chart draws them). Owns the state's bench slice.
 import { numPatches, prefixTokens } from '../model/config';
-import { maxUsefulR, type Schedule } from '../core/tome';
+import { maxUsefulR } from '../core/tome';
 import type { AppState } from './app-state';
 import { ui } from './elements';
 import type { FromWorker, ToWorker } from './protocol';
@@ -44,7 +44,7 @@ export class BenchControl {
     if (!c || !this.state.view || bench.running) return;
     const max = maxUsefulR(numPatches(c), c.depth, prefixTokens(c));
     const rs = [...new Set([0, 4, 8, 12, 16, max].filter((r) => r <= max))].sort((a, b) => a - b);
-    const points = [...rs.map((r) => ({ r, schedule: 'constant' as Schedule })), ...rs.filter((r) => r > 0).map((r) => ({ r, schedule: 'decreasing' as Schedule }))];
+    const points = [...rs.map((r) => ({ r, schedule: 'constant' as const })), ...rs.filter((r) => r > 0).map((r) => ({ r, schedule: 'decreasing' as const }))];
     bench.id++;
     bench.running = true;
     ui.bench.disabled = true;

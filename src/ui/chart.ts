@@ -74,7 +74,9 @@ export function drawTradeoff(svg: SVGSVGElement, chart: TradeoffChart | null, em
     const pts = chart.points.filter((p) => p.schedule === schedule).sort((a, b) => a.r - b.r);
     if (!pts.length) continue;
     const colour = COLOURS[schedule];
-    svg.append(el('polyline', { points: pts.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' '), fill: 'none', stroke: colour, 'stroke-width': 1.5, 'stroke-opacity': 0.6 }));
+    svg.append(
+      el('polyline', { points: pts.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' '), fill: 'none', stroke: colour, 'stroke-width': 1.5, 'stroke-opacity': 0.6 }),
+    );
     for (const p of pts) {
       const c = el('circle', { cx: sx(p.x), cy: sy(p.y), r: 3, fill: colour });
       c.append(el('title', {}, `r = ${p.r} (${schedule}): ${chart.xLabel} ${p.x.toFixed(2)}, ${chart.yLabel} ${chart.yFormat(p.y)}`));
@@ -84,7 +86,9 @@ export function drawTradeoff(svg: SVGSVGElement, chart: TradeoffChart | null, em
   }
   const cur = chart.points.find((p) => p.r === chart.current.r && p.schedule === chart.current.schedule);
   if (cur) {
-    svg.append(el('circle', { cx: sx(cur.x), cy: sy(cur.y), r: 7, fill: 'none', stroke: '#ffd166', 'stroke-width': 2, 'data-current': `${cur.r}-${cur.schedule}` }));
+    svg.append(
+      el('circle', { cx: sx(cur.x), cy: sy(cur.y), r: 7, fill: 'none', stroke: '#ffd166', 'stroke-width': 2, 'data-current': `${cur.r}-${cur.schedule}` }),
+    );
   }
   // Bottom left: slow and inaccurate, the one corner a trade-off curve never visits.
   const legend = el('g', { transform: `translate(${m.l + 6}, ${H - m.b - 28})` });

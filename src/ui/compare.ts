@@ -10,7 +10,7 @@ export interface Drift {
   top1ProbShift: number;
 }
 
-export function argmax(p: ArrayLike<number>): number {
+function argmax(p: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
   return best;

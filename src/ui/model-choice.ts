@@ -12,7 +12,11 @@ export function repoFromInput(text: string): string {
   let t = text.trim();
   if (t.startsWith(HUB_ID_PREFIX)) t = t.slice(HUB_ID_PREFIX.length);
   for (const base of [HUB_ENDPOINT, 'https://huggingface.co']) {
-    if (t.startsWith(`${base}/`)) t = t.slice(base.length + 1).replace(/\/(tree|blob|resolve)\/.*$/, '').replace(/\/$/, '');
+    if (t.startsWith(`${base}/`))
+      t = t
+        .slice(base.length + 1)
+        .replace(/\/(tree|blob|resolve)\/.*$/, '')
+        .replace(/\/$/, '');
   }
   return parseRepoId(t);
 }

@@ -50,7 +50,7 @@ export class ModelSession {
       this.current?.opened.backend.dispose();
       this.current = null;
       this.events.unloaded();
-      const opened = await openPageBackend(weights, (message) => this.deviceLost(message));
+      const opened = await openPageBackend(weights, (message) => void this.deviceLost(message));
       if (this.loadingId !== modelId) {
         opened.backend.dispose();
         return;
@@ -80,7 +80,7 @@ export class ModelSession {
     const l = this.current;
     if (!l) return;
     try {
-      l.opened = await openPageBackend(l.weights, (m) => this.deviceLost(m));
+      l.opened = await openPageBackend(l.weights, (m) => void this.deviceLost(m));
       this.post({ type: 'device-lost', message, recovered: true, backend: l.opened.info });
     } catch (e) {
       l.opened = await openCpuFallback(l.weights, `GPU device lost and not recreated: ${(e as Error).message}.`);

@@ -47,7 +47,10 @@ export class MergeOverlay {
     this.renderer.outputColorSpace = THREE.SRGBColorSpace;
     this.image = new THREE.Mesh(new THREE.PlaneGeometry(1, 1), new THREE.MeshBasicMaterial({ visible: false, side: THREE.DoubleSide }));
     this.cells = new THREE.Mesh(new THREE.PlaneGeometry(1, 1), new THREE.MeshBasicMaterial({ transparent: true, visible: false, side: THREE.DoubleSide }));
-    this.outlines = new THREE.Mesh(new THREE.BufferGeometry(), new THREE.MeshBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.85, side: THREE.DoubleSide }));
+    this.outlines = new THREE.Mesh(
+      new THREE.BufferGeometry(),
+      new THREE.MeshBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.85, side: THREE.DoubleSide }),
+    );
     this.highlight = new THREE.Mesh(new THREE.BufferGeometry(), new THREE.MeshBasicMaterial({ color: 0xffd166, side: THREE.DoubleSide }));
     this.image.position.z = 0;
     this.cells.position.z = 1;
@@ -234,7 +237,14 @@ export class MergeOverlay {
     this.cursor = y * g + x;
     const cell = this.canvas.clientWidth / g;
     const group = l.groups[this.cursor];
-    this.setHovered(group, { patch: this.cursor, group, size: l.sizeOfPatch[this.cursor], pruned: !!l.pruned[this.cursor], x: (x + 0.5) * cell, y: (y + 0.5) * cell });
+    this.setHovered(group, {
+      patch: this.cursor,
+      group,
+      size: l.sizeOfPatch[this.cursor],
+      pruned: !!l.pruned[this.cursor],
+      x: (x + 0.5) * cell,
+      y: (y + 0.5) * cell,
+    });
   }
 
   private setHovered(group: number, info: HoverInfo | null): void {

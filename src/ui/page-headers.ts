@@ -55,7 +55,11 @@ export function hubConnection(env: HubEnv): HubConnection {
   const endpoint = normalizeEndpoint(env.VITE_HF_ENDPOINT || DEFAULT_HUB_ENDPOINT);
   const own = origin(endpoint, 'VITE_HF_ENDPOINT');
   const given = (env.VITE_HF_DOWNLOAD_HOSTS ?? '').split(/[\s,]+/).filter(Boolean);
-  const downloads = given.length ? given.map((h) => origin(h, 'VITE_HF_DOWNLOAD_HOSTS entry')) : own === origin(DEFAULT_HUB_ENDPOINT, '') ? [...HF_DOWNLOAD_HOSTS] : [];
+  const downloads = given.length
+    ? given.map((h) => origin(h, 'VITE_HF_DOWNLOAD_HOSTS entry'))
+    : own === origin(DEFAULT_HUB_ENDPOINT, '')
+      ? [...HF_DOWNLOAD_HOSTS]
+      : [];
   return { endpoint, origins: [...new Set([own, ...downloads])] };
 }
 
@@ -82,7 +86,9 @@ export const ISOLATION_HEADERS = {
 /** The `_headers` file of a static build (the format Netlify and Cloudflare Pages read): every
  * header for every path. */
 export function headersFile(headers: Record<string, string>): string {
-  return `/*\n${Object.entries(headers).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`;
+  return `/*\n${Object.entries(headers)
+    .map(([k, v]) => `  ${k}: ${v}\n`)
+    .join('')}`;
 }
 
 /** Every header the page is served with. */

@@ -23,10 +23,13 @@ export class PngExport {
     ui.copyPng.addEventListener('click', () => {
       this.render()
         .then(copyPng)
-        .then((ok) => {
-          ui.copyPng.textContent = ok ? 'Copied' : 'Copy not allowed';
-          setTimeout(() => (ui.copyPng.textContent = 'Copy'), 1500);
-        }, (e) => showImageError((e as Error).message));
+        .then(
+          (ok) => {
+            ui.copyPng.textContent = ok ? 'Copied' : 'Copy not allowed';
+            setTimeout(() => (ui.copyPng.textContent = 'Copy'), 1500);
+          },
+          (e) => showImageError((e as Error).message),
+        );
     });
   }
 

@@ -28,7 +28,7 @@ export class ProfilePanel {
       : !ready
         ? 'Waiting for the model and an image'
         : p.running
-          ? 'Profiling: two forwards, then ToMe\'s dispatches timed alone'
+          ? "Profiling: two forwards, then ToMe's dispatches timed alone"
           : 'Time every kernel of one forward at the current settings';
     ui.profile.setAttribute('aria-busy', String(p.running));
     if (p.running) {

@@ -14,7 +14,7 @@ const FAMILY_LABELS: Record<string, { label: string; title: string }> = {
   head: { label: 'head', title: 'final norm, classifier, softmax, top-5' },
 };
 
-export const SOURCE_LABEL: Record<ProfileReport['source'], string> = {
+const SOURCE_LABEL: Record<ProfileReport['source'], string> = {
   'gpu-timestamp': 'GPU timestamps',
   wall: 'wall clock, each dispatch replayed alone',
 };
@@ -27,12 +27,12 @@ function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<strin
   return e;
 }
 
-export function settingLabel(o: ToMeOptions): string {
+function settingLabel(o: ToMeOptions): string {
   return `r = ${o.r}${o.r > 0 ? `, ${o.schedule}, ${o.mode}` : ''}`;
 }
 
 /** The line on ToMe's own cost. */
-export function tomeLine(report: ProfileReport, opts: ToMeOptions): string {
+function tomeLine(report: ProfileReport, opts: ToMeOptions): string {
   if (opts.r === 0) return 'r = 0: no ToMe work';
   const inProfile = `in this profile ${ms(report.tomeMs)} = ${pct(report.tomeMs / report.totalMs)} of the total`;
   const c = report.tomeCost;

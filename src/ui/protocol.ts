@@ -107,5 +107,3 @@ export interface FrameAnswer {
 /** The engine's profile of one forward (src/gpu/profile.ts) without the per-dispatch list; for
  * r > 0 with ToMe's own cost (its dispatches timed alone against the whole forward, batch 1). */
 export type ProfileReport = Omit<ForwardProfile, 'kernels'>;
-
-

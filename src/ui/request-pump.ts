@@ -199,7 +199,8 @@ export class RequestPump {
     } catch (e) {
       let message = (e as Error).message;
       if (this.subject().loaded !== l) message = 'The model changed while profiling; profile again.';
-      else if (opened.isLost?.() || (await lostWithin(opened, 1000))) message = `The GPU device was lost while profiling (${message}); profile again once it is back.`;
+      else if (opened.isLost?.() || (await lostWithin(opened, 1000)))
+        message = `The GPU device was lost while profiling (${message}); profile again once it is back.`;
       this.post({ type: 'profile-error', profileId: req.profileId, message: `Profile failed: ${message}` });
     }
   }

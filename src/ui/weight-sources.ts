@@ -19,7 +19,7 @@ export interface SourceProgress {
 }
 
 export interface SourceContext {
-  onProgress(p: SourceProgress): void;
+  onProgress: (p: SourceProgress) => void;
   /** Aborted when the user cancels or picks another model meanwhile. */
   signal: AbortSignal;
 }

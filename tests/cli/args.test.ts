@@ -10,8 +10,33 @@ describe('CLI argument parsing', () => {
     expect(parseArgs(['classify', '--prop-attn', 'x']).propAttn).toBe(true);
   });
   it('parses every classify option', () => {
-    const o = parseArgs(['classify', '--model', 'm', '--r', '13', '--schedule', 'decreasing', '--no-prop-attn', '--mode', 'prune', '--backend', 'cpu', '--logits', 'a', 'b']);
-    expect(o).toMatchObject({ model: 'm', rs: [13], schedules: ['decreasing'], propAttn: false, mode: 'prune', backend: 'cpu', logits: true, positional: ['a', 'b'] });
+    const o = parseArgs([
+      'classify',
+      '--model',
+      'm',
+      '--r',
+      '13',
+      '--schedule',
+      'decreasing',
+      '--no-prop-attn',
+      '--mode',
+      'prune',
+      '--backend',
+      'cpu',
+      '--logits',
+      'a',
+      'b',
+    ]);
+    expect(o).toMatchObject({
+      model: 'm',
+      rs: [13],
+      schedules: ['decreasing'],
+      propAttn: false,
+      mode: 'prune',
+      backend: 'cpu',
+      logits: true,
+      positional: ['a', 'b'],
+    });
   });
   it('eval takes an r list, labels and a limit', () => {
     const o = parseArgs(['eval', 'dir', '--r', '0,8,13', '--labels', 'l.tsv', '--limit', '5']);

@@ -12,18 +12,30 @@ const ROOT = join(__dirname, '..', '..');
 describe('tome bench', () => {
   it('prints the contract JSON and writes the results files', () => {
     const out = mkdtempSync(join(tmpdir(), 'tome-bench-'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'bench', '--r', '0,13', '--batch', '1', '--repeat', '1', '--peer', 'none', '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'bench', '--r', '0,13', '--batch', '1', '--repeat', '1', '--peer', 'none', '--out', out],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
     expect(res.adapter.route).toMatch(/opengles|vulkan|swiftshader/);
     const keys = (row: object) => Object.keys(row).sort();
     expect(keys(res.rows[0])).toEqual(['batch', 'engine', 'imgPerSec', 'msMax', 'msMedian', 'msMin', 'r', 'schedule', 'speedupVsR0']);
     const settings = res.rows.map((x: { engine: string; r: number; schedule: string }) => `${x.engine}/${x.r}/${x.schedule}`);
-    expect(settings).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/13/constant', 'tome-webgpu/13/decreasing', 'tome-reference/0/constant', 'tome-reference/13/constant', 'tome-cpu/0/constant', 'tome-cpu/13/constant']);
+    expect(settings).toEqual([
+      'tome-webgpu/0/constant',
+      'tome-webgpu/13/constant',
+      'tome-webgpu/13/decreasing',
+      'tome-reference/0/constant',
+      'tome-reference/13/constant',
+      'tome-cpu/0/constant',
+      'tome-cpu/13/constant',
+    ]);
     expect(res.peers).toEqual([]); // --peer none: our CPU fallback is timed, no peer
     for (const row of res.rows) expect(row.msMedian).toBeGreaterThan(0);
     expect(res.rows[0].speedupVsR0).toBe(1);
@@ -40,11 +52,19 @@ describe('tome bench', () => {
       expect(v.forwardMs).toBeGreaterThan(0);
       expect(v.fps).toBeCloseTo(1000 / v.frameMs, 1);
     }
-    expect(res.targets.map((t: { target: string }) => t.target)).toContain(`video frame (640x480) at r=13: <= 10% of its time outside the forward (${res.adapter.route})`);
+    expect(res.targets.map((t: { target: string }) => t.target)).toContain(
+      `video frame (640x480) at r=13: <= 10% of its time outside the forward (${res.adapter.route})`,
+    );
     expect(res.targets.length).toBeGreaterThan(3);
     const files = readdirSync(out);
     expect(files.some((f) => f.endsWith('.json'))).toBe(true);
-    const md = readFileSync(join(out, files.find((f) => f.endsWith('.md'))!), 'utf8');
+    const md = readFileSync(
+      join(
+        out,
+        files.find((f) => f.endsWith('.md'))!,
+      ),
+      'utf8',
+    );
     expect(md).toMatch(/## Targets/);
     expect(md).toMatch(/## ToMe's own cost at r=13/);
     expect(md).toMatch(/tome-webgpu \| 13 \| constant/);
@@ -55,12 +75,34 @@ describe('tome bench', () => {
 
 describe('bench targets', () => {
   const row = (engine: string, r: number, schedule: 'constant' | 'decreasing', ms: number, batch = 1) => ({
-    engine, r, schedule, batch, msMedian: ms, msMin: ms, msMax: ms, imgPerSec: 1000 / ms, speedupVsR0: 0,
+    engine,
+    r,
+    schedule,
+    batch,
+    msMedian: ms,
+    msMin: ms,
+    msMax: ms,
+    imgPerSec: 1000 / ms,
+    speedupVsR0: 0,
   });
   it('judges each target from the ratios of one run', () => {
-    const rows = [row('tome-webgpu', 0, 'constant', 600), row('tome-webgpu', 13, 'constant', 400), row('tome-webgpu', 16, 'decreasing', 250), row('tfjs-webgpu', 0, 'constant', 1500), row('tome-reference', 0, 'constant', 3000)];
+    const rows = [
+      row('tome-webgpu', 0, 'constant', 600),
+      row('tome-webgpu', 13, 'constant', 400),
+      row('tome-webgpu', 16, 'decreasing', 250),
+      row('tfjs-webgpu', 0, 'constant', 1500),
+      row('tome-reference', 0, 'constant', 3000),
+    ];
     for (const x of rows) x.speedupVsR0 = x.engine === 'tome-webgpu' ? 600 / x.msMedian : 1;
-    const checks = checkTargets({ rows, flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 }, bestMatmulGflops: 6, tomeShareR13: [{ batch: 1, share: 0.08 }, { batch: 8, share: 0.03 }] });
+    const checks = checkTargets({
+      rows,
+      flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 },
+      bestMatmulGflops: 6,
+      tomeShareR13: [
+        { batch: 1, share: 0.08 },
+        { batch: 8, share: 0.03 },
+      ],
+    });
     expect(checks.find((c) => c.target.startsWith('r=13 speed-up >= 90%'))!.met).toBe(false); // 1.5 < 0.9 * 1.71
     expect(checks.find((c) => c.target.startsWith('r=13 speed-up >= 1.5x'))!.met).toBe(true);
     expect(checks.find((c) => c.target.startsWith('decreasing-16'))!.met).toBe(true); // 2.4x
@@ -70,8 +112,18 @@ describe('bench targets', () => {
     expect(checks.find((c) => c.target.startsWith('ToMe overhead') && c.target.endsWith('(batch 1)'))!.met).toBe(false);
     expect(checks.find((c) => c.target.startsWith('ToMe overhead') && c.target.endsWith('(batch 8)'))!.met).toBe(true);
     expect(checks.find((c) => c.target.startsWith('video frame'))).toBeUndefined();
-    const video = (share: number) => checkTargets({ rows, flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 }, bestMatmulGflops: 6, videoOutsideShareR13: { route: 'opengles', share } }).find((c) => c.target.startsWith('video frame'))!;
-    expect(video(0.1)).toMatchObject({ met: true, measured: '10.0%', target: 'video frame (640x480) at r=13: <= 10% of its time outside the forward (opengles)' });
+    const video = (share: number) =>
+      checkTargets({
+        rows,
+        flopsPerImage: { 'constant-0': 2.5e9, 'constant-13': 1.46e9 },
+        bestMatmulGflops: 6,
+        videoOutsideShareR13: { route: 'opengles', share },
+      }).find((c) => c.target.startsWith('video frame'))!;
+    expect(video(0.1)).toMatchObject({
+      met: true,
+      measured: '10.0%',
+      target: 'video frame (640x480) at r=13: <= 10% of its time outside the forward (opengles)',
+    });
     expect(video(0.12).met).toBe(false);
   });
 });

@@ -47,7 +47,9 @@ beforeAll(async () => {
   writeFileSync(paths.empty, '');
   writeFileSync(paths.shortF32, new Uint8Array(1000));
   copyFileSync(join(GOLDEN, 'images', 'n01531178_goldfinch.JPEG'), paths.jpeg);
-  await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toFile(paths.tiny);
+  await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+    .png()
+    .toFile(paths.tiny);
 });
 
 describe('tome classify', () => {

@@ -47,7 +47,14 @@ function tomeWith(env: Record<string, string>, ...args: string[]): Promise<Run> 
       { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, env: { ...process.env, HF_ENDPOINT: hub.url, TOME_HUB_CACHE: cache, ...env } },
       (err, stdout, stderr) => {
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code, json: stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)), stderr });
+        resolve({
+          code,
+          json: stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l)),
+          stderr,
+        });
       },
     );
   });
@@ -58,7 +65,14 @@ function tomeWith(env: Record<string, string>, ...args: string[]): Promise<Run> 
 function errorLines(stderr: string): string[] {
   return stderr
     .split('\n')
-    .filter((l) => l && !l.startsWith('download ') && !l.startsWith('Warning: ') && !/^tome: (backend |downloading |no WebGPU adapter)/.test(l) && !/ (from the cache|downloaded and verified into) /.test(l));
+    .filter(
+      (l) =>
+        l &&
+        !l.startsWith('download ') &&
+        !l.startsWith('Warning: ') &&
+        !/^tome: (backend |downloading |no WebGPU adapter)/.test(l) &&
+        !/ (from the cache|downloaded and verified into) /.test(l),
+    );
 }
 
 /** The fields of a classify line that must agree between paths (the model id differs). */
@@ -83,7 +97,10 @@ beforeAll(async () => {
   add('test/small-distilled', 'small-distilled', SPECS.smallDistilled, 16);
   for (const fault of ['no-weights', 'drop', 'truncate', 'corrupt'] as const) hub.add(`test/${fault}`, { dir: dirs.small, fault });
   hub.add('test/disagree', { dir: dirs.small, config: Buffer.from(JSON.stringify(hubConfig(SPECS.vitS16))) });
-  hub.add('test/registers', { dir: dirs.small, config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })) });
+  hub.add('test/registers', {
+    dir: dirs.small,
+    config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })),
+  });
   for (const size of [224, 32]) {
     f32[size] = join(tmp, `input${size}.f32`);
     writeFileSync(f32[size], randomArray(3 * size * size, size, 2));
@@ -164,7 +181,9 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(gpu.code).not.toBe(0);
     expect(gpu.json).toEqual([]);
     expect(errorLines(gpu.stderr)).toEqual([
-      expect.stringMatching(/^tome: --backend webgpu: test--vit_small_patch16_224\.random \(f32, batch 1\): needs [\d.]+ MiB of GPU memory \(weights 84\.1 MiB, working buffers [\d.]+ MiB\), over the 64\.0 MiB available$/),
+      expect.stringMatching(
+        /^tome: --backend webgpu: test--vit_small_patch16_224\.random \(f32, batch 1\): needs [\d.]+ MiB of GPU memory \(weights 84\.1 MiB, working buffers [\d.]+ MiB\), over the 64\.0 MiB available$/,
+      ),
     ]);
     const auto = await tomeWith(env, 'classify', ...model, f32[224]);
     expect(auto.code, auto.stderr).toBe(0);
@@ -199,7 +218,10 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(viaHub.code, viaHub.stderr).toBe(0);
     const strip = (j: Record<string, unknown>) => (j.results as Record<string, unknown>[]).map(({ msPerImage: _, ...rest }) => rest);
     expect(strip(viaHub.json[0])).toEqual(strip(folder.json[0]));
-    expect(strip(viaHub.json[0]).map((row) => [row.n, row.meanFinalTokens])).toEqual([[2, 17], [2, 13]]);
+    expect(strip(viaHub.json[0]).map((row) => [row.n, row.meanFinalTokens])).toEqual([
+      [2, 17],
+      [2, 13],
+    ]);
   });
 
   it('bench runs on a hub model with sample inputs and says the golden peer check is skipped', async () => {
@@ -220,13 +242,33 @@ describe('bench on hub models', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json[0]).toMatchObject({ model: 'test--small-distilled' });
     const rows = r.json[0].rows as Array<{ engine: string; r: number; schedule: string; msMedian: number }>;
-    expect(rows.map((x) => `${x.engine}/${x.r}/${x.schedule}`)).toEqual(['tome-webgpu/0/constant', 'tome-webgpu/2/constant', 'tome-webgpu/2/decreasing', 'tome-reference/0/constant', 'tome-reference/13/constant']);
+    expect(rows.map((x) => `${x.engine}/${x.r}/${x.schedule}`)).toEqual([
+      'tome-webgpu/0/constant',
+      'tome-webgpu/2/constant',
+      'tome-webgpu/2/decreasing',
+      'tome-reference/0/constant',
+      'tome-reference/13/constant',
+    ]);
     for (const row of rows) expect(row.msMedian).toBeGreaterThan(0);
     expect(readdirSync(out).some((f) => f.endsWith('.md'))).toBe(true);
   });
 
   it('skips the tfjs peers on an average-pooled model, saying why', async () => {
-    const r = await tome('bench', '--model', 'hf:test/small-avg', '--r', '0', '--batch', '1', '--repeat', '1', '--peer', 'tfjs', '--out', join(tmp, 'bench-avg'));
+    const r = await tome(
+      'bench',
+      '--model',
+      'hf:test/small-avg',
+      '--r',
+      '0',
+      '--batch',
+      '1',
+      '--repeat',
+      '1',
+      '--peer',
+      'tfjs',
+      '--out',
+      join(tmp, 'bench-avg'),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/bench: tfjs peers: skipped \(they build a plain class-token ViT; test--small-avg is average-pooled\)/);
     expect((r.json[0].rows as Array<{ engine: string }>).every((x) => x.engine.startsWith('tome-'))).toBe(true);
@@ -240,8 +282,14 @@ describe('bad --model inputs: one line, non-zero exit, nothing cached', () => {
     ['hf:test/no-weights', /^tome: test\/no-weights: has no model\.safetensors on its main branch/],
     ['hf:test/drop', /^tome: test\/drop: download of model\.safetensors interrupted after \d+ of \d+ bytes/],
     ['hf:test/truncate', /^tome: test\/truncate: model\.safetensors is served with \d+ bytes, the hub's record says \d+ \(truncated or wrong file\)$/],
-    ['hf:test/corrupt', /^tome: test\/corrupt: model\.safetensors \(\d+ bytes\) has sha256 [0-9a-f]{64}, the hub's record says [0-9a-f]{64} \(corrupt download\)$/],
-    ['hf:test/disagree', /^tome: test\/disagree\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)$/],
+    [
+      'hf:test/corrupt',
+      /^tome: test\/corrupt: model\.safetensors \(\d+ bytes\) has sha256 [0-9a-f]{64}, the hub's record says [0-9a-f]{64} \(corrupt download\)$/,
+    ],
+    [
+      'hf:test/disagree',
+      /^tome: test\/disagree\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)$/,
+    ],
     ['hf:test/registers', /^tome: test\/registers: config\.json: vit_base_patch16_reg4_gap_256 uses register tokens \(reg_tokens\), which is not supported/],
     ['no_such_model', /^tome: unknown model "no_such_model": not a shipped model/],
   ])('%s', async (model, re) => {

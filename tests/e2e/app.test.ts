@@ -25,8 +25,7 @@ interface GoldenCase {
 const golden = JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8')) as {
   entries: Array<{ model: string; image: string; cases: GoldenCase[] }>;
 };
-const goldenCase = (image: string, name: string) =>
-  golden.entries.find((e) => e.model === VIT && e.image === image)!.cases.find((c) => c.name === name)!;
+const goldenCase = (image: string, name: string) => golden.entries.find((e) => e.model === VIT && e.image === image)!.cases.find((c) => c.name === name)!;
 
 let server: ViteDevServer;
 let app: App;
@@ -200,7 +199,11 @@ describe('browser demo', () => {
 
     // The table: one row per family, slowest first, then the total.
     const rows = await app.page.locator('#profile-table tbody tr[data-family]').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.family!));
-    expect(rows).toEqual(Object.entries(r.perFamily).sort((a, b) => b[1] - a[1]).map(([f]) => f));
+    expect(rows).toEqual(
+      Object.entries(r.perFamily)
+        .sort((a, b) => b[1] - a[1])
+        .map(([f]) => f),
+    );
     expect(await app.page.locator('#profile-table tr.total td').nth(0).textContent()).toBe('total');
     expect(await app.page.locator('#profile-blocks [data-block]').count()).toBe(12);
     expect(await app.page.locator('#profile-source').textContent()).toMatch(/r = 13.*chelsea\.png.*GPU timestamps/);
@@ -309,7 +312,11 @@ describe('browser demo', () => {
   it('measures speed in the page with progress, and can be cancelled', async () => {
     await app.page.click('#bench');
     await app.page.locator('#bench-progress').waitFor({ state: 'visible' });
-    await app.page.waitForFunction(() => /^[5-9] \/ \d+ forwards|^\d\d+ \/ \d+ forwards/.test(document.querySelector('#bench-progress .text')?.textContent ?? ''), null, { timeout: 120_000 });
+    await app.page.waitForFunction(
+      () => /^[5-9] \/ \d+ forwards|^\d\d+ \/ \d+ forwards/.test(document.querySelector('#bench-progress .text')?.textContent ?? ''),
+      null,
+      { timeout: 120_000 },
+    );
     await app.page.click('#bench-cancel');
     await app.page.locator('#bench-progress').waitFor({ state: 'hidden' });
     const s = await status();

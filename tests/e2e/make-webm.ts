@@ -14,7 +14,9 @@ export interface MadeWebm {
 
 /** `photos` are scaled to cover 640x480; each lasts `secondsEach` at `fps`. */
 export async function makeWebm(page: Page, photos: string[], secondsEach: number, fps: number): Promise<MadeWebm> {
-  const jpegs = await Promise.all(photos.map(async (f) => (await sharp(f).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer()).toString('base64')));
+  const jpegs = await Promise.all(
+    photos.map(async (f) => (await sharp(f).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer()).toString('base64')),
+  );
   const b64 = await page.evaluate(
     async ([images, seconds, rate]) => {
       const canvas = document.createElement('canvas');

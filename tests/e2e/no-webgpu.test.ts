@@ -65,7 +65,7 @@ describe('browser without WebGPU', () => {
     }
   });
 
-  it('plays a video on the CPU reference, from the frames\' pixels (slower, labelled)', async () => {
+  it("plays a video on the CPU reference, from the frames' pixels (slower, labelled)", async () => {
     const made = await makeWebm(app.page, [join(GOLDEN, 'images/chelsea.png')], 2, 15);
     await app.page.setInputFiles('#video-file', { name: 'cat.webm', mimeType: 'video/webm', buffer: made.bytes });
     const s = await videoUntil(app.page, (x) => x.source === 'file' && !!x.frame, 'a frame on the CPU fallback', 300_000);

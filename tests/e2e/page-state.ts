@@ -114,11 +114,10 @@ type VideoHook = {
 
 export const videoStatus = (page: Page) => page.evaluate(() => (window as unknown as VideoHook).__tome.video.status);
 export const framePng = async (page: Page) => Buffer.from(await page.evaluate(() => (window as unknown as VideoHook).__tome.video.framePng()), 'base64');
-export const recordingBytes = async (page: Page) => Buffer.from(await page.evaluate(() => (window as unknown as VideoHook).__tome.video.recordingBase64()), 'base64');
+export const recordingBytes = async (page: Page) =>
+  Buffer.from(await page.evaluate(() => (window as unknown as VideoHook).__tome.video.recordingBase64()), 'base64');
 export const setRecordingLimits = (page: Page, l: { maxBytes: number; maxMs: number }) =>
   page.evaluate((x) => (window as unknown as VideoHook).__tome.video.setRecordingLimits(x), l);
-export const frameCosts = (page: Page) => page.evaluate(() => (window as unknown as VideoHook).__tome.video.costs());
-export const clearFrameCosts = (page: Page) => page.evaluate(() => (window as unknown as VideoHook).__tome.video.clearCosts());
 
 /** Polls the video status until `pred` holds (the page keeps processing frames meanwhile). */
 export async function videoUntil(page: Page, pred: (s: VideoStatus) => boolean, what: string, timeout = 120_000): Promise<VideoStatus> {
@@ -127,7 +126,9 @@ export async function videoUntil(page: Page, pred: (s: VideoStatus) => boolean, 
   while (!pred(s)) {
     if (Date.now() - t0 > timeout) {
       const line = await page.locator('#image-error').textContent();
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}; the page says "${line}"; last status: ${JSON.stringify({ ...s, samples: s.samples.length, frame: s.frame && { ...s.frame, groups: undefined } })}`);
+      throw new Error(
+        `timed out after ${timeout} ms waiting for ${what}; the page says "${line}"; last status: ${JSON.stringify({ ...s, samples: s.samples.length, frame: s.frame && { ...s.frame, groups: undefined } })}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
     s = await videoStatus(page);

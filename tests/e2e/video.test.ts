@@ -42,7 +42,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tome-video-'));
   const y4m = join(dir, 'camera.y4m');
-  await writeSceneY4m(y4m, SCENES.map((file) => ({ file, seconds: SECONDS_PER_SCENE })), { width: 640, height: 480, fps: FPS });
+  await writeSceneY4m(
+    y4m,
+    SCENES.map((file) => ({ file, seconds: SECONDS_PER_SCENE })),
+    { width: 640, height: 480, fps: FPS },
+  );
   server = await startServer();
   app = await openApp(serverUrl(server), { args: CAMERA_ARGS(y4m) });
   await state.settled(page());
@@ -68,10 +72,14 @@ describe('the camera in the app', () => {
     // The file loops (3 s of each photo), so both scenes come round whatever the start.
     const byScene = new Map<number, state.LiveFrameView>();
     const labels = new Set<string>();
-    await until((s) => {
-      if (s.frame && [CAT, ZEBRA].includes(s.frame.top5[0].index)) byScene.set(s.frame.top5[0].index, s.frame);
-      return byScene.size === 2;
-    }, 'frames of both scenes', 180_000);
+    await until(
+      (s) => {
+        if (s.frame && [CAT, ZEBRA].includes(s.frame.top5[0].index)) byScene.set(s.frame.top5[0].index, s.frame);
+        return byScene.size === 2;
+      },
+      'frames of both scenes',
+      180_000,
+    );
     for (;;) {
       labels.add((await liveCell('top1'))!.replace(/ [\d.]+%$/, ''));
       if (labels.has('Egyptian cat') && labels.has('zebra')) break;
@@ -144,7 +152,9 @@ describe('the camera in the app', () => {
     expect(await page().locator('#alt-r0').isChecked()).toBe(false);
     expect(await page().locator('#alt-out').isHidden()).toBe(true);
     await page().locator('#alt-r0').check();
-    await expect.poll(() => page().locator('#alt-out').textContent(), { timeout: 120_000 }).toMatch(/^r = 13 is \d+\.\d\d× faster than r = 0 \(median forward, \d+ \+ \d+ frames\); top-1 agrees with the r = 0 frame before it on \d+ of \d+/);
+    await expect
+      .poll(() => page().locator('#alt-out').textContent(), { timeout: 120_000 })
+      .toMatch(/^r = 13 is \d+\.\d\d× faster than r = 0 \(median forward, \d+ \+ \d+ frames\); top-1 agrees with the r = 0 frame before it on \d+ of \d+/);
     // The overlay and the chart stay on the chosen r: r = 0 frames are only compared.
     expect((await video()).frame!.opts.r).toBe(13);
     await page().locator('#alt-r0').uncheck();
@@ -289,7 +299,7 @@ describe('a video file made by the test', () => {
       [0.5, CAT],
     ] as const) {
       await page().locator('#seek').fill(String(to));
-      const s = await until((x) => !x.stats.busy && x.frame?.mediaTime !== null && Math.abs(x.frame!.mediaTime! - to) < 0.1, `the frame at ${to} s`);
+      const s = await until((x) => !x.stats.busy && x.frame?.mediaTime !== null && Math.abs(x.frame!.mediaTime - to) < 0.1, `the frame at ${to} s`);
       expect(s.frame!.top5[0].index).toBe(scene);
       expect(s.paused).toBe(true);
     }
@@ -319,9 +329,9 @@ describe('a video file made by the test', () => {
     }, made.bytes.toString('base64'));
     await until((s) => s.source === 'file' && s.name === 'dropped.webm' && !!s.frame, 'the dropped file playing');
     await page().setInputFiles('#video-file', { name: 'garbage.webm', mimeType: 'video/webm', buffer: Buffer.from('this is not a video '.repeat(100)) });
-    await expect.poll(() => page().locator('#image-error').textContent()).toBe(
-      'garbage.webm: not a video this browser can play (MP4/H.264 or WebM/VP8/VP9 work almost everywhere). The current source keeps playing.',
-    );
+    await expect
+      .poll(() => page().locator('#image-error').textContent())
+      .toBe('garbage.webm: not a video this browser can play (MP4/H.264 or WebM/VP8/VP9 work almost everywhere). The current source keeps playing.');
     await page().setInputFiles('#video-file', { name: 'cut.webm', mimeType: 'video/webm', buffer: made.bytes.subarray(0, 300) });
     await expect.poll(() => page().locator('#image-error').textContent(), { timeout: 20_000 }).toMatch(/^cut\.webm: .*The current source keeps playing\.$/);
     const s = await video();
@@ -338,9 +348,11 @@ describe('a video file made by the test', () => {
     const bytes = Buffer.from(made.bytes);
     for (let i = 4000; i < bytes.length; i++) bytes[i] = (bytes[i] * 31 + i) & 255;
     await page().setInputFiles('#video-file', { name: 'corrupt.webm', mimeType: 'video/webm', buffer: bytes });
-    await expect.poll(() => page().locator('#image-error').textContent(), { timeout: 30_000 }).toMatch(
-      /^corrupt\.webm: (no video frame in it could be shown \(cut short or not a video\?\)|the video is broken.*|the file could not be read.*)\. The current source keeps playing\.$/,
-    );
+    await expect
+      .poll(() => page().locator('#image-error').textContent(), { timeout: 30_000 })
+      .toMatch(
+        /^corrupt\.webm: (no video frame in it could be shown \(cut short or not a video\?\)|the video is broken.*|the file could not be read.*)\. The current source keeps playing\.$/,
+      );
     expect((await video()).name).toBe('dropped.webm');
     await page().click('#use-image');
     await state.settled(page());
@@ -352,7 +364,9 @@ describe('camera faults', () => {
     // A camera whose source really ends: getUserMedia answered with a generator track that the
     // test closes (headless Chromium cannot unplug its fake camera).
     await page().evaluate(() => {
-      const Gen = (globalThis as unknown as { MediaStreamTrackGenerator: new (o: { kind: string }) => MediaStreamTrack & { writable: WritableStream<VideoFrame> } }).MediaStreamTrackGenerator;
+      const Gen = (
+        globalThis as unknown as { MediaStreamTrackGenerator: new (o: { kind: string }) => MediaStreamTrack & { writable: WritableStream<VideoFrame> } }
+      ).MediaStreamTrackGenerator;
       const w = window as unknown as { endCamera: () => Promise<void> };
       navigator.mediaDevices.getUserMedia = async () => {
         const gen = new Gen({ kind: 'video' });
@@ -375,7 +389,9 @@ describe('camera faults', () => {
     await page().click('#use-camera');
     await until((s) => s.source === 'camera' && !!s.frame, 'the generated camera running');
     await page().evaluate(() => (window as unknown as { endCamera: () => Promise<void> }).endCamera());
-    await expect.poll(() => page().locator('#image-error').textContent()).toMatch(/^The camera stream ended.*: it was unplugged or stopped\. Choose a source to carry on\.$/);
+    await expect
+      .poll(() => page().locator('#image-error').textContent())
+      .toMatch(/^The camera stream ended.*: it was unplugged or stopped\. Choose a source to carry on\.$/);
     expect((await video()).source).toBe('image');
     await page().locator('#r').fill('4');
     await state.settled(page());
@@ -398,7 +414,10 @@ describe('camera faults', () => {
     await line(['--use-fake-device-for-media-stream'], /^Camera permission denied: .* The image is kept\.$/);
     // Permission granted, but no camera here and no fake one offered.
     await line(['--use-fake-ui-for-media-stream'], /^No camera found: .* The image is kept\.$/);
-    const two = await openApp(serverUrl(server), { webgpu: false, args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=device-count=2'] });
+    const two = await openApp(serverUrl(server), {
+      webgpu: false,
+      args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=device-count=2'],
+    });
     try {
       await two.page.click('#use-camera');
       await state.videoUntil(two.page, (s) => s.source === 'camera', 'the first camera');

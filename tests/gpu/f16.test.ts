@@ -33,7 +33,10 @@ afterAll(() => engine?.dispose());
 it.skipIf(!adapter).each(['r0', 'r13'])('f16 %s: top-1 and top-5 agree with the golden outputs', async (name) => {
   expect(engine.precision).toBe('f16');
   const c0 = entries[0].cases.find((c) => c.name === name)!;
-  const { results } = await engine.run(entries.map((e) => readF32(e.input)), { r: c0.r, schedule: c0.schedule, propAttn: true, mode: 'merge' });
+  const { results } = await engine.run(
+    entries.map((e) => readF32(e.input)),
+    { r: c0.r, schedule: c0.schedule, propAttn: true, mode: 'merge' },
+  );
   let top1 = 0;
   let top5 = 0;
   entries.forEach((e, i) => {

@@ -41,9 +41,15 @@ const options: ToMeOptions[] = [
 
 const tiny: Array<{ name: string; over: Partial<ModelConfig> }> = [
   { name: 'distilled, D=24 heads=2 grid 5x5 (T0 = 27), 10 classes', over: { distilled: true } },
-  { name: 'distilled, D=32 heads=4 grid 4x4 (T0 = 18, even), depth 4, 7 classes', over: { distilled: true, embedDim: 32, numHeads: 4, imgSize: 16, depth: 4, mlpHidden: 64, numClasses: 7 } },
+  {
+    name: 'distilled, D=32 heads=4 grid 4x4 (T0 = 18, even), depth 4, 7 classes',
+    over: { distilled: true, embedDim: 32, numHeads: 4, imgSize: 16, depth: 4, mlpHidden: 64, numClasses: 7 },
+  },
   { name: 'avg pool + fc_norm, D=24 heads=2 grid 5x5, 10 classes', over: { globalPool: 'avg', propAttnDefault: false } },
-  { name: 'avg pool + fc_norm, D=32 heads=4 grid 3x3 (T0 = 10), depth 4, 7 classes', over: { globalPool: 'avg', propAttnDefault: false, embedDim: 32, numHeads: 4, imgSize: 12, depth: 4, mlpHidden: 64, numClasses: 7 } },
+  {
+    name: 'avg pool + fc_norm, D=32 heads=4 grid 3x3 (T0 = 10), depth 4, 7 classes',
+    over: { globalPool: 'avg', propAttnDefault: false, embedDim: 32, numHeads: 4, imgSize: 12, depth: 4, mlpHidden: 64, numClasses: 7 },
+  },
 ];
 
 describe.each(tiny)('random tiny model: $name', ({ over }) => {
@@ -72,8 +78,16 @@ function hubShaped(spec: TimmSpec, seed: number): ViTWeights {
 
 const real: Array<{ name: string; spec: TimmSpec; tokens13: number[] }> = [
   { name: 'ViT-S/16', spec: SPECS.vitS16, tokens13: [197, 184, 171, 158, 145, 132, 119, 106, 93, 80, 67, 54, 41] },
-  { name: 'DeiT-S/16 distilled', spec: { architecture: 'deit_small_distilled_patch16_224', tag: 'fb_in1k' }, tokens13: [198, 185, 172, 159, 146, 133, 120, 107, 94, 81, 68, 55, 42] },
-  { name: 'ViT-S/16 avg pool + fc_norm', spec: { ...SPECS.vitS16, tag: 'avg_random', globalPool: 'avg', modelArgs: { global_pool: 'avg' } }, tokens13: [197, 184, 171, 158, 145, 132, 119, 106, 93, 80, 67, 54, 41] },
+  {
+    name: 'DeiT-S/16 distilled',
+    spec: { architecture: 'deit_small_distilled_patch16_224', tag: 'fb_in1k' },
+    tokens13: [198, 185, 172, 159, 146, 133, 120, 107, 94, 81, 68, 55, 42],
+  },
+  {
+    name: 'ViT-S/16 avg pool + fc_norm',
+    spec: { ...SPECS.vitS16, tag: 'avg_random', globalPool: 'avg', modelArgs: { global_pool: 'avg' } },
+    tokens13: [197, 184, 171, 158, 145, 132, 119, 106, 93, 80, 67, 54, 41],
+  },
 ];
 
 describe.each(real)('random $name at its real shape', ({ spec, tokens13 }) => {

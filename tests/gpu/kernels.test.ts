@@ -79,7 +79,12 @@ describe('classifier of a distilled model: both heads as one matmul over [cls, d
       const rows = randomArray(batch * 2 * D, 25, 2);
       const both = distilledHead(head, headBias, dist, distBias, C, D);
       const packed = packLinear(both.weight, both.bias, C, 2 * D);
-      const out = await runKernel(device, k.matmul.bias, { M: batch, N: packed.Np, K: 2 * D }, { x: rows, w: packed.data, y: new Float32Array(batch * packed.Np) });
+      const out = await runKernel(
+        device,
+        k.matmul.bias,
+        { M: batch, N: packed.Np, K: 2 * D },
+        { x: rows, w: packed.data, y: new Float32Array(batch * packed.Np) },
+      );
       const got = new Float32Array(out.y);
       // The rows are already normed here: the reference is the two linear layers averaged.
       for (let b = 0; b < batch; b++) {
@@ -138,7 +143,12 @@ describe('classifier tail', () => {
         expect(maxAbsDiff(probs.subarray(b * stride, b * stride + C), wantProbs)).toBeLessThan(1e-6);
         const want = topK(wantProbs, 5);
         expect(Array.from({ length: 5 }, (_, i) => top5[b * 10 + 2 * i])).toEqual(want.map((t) => t.index));
-        expect(maxAbsDiff(Array.from({ length: 5 }, (_, i) => top5Probs[b * 10 + 2 * i + 1]), want.map((t) => t.prob))).toBeLessThan(1e-6);
+        expect(
+          maxAbsDiff(
+            Array.from({ length: 5 }, (_, i) => top5Probs[b * 10 + 2 * i + 1]),
+            want.map((t) => t.prob),
+          ),
+        ).toBeLessThan(1e-6);
       }
       expect([top5[(batch - 1) * 10], top5[(batch - 1) * 10 + 2]]).toEqual([2, 7]);
     });
@@ -292,7 +302,24 @@ describe('ToMe matching and merge', () => {
         prevMaps.push(row);
         if (!fromIdentity) state.set(row, mapsAt + b * depth * P);
       }
-      const tm = { T, r, D, hd, heads, prune: mode === 'prune' ? 1 : 0, layer: 1, depth, P, T0, batch, prevRow: fromIdentity ? 0 : 1, sizesIn, sizesOut, maps: mapsAt, prefix };
+      const tm = {
+        T,
+        r,
+        D,
+        hd,
+        heads,
+        prune: mode === 'prune' ? 1 : 0,
+        layer: 1,
+        depth,
+        P,
+        T0,
+        batch,
+        prevRow: fromIdentity ? 0 : 1,
+        sizesIn,
+        sizesOut,
+        maps: mapsAt,
+        prefix,
+      };
       // The three matching passes, in the engine's order: metric, similarity + argmax, order.
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
       const metric = new Float32Array(met.metric);

@@ -33,7 +33,9 @@ describe('engine limits', () => {
     } as unknown as GPUAdapter;
     const made = createWebGpuBackend(w, { adapter: lowered, maxBatch: 4 });
     await expect(made).rejects.toBeInstanceOf(GpuLimitError);
-    await expect(made).rejects.toThrow(/^random \(f32, batch 4\): buffer qkv needs 30\.4 KiB, over this adapter's maxStorageBufferBindingSize of 4\.0 KiB; a smaller batch would fit$/);
+    await expect(made).rejects.toThrow(
+      /^random \(f32, batch 4\): buffer qkv needs 30\.4 KiB, over this adapter's maxStorageBufferBindingSize of 4\.0 KiB; a smaller batch would fit$/,
+    );
     expect(asked).toBe(0);
   });
 
@@ -49,7 +51,9 @@ describe('engine limits', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    await expect(createWebGpuBackend(w, { device: seen, maxBatch: 1 })).rejects.toThrow(/buffer \S+ needs [\d.]+ KiB, over this adapter's maxBufferSize of 2\.0 KiB/);
+    await expect(createWebGpuBackend(w, { device: seen, maxBatch: 1 })).rejects.toThrow(
+      /buffer \S+ needs [\d.]+ KiB, over this adapter's maxBufferSize of 2\.0 KiB/,
+    );
     expect(buffers).toBe(0);
     const lost = await Promise.race([device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
     expect(lost).toBe(false);

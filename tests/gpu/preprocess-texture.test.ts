@@ -124,7 +124,7 @@ describe.each(ROUTES)('GPU preprocess from textures on %s', (route) => {
     const images: RawImage[] = [];
     const cfgs: ModelConfig[] = [];
     for (const [i, e] of entries.entries()) {
-      const rgb = (await decodeImageFile(join(GOLDEN, e.image_file))) as RawImage;
+      const rgb = await decodeImageFile(join(GOLDEN, e.image_file));
       images.push(i % 2 ? toRgba(rgb) : rgb);
       cfgs.push(configFor(e.model));
     }

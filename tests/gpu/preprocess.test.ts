@@ -29,7 +29,6 @@ function configFor(model: string): ModelConfig {
   return c;
 }
 
-
 function toRgba(img: RawImage): RawImage {
   const n = img.width * img.height;
   const data = new Uint8ClampedArray(n * 4);

@@ -33,7 +33,7 @@ beforeAll(async () => {
   engine = await createWebGpuBackend(loadModel(MODEL), { adapter: (await requestNodeAdapter('auto')).adapter, maxBatch: 3 });
   images = [];
   for (const [i, e] of entries.entries()) {
-    const rgb = (await decodeImageFile(join(GOLDEN, e.image_file))) as RawImage;
+    const rgb = await decodeImageFile(join(GOLDEN, e.image_file));
     images.push(i % 2 ? toRgba(rgb) : rgb);
   }
 });
@@ -49,7 +49,10 @@ it.each([0, 13])('r=%i: runImages on the golden photos equals run() on the golde
   entries.forEach((e, i) => {
     const a = fromImages.results[i];
     const b = fromTensors.results[i];
-    expect(a.top5.map((t) => t.index), e.image).toEqual(b.top5.map((t) => t.index));
+    expect(
+      a.top5.map((t) => t.index),
+      e.image,
+    ).toEqual(b.top5.map((t) => t.index));
     expect(maxAbsDiff(a.logits, b.logits), e.image).toBeLessThanOrEqual(1e-5);
     expect(Array.from(a.groups), e.image).toEqual(Array.from(b.groups));
     expect(a.tokens).toEqual(b.tokens);

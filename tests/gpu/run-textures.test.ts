@@ -24,7 +24,7 @@ beforeAll(async () => {
   // maxBatch 3 < 8 images: several submissions per call.
   engine = await createWebGpuBackend(loadModel(MODEL), { adapter: (await requestNodeAdapter('auto')).adapter, maxBatch: 3 });
   images = [];
-  for (const e of entries) images.push((await decodeImageFile(join(GOLDEN, e.image_file))) as RawImage);
+  for (const e of entries) images.push(await decodeImageFile(join(GOLDEN, e.image_file)));
   textures = images.map((img) => {
     const t = engine.device.createTexture({ size: [img.width, img.height], format: 'rgba8unorm', usage: frameTextureUsage() });
     const rgba = new Uint8Array(img.width * img.height * 4).fill(255);

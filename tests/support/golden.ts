@@ -7,7 +7,7 @@ import { readTimmDir } from '../../src/model/timm-dir';
 import type { ViTWeights } from '../../src/model/weights';
 import type { Schedule } from '../../src/core/tome';
 
-export const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
+const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
 export const GOLDEN = join(SHARED, 'golden');
 
 export interface GoldenCase {

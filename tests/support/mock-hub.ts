@@ -117,7 +117,15 @@ export async function startMockHub(): Promise<MockHub> {
         { type: 'file', oid: createHash('sha1').update(entry.configBytes).digest('hex'), size: entry.configBytes.length, path: 'config.json' },
         { type: 'file', oid: 'c0ffee'.padEnd(40, '0'), size: 11, path: 'README.md' },
         ...(hasWeights
-          ? [{ type: 'file', oid: 'f00d'.padEnd(40, '0'), size: entry.size, path: 'model.safetensors', lfs: { oid: entry.sha256, size: entry.size, pointerSize: 135 } }]
+          ? [
+              {
+                type: 'file',
+                oid: 'f00d'.padEnd(40, '0'),
+                size: entry.size,
+                path: 'model.safetensors',
+                lfs: { oid: entry.sha256, size: entry.size, pointerSize: 135 },
+              },
+            ]
           : []),
       ];
       return sendJson(res, 200, files);
@@ -148,7 +156,13 @@ export async function startMockHub(): Promise<MockHub> {
     requests,
     add(repo, r) {
       const weightsPath = join(r.dir, 'model.safetensors');
-      repos.set(repo, { ...r, configBytes: r.config ?? readFileSync(join(r.dir, 'config.json')), weightsPath, size: statSync(weightsPath).size, sha256: sha256File(weightsPath) });
+      repos.set(repo, {
+        ...r,
+        configBytes: r.config ?? readFileSync(join(r.dir, 'config.json')),
+        weightsPath,
+        size: statSync(weightsPath).size,
+        sha256: sha256File(weightsPath),
+      });
     },
     weightRequests(repo) {
       return requests.filter((q) => q.includes(`${repo}/resolve/main/model.safetensors`) || q.includes(`repo=${encodeURIComponent(repo)}`));

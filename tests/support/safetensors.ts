@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { RawTensor } from '../../src/model/safetensors';
 
-export function safetensorsBytes(tensors: Map<string, RawTensor>): Buffer {
+function safetensorsBytes(tensors: Map<string, RawTensor>): Buffer {
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
   let offset = 0;

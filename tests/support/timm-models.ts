@@ -35,8 +35,20 @@ export const SPECS = {
   /** A ViT-Ti with timm's global_pool='avg' (norm -> fc_norm after the pool). */
   vitTiAvg: { architecture: 'vit_tiny_patch16_224', tag: 'avg_random', globalPool: 'avg', modelArgs: { global_pool: 'avg' } },
   /** Small ones (D=32, 2 blocks, 4x4 grid of 8-pixel patches, 10 classes) for fast tests. */
-  smallVit: { architecture: 'vit_tiny_patch16_224', tag: 'small', numClasses: 10, imgSize: 32, modelArgs: { embed_dim: 32, depth: 2, num_heads: 2, patch_size: 8, img_size: 32 } },
-  smallDistilled: { architecture: 'deit_tiny_distilled_patch16_224', tag: 'small', numClasses: 10, imgSize: 32, modelArgs: { embed_dim: 32, depth: 2, num_heads: 2, patch_size: 8, img_size: 32 } },
+  smallVit: {
+    architecture: 'vit_tiny_patch16_224',
+    tag: 'small',
+    numClasses: 10,
+    imgSize: 32,
+    modelArgs: { embed_dim: 32, depth: 2, num_heads: 2, patch_size: 8, img_size: 32 },
+  },
+  smallDistilled: {
+    architecture: 'deit_tiny_distilled_patch16_224',
+    tag: 'small',
+    numClasses: 10,
+    imgSize: 32,
+    modelArgs: { embed_dim: 32, depth: 2, num_heads: 2, patch_size: 8, img_size: 32 },
+  },
   smallAvg: {
     architecture: 'vit_tiny_patch16_224',
     tag: 'small_avg',

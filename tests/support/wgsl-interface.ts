@@ -9,7 +9,7 @@ export function stripComments(code: string): string {
 }
 
 /** Fields of `struct name { ... }`, in order. */
-export function structFields(code: string, name: string): Array<[string, string]> | null {
+function structFields(code: string, name: string): Array<[string, string]> | null {
   const m = new RegExp(`struct\\s+${name}\\s*\\{([^}]*)\\}`).exec(code);
   if (!m) return null;
   return m[1]
@@ -23,12 +23,12 @@ export function structFields(code: string, name: string): Array<[string, string]
 }
 
 /** The type of the uniform variable at @group(0) @binding(0). */
-export function uniformType(code: string): string | null {
+function uniformType(code: string): string | null {
   return /@group\(0\)\s*@binding\(0\)\s*var<uniform>\s*\w+\s*:\s*(\w+)\s*;/.exec(code)?.[1] ?? null;
 }
 
 /** Storage variables of group 0: name -> binding number. */
-export function storageBindings(code: string): Map<string, number> {
+function storageBindings(code: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of code.matchAll(/@group\(0\)\s*@binding\((\d+)\)\s*var<storage(?:\s*,\s*\w+)?>\s*(\w+)\s*:/g)) out.set(m[2], Number(m[1]));
   return out;
@@ -61,7 +61,7 @@ export function interfaceMismatches(desc: AnyDescriptor, src: ShaderSources): st
   }
   const storage = storageBindings(code);
   let previous = 0;
-  for (const [name, binding] of Object.entries(desc.bindings) as Array<[string, number]>) {
+  for (const [name, binding] of Object.entries<number>(desc.bindings)) {
     const declared = storage.get(name);
     if (declared === undefined) problems.push(`${desc.name}: no storage variable "${name}" in the WGSL`);
     else if (declared !== binding) problems.push(`${desc.name}: "${name}" is at binding ${declared}, the descriptor says ${binding}`);

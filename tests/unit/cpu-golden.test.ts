@@ -20,6 +20,8 @@ describe.each(entries)('$model $image', (entry) => {
       merges.push(t.plan ? mergePairs(t.plan) : []),
     );
     const { maxDiff, sameGroups } = expectMatchesGolden(res, gc, merges);
-    figures.push(`${entry.model.split('_')[0]} ${entry.image} ${gc.name}: ${maxDiff.toExponential(2)}, ${sameGroups}/${gc.groups.length}, ${gc.min_boundary_gap}`);
+    figures.push(
+      `${entry.model.split('_')[0]} ${entry.image} ${gc.name}: ${maxDiff.toExponential(2)}, ${sameGroups}/${gc.groups.length}, ${gc.min_boundary_gap}`,
+    );
   });
 });

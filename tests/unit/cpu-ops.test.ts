@@ -7,7 +7,7 @@ function seeded(seed: number): () => number {
   let s = seed;
   return () => {
     s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648 * 2 - 1;
+    return (s / 2147483648) * 2 - 1;
   };
 }
 const randomArray = (n: number, rand: () => number) => Float32Array.from({ length: n }, rand);
@@ -57,7 +57,11 @@ describe('matmulABt', () => {
     const naive = new Float64Array(M * N);
     for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) naive[m * N + n] += a[m * K + k] * b[n * K + k];
     expectClose(matmulABt(a, M, K, b, N, null), naive, 1e-6);
-    expectClose(matmulABt(a, M, K, b, N, bias), naive.map((v, i) => v + bias[i % N]), 1e-6);
+    expectClose(
+      matmulABt(a, M, K, b, N, bias),
+      naive.map((v, i) => v + bias[i % N]),
+      1e-6,
+    );
   });
 });
 

@@ -26,7 +26,18 @@ function recordingDevice(): { device: GPUDevice; sizes: Map<string, number> } {
 beforeAll(() => {
   // The flag values do not matter to the sizes; Node has no WebGPU globals without Dawn.
   const g = globalThis as { GPUBufferUsage?: unknown };
-  g.GPUBufferUsage ??= { MAP_READ: 1, MAP_WRITE: 2, COPY_SRC: 4, COPY_DST: 8, INDEX: 16, VERTEX: 32, UNIFORM: 64, STORAGE: 128, INDIRECT: 256, QUERY_RESOLVE: 512 };
+  g.GPUBufferUsage ??= {
+    MAP_READ: 1,
+    MAP_WRITE: 2,
+    COPY_SRC: 4,
+    COPY_DST: 8,
+    INDEX: 16,
+    VERTEX: 32,
+    UNIFORM: 64,
+    STORAGE: 128,
+    INDIRECT: 256,
+    QUERY_RESOLVE: 512,
+  };
 });
 
 const hub = (spec: Parameters<typeof hubConfig>[0], over: Record<string, unknown> = {}): ModelConfig =>
@@ -84,14 +95,18 @@ describe('checkGpuLimits', () => {
 
   it('names the attention scores of ViT-L/16 at 384 (577 tokens) at batch 8, and fits at batch 1', () => {
     const line = checkGpuLimits(vitL384(), { precision: 'f32', maxBatch: 8 }, defaults)!;
-    expect(line).toBe('vit_large_patch16_384 (f32, batch 8): buffer scores needs 163.4 MiB, over this adapter\'s maxStorageBufferBindingSize of 128.0 MiB; a smaller batch would fit');
+    expect(line).toBe(
+      "vit_large_patch16_384 (f32, batch 8): buffer scores needs 163.4 MiB, over this adapter's maxStorageBufferBindingSize of 128.0 MiB; a smaller batch would fit",
+    );
     expect(checkGpuLimits(vitL384(), { precision: 'f32', maxBatch: 1 }, defaults)).toBeNull();
   });
 
   it('names a weight buffer and suggests f16 when the binding limit is small', () => {
     const vitL = hub({ architecture: 'vit_large_patch16_224', tag: 'x' });
     const line = checkGpuLimits(vitL, { precision: 'f32', maxBatch: 1 }, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 8 * 2 ** 20 });
-    expect(line).toMatch(/^vit_large_patch16_224 \(f32, batch 1\): buffer blocks\.0\.mlp\.fc1 needs 16\.0 MiB, over this adapter's maxStorageBufferBindingSize of 8\.0 MiB; precision 'f16' halves it/);
+    expect(line).toMatch(
+      /^vit_large_patch16_224 \(f32, batch 1\): buffer blocks\.0\.mlp\.fc1 needs 16\.0 MiB, over this adapter's maxStorageBufferBindingSize of 8\.0 MiB; precision 'f16' halves it/,
+    );
   });
 
   it('names maxBufferSize when that is the limit exceeded', () => {
@@ -101,7 +116,9 @@ describe('checkGpuLimits', () => {
 
   it('checks the total against the memory given', () => {
     const c = hub({ architecture: 'vit_base_patch16_224', tag: 'x' });
-    expect(checkGpuLimits(c, { precision: 'f32', maxBatch: 8 }, defaults, 256 * 2 ** 20)).toMatch(/^vit_base_patch16_224 \(f32, batch 8\): needs [\d.]+ MiB of GPU memory \(weights [\d.]+ MiB, working buffers [\d.]+ MiB\), over the 256\.0 MiB available$/);
+    expect(checkGpuLimits(c, { precision: 'f32', maxBatch: 8 }, defaults, 256 * 2 ** 20)).toMatch(
+      /^vit_base_patch16_224 \(f32, batch 8\): needs [\d.]+ MiB of GPU memory \(weights [\d.]+ MiB, working buffers [\d.]+ MiB\), over the 256\.0 MiB available$/,
+    );
     expect(checkGpuLimits(c, { precision: 'f32', maxBatch: 8 }, defaults, 2 ** 32)).toBeNull();
   });
 });

@@ -12,26 +12,36 @@ const limits = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 12 * 2 ** 
 
 describe('choosePrecision', () => {
   it('keeps f32 when it fits', () => {
-    expect(choosePrecision(vitL, { limits: { ...limits, maxStorageBufferBindingSize: 128 * 2 ** 20 }, features: new Set() }, { maxBatch: 1 })).toEqual({ precision: 'f32' });
+    expect(choosePrecision(vitL, { limits: { ...limits, maxStorageBufferBindingSize: 128 * 2 ** 20 }, features: new Set() }, { maxBatch: 1 })).toEqual({
+      precision: 'f32',
+    });
   });
 
   it('takes f16 weights where only they fit and the adapter has shader-f16, and says why', () => {
     const pick = choosePrecision(vitL, { limits, features: new Set(['shader-f16']) }, { maxBatch: 1 });
     expect(pick.precision).toBe('f16');
-    expect(pick.note).toBe("vit_large_patch16_224 (f32, batch 1): buffer blocks.0.mlp.fc1 needs 16.0 MiB, over this adapter's maxStorageBufferBindingSize of 12.0 MiB: using f16 weights, which fit");
+    expect(pick.note).toBe(
+      "vit_large_patch16_224 (f32, batch 1): buffer blocks.0.mlp.fc1 needs 16.0 MiB, over this adapter's maxStorageBufferBindingSize of 12.0 MiB: using f16 weights, which fit",
+    );
   });
 
   it("refuses with f32's line without shader-f16, or when f16 does not fit either", () => {
     expect(() => choosePrecision(vitL, { limits, features: new Set() }, { maxBatch: 1 })).toThrow(GpuLimitError);
-    expect(() => choosePrecision(vitL, { limits, features: new Set() }, { maxBatch: 1 })).toThrow(/fc1 needs 16\.0 MiB, .* precision 'f16' halves it where the adapter has shader-f16$/);
+    expect(() => choosePrecision(vitL, { limits, features: new Set() }, { maxBatch: 1 })).toThrow(
+      /fc1 needs 16\.0 MiB, .* precision 'f16' halves it where the adapter has shader-f16$/,
+    );
     const tiny = { ...limits, maxStorageBufferBindingSize: 4 * 2 ** 20 };
-    expect(() => choosePrecision(vitL, { limits: tiny, features: new Set(['shader-f16']) }, { maxBatch: 1 })).toThrow(/\(f32, batch 1\): buffer blocks\.0\.mlp\.fc1 needs 16\.0 MiB/);
+    expect(() => choosePrecision(vitL, { limits: tiny, features: new Set(['shader-f16']) }, { maxBatch: 1 })).toThrow(
+      /\(f32, batch 1\): buffer blocks\.0\.mlp\.fc1 needs 16\.0 MiB/,
+    );
   });
 
   it('counts the memory estimate too', () => {
     const roomy = { ...limits, maxStorageBufferBindingSize: 128 * 2 ** 20 };
     // ViT-L: 1.13 GiB of f32 weights, 582.5 MiB in f16.
     expect(choosePrecision(vitL, { limits: roomy, features: new Set(['shader-f16']) }, { maxBatch: 1, memoryBytes: 800 * 2 ** 20 }).precision).toBe('f16');
-    expect(() => choosePrecision(vitL, { limits: roomy, features: new Set(['shader-f16']) }, { maxBatch: 1, memoryBytes: 400 * 2 ** 20 })).toThrow(/of GPU memory .* over the 400\.0 MiB available$/);
+    expect(() => choosePrecision(vitL, { limits: roomy, features: new Set(['shader-f16']) }, { maxBatch: 1, memoryBytes: 400 * 2 ** 20 })).toThrow(
+      /of GPU memory .* over the 400\.0 MiB available$/,
+    );
   });
 });

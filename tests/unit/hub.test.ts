@@ -38,8 +38,14 @@ beforeAll(async () => {
   for (const fault of ['no-weights', 'drop', 'truncate', 'corrupt', 'stall'] as const) hub.add(`test/${fault}`, { dir: small(), fault });
   // config.json says ViT-S/16; the tensors are the small model's.
   hub.add('test/disagree', { dir: small(), config: Buffer.from(JSON.stringify(hubConfig(SPECS.vitS16))) });
-  hub.add('test/registers', { dir: small(), config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })) });
-  hub.add('test/layerscale', { dir: small(), config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.smallVit), model_args: { ...SPECS.smallVit.modelArgs, init_values: 1e-5 } })) });
+  hub.add('test/registers', {
+    dir: small(),
+    config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })),
+  });
+  hub.add('test/layerscale', {
+    dir: small(),
+    config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.smallVit), model_args: { ...SPECS.smallVit.modelArgs, init_values: 1e-5 } })),
+  });
   hub.add('test/badjson', { dir: small(), config: Buffer.from('{"architecture": ') });
 });
 afterAll(async () => {
@@ -96,7 +102,9 @@ describe('hub client', () => {
   });
 
   it('refuses unsupported architectures from config.json alone, before any weights request', async () => {
-    await expect(checkHubModel('test/registers', { endpoint: hub.url })).rejects.toThrow(/^test\/registers: config\.json: vit_base_patch16_reg4_gap_256 uses register tokens/);
+    await expect(checkHubModel('test/registers', { endpoint: hub.url })).rejects.toThrow(
+      /^test\/registers: config\.json: vit_base_patch16_reg4_gap_256 uses register tokens/,
+    );
     await expect(checkHubModel('test/layerscale', { endpoint: hub.url })).rejects.toThrow(/layer scale/);
     expect(hub.weightRequests('test/registers')).toEqual([]);
     expect(hub.weightRequests('test/layerscale')).toEqual([]);
@@ -116,7 +124,9 @@ describe('hub client', () => {
     const probe = createServer();
     const port = await new Promise<number>((r) => probe.listen(0, '127.0.0.1', () => r((probe.address() as AddressInfo).port)));
     await new Promise((r) => probe.close(r));
-    await expect(checkHubModel('test/small', { endpoint: `http://127.0.0.1:${port}` })).rejects.toThrow(new RegExp(`^test/small: cannot reach http://127\\.0\\.0\\.1:${port} for config\\.json \\(ECONNREFUSED\\)$`));
+    await expect(checkHubModel('test/small', { endpoint: `http://127.0.0.1:${port}` })).rejects.toThrow(
+      new RegExp(`^test/small: cannot reach http://127\\.0\\.0\\.1:${port} for config\\.json \\(ECONNREFUSED\\)$`),
+    );
   });
 
   it.each([
@@ -132,7 +142,9 @@ describe('hub client', () => {
 
   it('gives up on a stalled download instead of hanging', async () => {
     const record = await fetchFileRecord('test/stall', 'model.safetensors', { endpoint: hub.url });
-    await expect(downloadToBuffer('test/stall', record, { endpoint: hub.url, stallSec: 0.5 })).rejects.toThrow(/stalled \(no data for 0\.5 s after \d+ of \d+ bytes\)/);
+    await expect(downloadToBuffer('test/stall', record, { endpoint: hub.url, stallSec: 0.5 })).rejects.toThrow(
+      /stalled \(no data for 0\.5 s after \d+ of \d+ bytes\)/,
+    );
   });
 });
 
@@ -148,7 +160,13 @@ describe('Node cache', () => {
     expect(JSON.parse(readFileSync(join(first.dir, RECORD_FILE), 'utf8'))).toMatchObject({ repo: `timm/${VIT}`, sha256: VIT_SHA, size: 22883376 });
     const local = readTimmDir(VIT_DIR, { labels: imagenetLabels });
     expect(first.weights.config).toEqual({ ...local.config, id: `timm--${VIT}` });
-    for (const [name, t] of local.tensors) expect(Buffer.from(first.weights.tensors.get(name)!.data.buffer, first.weights.tensors.get(name)!.data.byteOffset, t.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), name).toBe(true);
+    for (const [name, t] of local.tensors)
+      expect(
+        Buffer.from(first.weights.tensors.get(name)!.data.buffer, first.weights.tensors.get(name)!.data.byteOffset, t.data.byteLength).equals(
+          Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+        ),
+        name,
+      ).toBe(true);
 
     const before = hub.requests.length;
     const second = await load(`timm/${VIT}`, cache);
@@ -168,7 +186,10 @@ describe('Node cache', () => {
     ['truncate', /truncated/],
     ['corrupt', /sha256/],
     ['no-weights', /has no model\.safetensors/],
-    ['disagree', /^test\/disagree\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)$/],
+    [
+      'disagree',
+      /^test\/disagree\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)$/,
+    ],
     ['registers', /register tokens/],
   ])('%s leaves nothing in the cache, and the next try downloads again', async (name, re) => {
     const cache = join(tmp, `cache-${name}`);

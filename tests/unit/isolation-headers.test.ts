@@ -47,8 +47,10 @@ describe('COOP/COEP headers', () => {
     expectIsolated(await fetch(urlOf(server)));
   });
 
-  it("are declared for the built site in its _headers file, for every path", () => {
-    const lines = headersFile(pageHeaders({})).split('\n').map((l) => l.trim());
+  it('are declared for the built site in its _headers file, for every path', () => {
+    const lines = headersFile(pageHeaders({}))
+      .split('\n')
+      .map((l) => l.trim());
     expect(lines[0]).toBe('/*');
     for (const [k, v] of Object.entries(ISOLATION_HEADERS)) expect(lines).toContain(`${k}: ${v}`);
   });

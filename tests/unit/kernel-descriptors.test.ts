@@ -24,7 +24,7 @@ describe('kernel descriptors match their WGSL', () => {
   });
 
   it('reports a descriptor that drifted from its WGSL', () => {
-    const drifted = (over: Partial<AnyDescriptor>): AnyDescriptor => ({ ...layerNormKernel, ...over }) as AnyDescriptor;
+    const drifted = (over: Partial<AnyDescriptor>): AnyDescriptor => ({ ...layerNormKernel, ...over });
     const swapped = uniformStruct('Dims', { D: 'u32', rows: 'u32', inStride: 'u32', eps: 'f32' });
     const retyped = uniformStruct('Dims', { rows: 'u32', D: 'u32', inStride: 'u32', eps: 'u32' });
     const short = uniformStruct('Dims', { rows: 'u32', D: 'u32', inStride: 'u32' });

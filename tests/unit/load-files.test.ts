@@ -31,10 +31,26 @@ describe('weightsFromFiles', () => {
   it.each<[string, () => [string, Uint8Array], RegExp]>([
     ['config.json not JSON', () => ['{ nope', weights], /^mine\/config\.json: not valid JSON/],
     ['config.json an array', () => ['[1, 2]', weights], /^mine\/config\.json: not a JSON object$/],
-    ['an unsupported architecture', () => [JSON.stringify({ ...JSON.parse(config), architecture: 'vit_base_patch16_reg4_gap_256' }), weights], /^mine\/config\.json: vit_base_patch16_reg4_gap_256 uses register tokens/],
-    ['a config that disagrees with the tensors', () => [JSON.stringify(hubConfig({ ...SPECS.smallDistilled, modelArgs: { ...SPECS.smallDistilled.modelArgs, embed_dim: 48 } })), weights], /^mine\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,48\] \(config\.json and the weights disagree\)$/],
-    ['a plain config for distilled tensors', () => [JSON.stringify(hubConfig(SPECS.smallVit)), weights], /^mine\/model\.safetensors: tensor dist_token \(.+\) is not part of vit_tiny_patch16_224 \(D=32, depth 2\)/],
-    ['truncated weights', () => [config, weights.subarray(0, weights.length - 100)], /^mine\/model\.safetensors: tensor \S+ runs past the end of the file \(truncated\)$/],
+    [
+      'an unsupported architecture',
+      () => [JSON.stringify({ ...JSON.parse(config), architecture: 'vit_base_patch16_reg4_gap_256' }), weights],
+      /^mine\/config\.json: vit_base_patch16_reg4_gap_256 uses register tokens/,
+    ],
+    [
+      'a config that disagrees with the tensors',
+      () => [JSON.stringify(hubConfig({ ...SPECS.smallDistilled, modelArgs: { ...SPECS.smallDistilled.modelArgs, embed_dim: 48 } })), weights],
+      /^mine\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,48\] \(config\.json and the weights disagree\)$/,
+    ],
+    [
+      'a plain config for distilled tensors',
+      () => [JSON.stringify(hubConfig(SPECS.smallVit)), weights],
+      /^mine\/model\.safetensors: tensor dist_token \(.+\) is not part of vit_tiny_patch16_224 \(D=32, depth 2\)/,
+    ],
+    [
+      'truncated weights',
+      () => [config, weights.subarray(0, weights.length - 100)],
+      /^mine\/model\.safetensors: tensor \S+ runs past the end of the file \(truncated\)$/,
+    ],
     ['not safetensors at all', () => [config, new TextEncoder().encode('hello')], /^mine\/model\.safetensors: too short to be a safetensors file/],
   ])('%s: one line naming the file', (_, input, re) => {
     const [text, bytes] = input();

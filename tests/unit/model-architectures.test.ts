@@ -43,7 +43,12 @@ describe('supported configs', () => {
 
   it('model_args override the name, and spell out a custom model', () => {
     expect(parse(hubConfig(SPECS.smallVit))).toMatchObject({ embedDim: 32, depth: 2, numHeads: 2, patchSize: 8, imgSize: 32, numClasses: 10 });
-    const custom = { architecture: 'vit_custom', num_classes: 5, model_args: { embed_dim: 48, depth: 3, num_heads: 4, patch_size: 4, img_size: 16, mlp_ratio: 2 }, pretrained_cfg: {} };
+    const custom = {
+      architecture: 'vit_custom',
+      num_classes: 5,
+      model_args: { embed_dim: 48, depth: 3, num_heads: 4, patch_size: 4, img_size: 16, mlp_ratio: 2 },
+      pretrained_cfg: {},
+    };
     expect(parse(custom)).toMatchObject({ embedDim: 48, depth: 3, mlpHidden: 96, labels: ['class 0', 'class 1', 'class 2', 'class 3', 'class 4'] });
   });
 });
@@ -103,12 +108,16 @@ describe('checked again against the tensors', () => {
 
   it('a distilled config over plain tensors: the missing token is named', () => {
     const d = parse(hubConfig(SPECS.smallDistilled));
-    expect(() => checkTensors(d, randomTensors(c, 1), 'm/model.safetensors')).toThrow(/^m\/model\.safetensors: tensor dist_token is missing \(config\.json describes deit_tiny_distilled_patch16_224 \(D=32, depth 2, distilled\)\)$/);
+    expect(() => checkTensors(d, randomTensors(c, 1), 'm/model.safetensors')).toThrow(
+      /^m\/model\.safetensors: tensor dist_token is missing \(config\.json describes deit_tiny_distilled_patch16_224 \(D=32, depth 2, distilled\)\)$/,
+    );
   });
 
   it('other dims than the config: one line saying they disagree', () => {
     const bigger = parse(hubConfig(SPECS.vitS16));
-    expect(() => checkTensors(bigger, randomTensors(c, 1), 'm/model.safetensors')).toThrow(/tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)/);
+    expect(() => checkTensors(bigger, randomTensors(c, 1), 'm/model.safetensors')).toThrow(
+      /tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)/,
+    );
   });
 });
 

@@ -33,7 +33,9 @@ describe.each(entries)('$model $image', (entry) => {
     const opts = { r: gc.r, schedule: gc.schedule, propAttn: true, mode: 'merge' as const };
     const [res] = await ortForward(w, sessionsOf(w), options.ort, [input], opts, (_, block, plan) => (merges[block] = mergePairs(plan)));
     const { maxDiff, sameGroups } = expectMatchesGolden(res, gc, merges);
-    figures.push(`${entry.model.split('_')[0]} ${entry.image} ${gc.name}: ${maxDiff.toExponential(2)}, ${sameGroups}/${gc.groups.length}, ${gc.min_boundary_gap}`);
+    figures.push(
+      `${entry.model.split('_')[0]} ${entry.image} ${gc.name}: ${maxDiff.toExponential(2)}, ${sameGroups}/${gc.groups.length}, ${gc.min_boundary_gap}`,
+    );
   });
 });
 

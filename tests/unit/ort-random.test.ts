@@ -23,7 +23,10 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 const configs: Array<{ name: string; over: Partial<ModelConfig> }> = [
   { name: 'D=24 heads=2 grid 5x5 (T0 = 26, even), 10 classes', over: {} },
   { name: 'D=32 heads=4 grid 3x3 (T0 = 10), depth 4, 7 classes', over: { embedDim: 32, numHeads: 4, imgSize: 12, depth: 4, mlpHidden: 64, numClasses: 7 } },
-  { name: 'D=20 heads=5 (head dim 4) grid 4x4 of 8-px patches (T0 = 17, odd), MLP 36, depth 5, 3 classes', over: { embedDim: 20, numHeads: 5, patchSize: 8, imgSize: 32, depth: 5, mlpHidden: 36, numClasses: 3 } },
+  {
+    name: 'D=20 heads=5 (head dim 4) grid 4x4 of 8-px patches (T0 = 17, odd), MLP 36, depth 5, 3 classes',
+    over: { embedDim: 20, numHeads: 5, patchSize: 8, imgSize: 32, depth: 5, mlpHidden: 36, numClasses: 3 },
+  },
 ];
 const cases: ToMeOptions[] = [
   { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' },
@@ -62,8 +65,17 @@ describe.each(configs)('random ViT: $name', ({ over }) => {
 describe('segments', () => {
   it('cuts at every merging block; r = 0 is one graph', () => {
     expect(segmentsFor(3, [0, 0, 0])).toEqual([{ from: -1, to: 3 }]);
-    expect(segmentsFor(3, [2, 2, 2])).toEqual([{ from: -1, to: 0 }, { from: 0, to: 1 }, { from: 1, to: 2 }, { from: 2, to: 3 }]);
-    expect(segmentsFor(4, [0, 3, 0, 1])).toEqual([{ from: -1, to: 1 }, { from: 1, to: 3 }, { from: 3, to: 4 }]);
+    expect(segmentsFor(3, [2, 2, 2])).toEqual([
+      { from: -1, to: 0 },
+      { from: 0, to: 1 },
+      { from: 1, to: 2 },
+      { from: 2, to: 3 },
+    ]);
+    expect(segmentsFor(4, [0, 3, 0, 1])).toEqual([
+      { from: -1, to: 1 },
+      { from: 1, to: 3 },
+      { from: 3, to: 4 },
+    ]);
   });
 
   it('rejects an input of the wrong size with a clear message', async () => {

@@ -4,7 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy, HF_DOWNLOAD_HOSTS, hubConnection, ISOLATION_HEADERS, pageHeaders } from '../../src/ui/page-headers';
 
-const connectSrc = (csp: string) => csp.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ').slice(1);
+const connectSrc = (csp: string) =>
+  csp
+    .split('; ')
+    .find((d) => d.startsWith('connect-src '))!
+    .split(' ')
+    .slice(1);
 
 describe('page headers', () => {
   it('by default: the page, huggingface.co and its download hosts, nothing else', () => {
@@ -20,13 +25,18 @@ describe('page headers', () => {
 
   it('another endpoint: exactly its origin, plus the download hosts given for it', () => {
     expect(hubConnection({ VITE_HF_ENDPOINT: 'http://127.0.0.1:8123/' })).toEqual({ endpoint: 'http://127.0.0.1:8123', origins: ['http://127.0.0.1:8123'] });
-    const c = hubConnection({ VITE_HF_ENDPOINT: 'https://mirror.example/hub', VITE_HF_DOWNLOAD_HOSTS: 'https://cdn.mirror.example/x, http://127.0.0.1:9 https://cdn.mirror.example' });
+    const c = hubConnection({
+      VITE_HF_ENDPOINT: 'https://mirror.example/hub',
+      VITE_HF_DOWNLOAD_HOSTS: 'https://cdn.mirror.example/x, http://127.0.0.1:9 https://cdn.mirror.example',
+    });
     expect(c.endpoint).toBe('https://mirror.example/hub');
     expect(connectSrc(contentSecurityPolicy(c))).toEqual(["'self'", 'https://mirror.example', 'https://cdn.mirror.example', 'http://127.0.0.1:9']);
   });
 
   it('refuses an endpoint or host that is not an http(s) URL, naming it', () => {
     expect(() => hubConnection({ VITE_HF_ENDPOINT: 'huggingface.co' })).toThrow(/"huggingface\.co" is not a URL/);
-    expect(() => hubConnection({ VITE_HF_DOWNLOAD_HOSTS: 'ftp://cdn.example' })).toThrow(/VITE_HF_DOWNLOAD_HOSTS entry "ftp:\/\/cdn\.example" must be http or https/);
+    expect(() => hubConnection({ VITE_HF_DOWNLOAD_HOSTS: 'ftp://cdn.example' })).toThrow(
+      /VITE_HF_DOWNLOAD_HOSTS entry "ftp:\/\/cdn\.example" must be http or https/,
+    );
   });
 });

@@ -67,7 +67,14 @@ describe('ort-cpu peer on a graph', () => {
     expect(bad.check.maxDiff).toBeCloseTo(0.5, 3);
     expect(bad.run).toBeUndefined();
 
-    const items = peerItems([{ ...good, engine: 'good' }, { ...bad, engine: 'bad' }], golden.map((g) => g.input), [1, 8]);
+    const items = peerItems(
+      [
+        { ...good, engine: 'good' },
+        { ...bad, engine: 'bad' },
+      ],
+      golden.map((g) => g.input),
+      [1, 8],
+    );
     expect(items.map((i) => `${i.engine}/${i.batch}`)).toEqual(['good/1', 'good/8']);
     await items[0].run(); // the timed item really runs the peer
   });
@@ -93,12 +100,28 @@ describe('peer selection', () => {
 });
 
 describe('ONNX Runtime targets', () => {
-  const row = (engine: string, r: number, batch: number, ms: number): BenchRow => ({ engine, r, schedule: 'constant', batch, msMedian: ms, msMin: ms, msMax: ms, imgPerSec: (1000 * batch) / ms, speedupVsR0: 1 });
+  const row = (engine: string, r: number, batch: number, ms: number): BenchRow => ({
+    engine,
+    r,
+    schedule: 'constant',
+    batch,
+    msMedian: ms,
+    msMin: ms,
+    msMax: ms,
+    imgPerSec: (1000 * batch) / ms,
+    speedupVsR0: 1,
+  });
   it('judges each comparison from the rows of one run, and skips a peer without rows', () => {
     const rows = [
-      row('tome-cpu', 0, 1, 140), row('tome-cpu', 13, 1, 90), row('ort-cpu', 0, 1, 100),
-      row('tome-cpu', 0, 8, 700), row('tome-cpu', 13, 8, 500), row('ort-cpu', 0, 8, 500),
-      row('tome-webgpu-vulkan', 0, 1, 500), row('tome-webgpu-vulkan', 13, 1, 300), row('ort-webgpu', 0, 1, 2000),
+      row('tome-cpu', 0, 1, 140),
+      row('tome-cpu', 13, 1, 90),
+      row('ort-cpu', 0, 1, 100),
+      row('tome-cpu', 0, 8, 700),
+      row('tome-cpu', 13, 8, 500),
+      row('ort-cpu', 0, 8, 500),
+      row('tome-webgpu-vulkan', 0, 1, 500),
+      row('tome-webgpu-vulkan', 13, 1, 300),
+      row('ort-webgpu', 0, 1, 2000),
     ];
     const t = ortTargets(rows);
     const met = (s: string) => t.find((c) => c.target === s)?.met;

@@ -120,7 +120,7 @@ describe('resampler arithmetic', () => {
     expect(Math.abs(sum - ONE)).toBeLessThanOrEqual(b.taps[50]);
   });
 
-  it('nearest picks Pillow\'s source pixels (half-pixel centres)', () => {
+  it("nearest picks Pillow's source pixels (half-pixel centres)", () => {
     const down = resampleTaps(4, 2, 0, 2, 'nearest');
     expect(Array.from(down.start)).toEqual([1, 3]);
     const up = resampleTaps(2, 5, 0, 5, 'nearest');
@@ -168,8 +168,7 @@ describe('decodeImageFile', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const raw = (data: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4) =>
-    sharp(data, { raw: { width, height, channels } });
+  const raw = (data: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4) => sharp(data, { raw: { width, height, channels } });
 
   function pixel(img: RawImage, x: number, y: number): number[] {
     const p = (y * img.width + x) * 3;
@@ -201,8 +200,12 @@ describe('decodeImageFile', () => {
   });
 
   it('expands grayscale (with or without alpha) to RGB', async () => {
-    await raw(new Uint8Array([0, 77, 255]), 3, 1, 1).png().toFile(file('grey.png'));
-    await raw(new Uint8Array([0, 9, 77, 99, 255, 0]), 3, 1, 2).png().toFile(file('greya.png'));
+    await raw(new Uint8Array([0, 77, 255]), 3, 1, 1)
+      .png()
+      .toFile(file('grey.png'));
+    await raw(new Uint8Array([0, 9, 77, 99, 255, 0]), 3, 1, 2)
+      .png()
+      .toFile(file('greya.png'));
     for (const name of ['grey.png', 'greya.png']) {
       const img = await decodeImageFile(file(name));
       expect(Array.from(img.data), name).toEqual([0, 0, 0, 77, 77, 77, 255, 255, 255]);
@@ -218,13 +221,17 @@ describe('decodeImageFile', () => {
   });
 
   it('decodes WebP', async () => {
-    await raw(new Uint8Array([10, 200, 30]), 1, 1, 3).webp({ lossless: true }).toFile(file('one.webp'));
+    await raw(new Uint8Array([10, 200, 30]), 1, 1, 3)
+      .webp({ lossless: true })
+      .toFile(file('one.webp'));
     const img = await decodeImageFile(file('one.webp'));
     expect(Array.from(img.data)).toEqual([10, 200, 30]);
   });
 
   it('classifies a 1x1 image as a constant input (upscaled)', async () => {
-    await raw(new Uint8Array([12, 34, 56]), 1, 1, 3).png().toFile(file('dot.png'));
+    await raw(new Uint8Array([12, 34, 56]), 1, 1, 3)
+      .png()
+      .toFile(file('dot.png'));
     const img = await decodeImageFile(file('dot.png'));
     const { input, geometry } = preprocess(img, VIT);
     expect(geometry.resized).toEqual([248, 248]);
@@ -267,9 +274,7 @@ describe('decodeImageFile', () => {
 
   it('refuses images over the pixel budget from the header alone', async () => {
     writeFileSync(file('huge.png'), pngHeaderOnly(20000, 20000));
-    await expect(decodeImageFile(file('huge.png'))).rejects.toThrow(
-      `${file('huge.png')}: image is 20000x20000 (400.0 Mpixel), over the 100 Mpixel limit`,
-    );
+    await expect(decodeImageFile(file('huge.png'))).rejects.toThrow(`${file('huge.png')}: image is 20000x20000 (400.0 Mpixel), over the 100 Mpixel limit`);
   });
 
   it('turns bad files into one line naming the file', async () => {
@@ -277,7 +282,9 @@ describe('decodeImageFile', () => {
     writeFileSync(file('trunc.jpg'), jpeg.subarray(0, jpeg.length >> 1));
     writeFileSync(file('empty.jpg'), '');
     writeFileSync(file('text.png'), 'this is not an image\n');
-    await raw(new Uint8Array([1, 2, 3]), 1, 1, 3).gif().toFile(file('anim.gif'));
+    await raw(new Uint8Array([1, 2, 3]), 1, 1, 3)
+      .gif()
+      .toFile(file('anim.gif'));
     const expected: Array<[string, RegExp]> = [
       ['missing.jpg', /: no such file$/],
       ['empty.jpg', /: empty file \(0 bytes\)$/],

@@ -120,7 +120,11 @@ describe('gpu-matrix options', () => {
   it('--quick shrinks batches and rounds; explicit flags still win', () => {
     const q = parseMatrixArgs(['--out', 'O', '--quick'], defaults);
     expect([q.batches, q.warmupRounds, q.timedRounds, q.quick]).toEqual([[1, 8], 1, 2, true]);
-    expect(parseMatrixArgs(['--out', 'O', '--quick', '--rounds', '7', '--batch', '1,64'], defaults)).toMatchObject({ timedRounds: 7, tomeRounds: 7, batches: [1, 64] });
+    expect(parseMatrixArgs(['--out', 'O', '--quick', '--rounds', '7', '--batch', '1,64'], defaults)).toMatchObject({
+      timedRounds: 7,
+      tomeRounds: 7,
+      batches: [1, 64],
+    });
   });
 
   it('a DeiT-only call is a golden check without timings', () => {
@@ -137,7 +141,7 @@ describe('gpu-matrix options', () => {
     [['--out', 'O', '--peak-gflops', 'fast'], /--peak-gflops: "fast"/],
     [['--out', 'O', '--bogus'], /Unknown option '--bogus'/],
   ])('refuses %j', (argv, msg) => {
-    expect(() => parseMatrixArgs(argv as string[], defaults)).toThrow(msg);
+    expect(() => parseMatrixArgs(argv, defaults)).toThrow(msg);
   });
 });
 
@@ -168,7 +172,21 @@ describe('adapter filter', () => {
 });
 
 describe('golden judge', () => {
-  const want = { name: 'r13', r: 13, schedule: 'constant' as const, tokens: [197, 184], top5: [[285, 0.5], [281, 0.2], [282, 0.1], [1, 0.1], [2, 0.05]] as Array<[number, number]>, logits: '', groups: [0, 0, 2, 3] };
+  const want = {
+    name: 'r13',
+    r: 13,
+    schedule: 'constant' as const,
+    tokens: [197, 184],
+    top5: [
+      [285, 0.5],
+      [281, 0.2],
+      [282, 0.1],
+      [1, 0.1],
+      [2, 0.05],
+    ] as Array<[number, number]>,
+    logits: '',
+    groups: [0, 0, 2, 3],
+  };
   const official = Float32Array.from([1, 2, 3]);
   const result = (over: Partial<ForwardResult> = {}): ForwardResult => ({
     logits: Float32Array.from([1, 2, 3.001]),
@@ -187,7 +205,11 @@ describe('golden judge', () => {
   });
 
   it('asks f16 only for the tokens and the r = 0 top-1', () => {
-    const drifted = result({ logits: Float32Array.from([1, 2, 4]), groups: Int32Array.from([0, 1, 2, 3]), top5: [281, 285, 282, 1, 2].map((index) => ({ index, prob: 0 })) });
+    const drifted = result({
+      logits: Float32Array.from([1, 2, 4]),
+      groups: Int32Array.from([0, 1, 2, 3]),
+      top5: [281, 285, 282, 1, 2].map((index) => ({ index, prob: 0 })),
+    });
     expect(judgeCase(drifted, want, official, true).failed).toEqual([]);
     expect(judgeCase(drifted, { ...want, r: 0 }, official, true).failed).toEqual(['top-1 281 != 285']);
   });
@@ -224,11 +246,41 @@ function syntheticResult(): MatrixResult {
     kind: 'tome-gpu-matrix',
     startedAt: '2026-12-02T00:00:00.000Z',
     runtime: { node: 'v20.20.2', webgpu: '0.6.2', platform: 'linux-x64', cpus: 16 },
-    adapter: { route: 'vulkan', vendor: 'nvidia', architecture: 'hopper', device: 'nvidia-h200', description: 'NVIDIA: 580.159.04', isFallbackAdapter: false, features: ['shader-f16', 'timestamp-query'] },
+    adapter: {
+      route: 'vulkan',
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: 'nvidia-h200',
+      description: 'NVIDIA: 580.159.04',
+      isFallbackAdapter: false,
+      features: ['shader-f16', 'timestamp-query'],
+    },
     peak: { gpu: 'NVIDIA H200 (SXM)', gflops: 67000, source: 'datasheet' },
     golden: [
-      { model: VIT, precision: 'f32', matmul: 'reg4x4', cases: 48, passed: 48, failures: [], maxLogitDiffR0: 7e-6, maxLogitDiffMerging: 1.1e-5, top1Agree: 48, groupsAgree: 1 },
-      { model: VIT, precision: 'f16', matmul: 'tiled32', cases: 48, passed: 47, failures: [{ image: 'teapot', caseName: 'r0', what: 'top-1 1 != 2' }], maxLogitDiffR0: 8e-3, maxLogitDiffMerging: 1.7, top1Agree: 46, groupsAgree: 0.92 },
+      {
+        model: VIT,
+        precision: 'f32',
+        matmul: 'reg4x4',
+        cases: 48,
+        passed: 48,
+        failures: [],
+        maxLogitDiffR0: 7e-6,
+        maxLogitDiffMerging: 1.1e-5,
+        top1Agree: 48,
+        groupsAgree: 1,
+      },
+      {
+        model: VIT,
+        precision: 'f16',
+        matmul: 'tiled32',
+        cases: 48,
+        passed: 47,
+        failures: [{ image: 'teapot', caseName: 'r0', what: 'top-1 1 != 2' }],
+        maxLogitDiffR0: 8e-3,
+        maxLogitDiffMerging: 1.7,
+        top1Agree: 46,
+        groupsAgree: 0.92,
+      },
     ],
     skipped: [{ precision: 'f16', matmul: 'tiled32', reason: 'golden check failed' }],
     bench: {
@@ -237,14 +289,49 @@ function syntheticResult(): MatrixResult {
       warmupRounds: 3,
       timedRounds: 20,
       flopsPerImage: { 'constant-0': 2.51e9, 'constant-13': 1.46e9 },
-      rows: [row('f32', 'reg4x4', 0, 1, 4, 3), row('f32', 'reg4x4', 13, 1, 2.5, 1.8), row('f32', 'reg4x4', 0, 64, 60, 50), row('f32', 'reg4x4', 13, 64, 37, 30), row('f32', 'tiled32', 0, 1, 3.5, 2.5), row('f32', 'tiled32', 13, 1, 2.2, 1.5), row('f32', 'tiled32', 0, 64, 40, 25), row('f32', 'tiled32', 13, 64, 25, 16)],
+      rows: [
+        row('f32', 'reg4x4', 0, 1, 4, 3),
+        row('f32', 'reg4x4', 13, 1, 2.5, 1.8),
+        row('f32', 'reg4x4', 0, 64, 60, 50),
+        row('f32', 'reg4x4', 13, 64, 37, 30),
+        row('f32', 'tiled32', 0, 1, 3.5, 2.5),
+        row('f32', 'tiled32', 13, 1, 2.2, 1.5),
+        row('f32', 'tiled32', 0, 64, 40, 25),
+        row('f32', 'tiled32', 13, 64, 25, 16),
+      ],
       matmul: [{ precision: 'f32', matmul: 'tiled32', M: 12608, N: 768, K: 192, ms: 0.5, gflops: 7450, ofPeak: 7450 / 67000 }],
       tome: [
-        { precision: 'f32', matmul: 'tiled32', r: 0, batch: 64, forwardMs: 25, tomeMs: 0, share: 0, ablationShare: 0, profileShare: 0, profileSource: 'gpu-timestamp', perFamilyShare: { matmul: 0.7, attention: 0.3 } },
-        { precision: 'f32', matmul: 'tiled32', r: 13, batch: 64, forwardMs: 16, tomeMs: 0.8, share: 0.05, ablationShare: 0.04, profileShare: 0.06, profileSource: 'gpu-timestamp', perFamilyShare: { matmul: 0.6, attention: 0.2, tome_match: 0.2 } },
+        {
+          precision: 'f32',
+          matmul: 'tiled32',
+          r: 0,
+          batch: 64,
+          forwardMs: 25,
+          tomeMs: 0,
+          share: 0,
+          ablationShare: 0,
+          profileShare: 0,
+          profileSource: 'gpu-timestamp',
+          perFamilyShare: { matmul: 0.7, attention: 0.3 },
+        },
+        {
+          precision: 'f32',
+          matmul: 'tiled32',
+          r: 13,
+          batch: 64,
+          forwardMs: 16,
+          tomeMs: 0.8,
+          share: 0.05,
+          ablationShare: 0.04,
+          profileShare: 0.06,
+          profileSource: 'gpu-timestamp',
+          perFamilyShare: { matmul: 0.6, attention: 0.2, tome_match: 0.2 },
+        },
       ],
       dispatch: { emptySubmitMs: 0.05, perDispatchMs: 0.004, dispatchesPerSubmission: 200 },
-      overhead: [{ precision: 'f32', matmul: 'tiled32', r: 0, batch: 1, dispatches: 112, wallMs: 3.5, gpuMs: 2.5, hostMs: 1, fixedMs: 0.498, fixedShare: 0.142 }],
+      overhead: [
+        { precision: 'f32', matmul: 'tiled32', r: 0, batch: 1, dispatches: 112, wallMs: 3.5, gpuMs: 2.5, hostMs: 1, fixedMs: 0.498, fixedShare: 0.142 },
+      ],
       peers: [],
     },
     seconds: { golden: 10, timing: 30, total: 60 },
@@ -254,8 +341,12 @@ function syntheticResult(): MatrixResult {
 describe('gpu-matrix report', () => {
   it('names the files after the adapter, in the characters the device hands back', () => {
     expect(resultBaseName(syntheticResult())).toBe('gpu-vulkan-nvidia-h200');
-    expect(resultBaseName({ adapter: { ...syntheticResult().adapter, device: 'llvmpipe-llvm-15-0-6-256-bits-' } })).toBe('gpu-vulkan-llvmpipe-llvm-15-0-6-256-bits');
-    expect(resultBaseName({ adapter: { ...syntheticResult().adapter, device: '', description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1' } })).toBe('gpu-vulkan-llvmpipe-mesa-25-0-7-2-bpo12-1');
+    expect(resultBaseName({ adapter: { ...syntheticResult().adapter, device: 'llvmpipe-llvm-15-0-6-256-bits-' } })).toBe(
+      'gpu-vulkan-llvmpipe-llvm-15-0-6-256-bits',
+    );
+    expect(resultBaseName({ adapter: { ...syntheticResult().adapter, device: '', description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1' } })).toBe(
+      'gpu-vulkan-llvmpipe-mesa-25-0-7-2-bpo12-1',
+    );
   });
 
   it('picks the fastest r = 0 configuration at the largest batch by GPU time', () => {

@@ -10,12 +10,7 @@ import { TfjsViT } from '../../bench/peers/tfjs-vit';
 import { usePeerBackend } from '../../bench/peers/tfjs-backends';
 import { benchRows, RoundRobin, summarize, timeRoundRobin } from '../../bench/timing';
 import { median } from '../../src/core/stats';
-import {
-  accuracyTable,
-  benchTable,
-  buildSummary,
-  speedAccuracySvg,
-} from '../../bench/report';
+import { accuracyTable, benchTable, buildSummary, speedAccuracySvg } from '../../bench/report';
 import type { BenchOutput, EvalOutput } from '../../src/core/results';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -79,7 +74,11 @@ describe('timing', () => {
     const rounds: number[] = [];
     const rr = new RoundRobin(['a', 'b'], 2, 3);
     expect(rr.total).toBe(10);
-    await timeRoundRobin(rr, async (x) => void order.push(x), (round) => void rounds.push(round));
+    await timeRoundRobin(
+      rr,
+      async (x) => void order.push(x),
+      (round) => void rounds.push(round),
+    );
     expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
     expect(rounds).toEqual([0, 1, 2]);
     expect(rr.samples.map((s) => s.length)).toEqual([3, 3]);
@@ -137,7 +136,7 @@ function checkWellFormed(xml: string): void {
     const between = xml.slice(last, m.index);
     expect(between, `stray markup before ${m[0]}`).not.toMatch(/[<>]/);
     expect(between.replace(/&(amp|lt|gt|quot|apos|#\d+);/g, ''), 'unescaped &').not.toMatch(/&/);
-    last = m.index! + m[0].length;
+    last = m.index + m[0].length;
     if (!m[2]) continue;
     if (m[1]) expect(stack.pop(), `closing </${m[2]}>`).toBe(m[2]);
     else if (!m[4]) {
@@ -183,8 +182,7 @@ describe('report', () => {
     expect(svg.match(/<g class="series"/g)).toHaveLength(2);
     expect(svg).toContain('a &lt;b&gt; &amp; c');
     // Higher top-1 is drawn higher (smaller y): r=0 above r=16 decreasing.
-    const cy = (r: number, sched: string) =>
-      Number(new RegExp(`cy="([\\d.]+)"[^>]*><title>r=${r} ${sched}:`).exec(svg)![1]);
+    const cy = (r: number, sched: string) => Number(new RegExp(`cy="([\\d.]+)"[^>]*><title>r=${r} ${sched}:`).exec(svg)![1]);
     expect(cy(0, 'constant')).toBeLessThan(cy(16, 'decreasing'));
     checkWellFormed(speedAccuracySvg([]));
   });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyMerge, bipartiteMatch } from '../../src/cpu/tome';
 import { forward, type BlockTrace } from '../../src/cpu/vit';
-import { clampR, initialTokenOfPatch, rPerLayer, tokenCounts, type MergeMode, type Schedule, type ToMeOptions } from '../../src/core/tome';
+import { clampR, initialTokenOfPatch, rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../../src/core/tome';
 import type { ViTWeights } from '../../src/model/weights';
 import { randomArray, randomViT, rng } from '../support/random';
 
@@ -25,7 +25,7 @@ interface Scenario {
 function scenarios(): Scenario[] {
   const rand = rng(2023);
   const out: Scenario[] = [];
-  const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
   for (let i = 0; i < 24; i++) {
     const numHeads = pick([1, 2, 3, 4]);
     out.push({
@@ -36,8 +36,8 @@ function scenarios(): Scenario[] {
       grid: 3 + (i % 4),
       opts: {
         r: pick([0, 1, 2, 3, 5, 8, 40]),
-        schedule: (i % 3 === 0 ? 'decreasing' : 'constant') as Schedule,
-        mode: (i % 2 === 0 ? 'merge' : 'prune') as MergeMode,
+        schedule: i % 3 === 0 ? 'decreasing' : 'constant',
+        mode: i % 2 === 0 ? 'merge' : 'prune',
         propAttn: i % 5 !== 1,
       },
     });

@@ -64,8 +64,14 @@ function bipartiteSoftMatching(metric: Mat, r: number, distillToken: boolean): M
 
 /** tome.merge.merge_wavg: size-weighted average, sizes summed. */
 function mergeWavg(merge: Merge, x: Mat, size: number[]): { x: Mat; size: number[] } {
-  const merged = merge(x.map((row, i) => row.map((v) => v * size[i])), 'sum');
-  const newSize = merge(size.map((s) => [s]), 'sum').map((row) => row[0]);
+  const merged = merge(
+    x.map((row, i) => row.map((v) => v * size[i])),
+    'sum',
+  );
+  const newSize = merge(
+    size.map((s) => [s]),
+    'sum',
+  ).map((row) => row[0]);
   return { x: merged.map((row, i) => row.map((v) => v / newSize[i])), size: newSize };
 }
 
@@ -85,9 +91,20 @@ function officialForward(w: ViTWeights, image: Float32Array, r: number, inflect:
   const prefix = c.distilled ? 2 : 1;
   // Patch embeddings alone (rows 1.. of patchEmbed with a zero class token and position), then
   // timm's _pos_embed: cat(cls, dist, patches) + pos_embed.
-  const patches = patchEmbed(image, c.imgSize, c.patchSize, t('patch_embed.proj.weight'), t('patch_embed.proj.bias'), new Float32Array(D), new Float32Array((P + 1) * D), D);
+  const patches = patchEmbed(
+    image,
+    c.imgSize,
+    c.patchSize,
+    t('patch_embed.proj.weight'),
+    t('patch_embed.proj.bias'),
+    new Float32Array(D),
+    new Float32Array((P + 1) * D),
+    D,
+  );
   const pos = matOf(t('pos_embed'), P + prefix, D);
-  let x: Mat = [Array.from(t('cls_token')), ...(c.distilled ? [Array.from(t('dist_token'))] : []), ...matOf(patches.subarray(D), P, D)].map((row, i) => row.map((v, j) => v + pos[i][j]));
+  let x: Mat = [Array.from(t('cls_token')), ...(c.distilled ? [Array.from(t('dist_token'))] : []), ...matOf(patches.subarray(D), P, D)].map((row, i) =>
+    row.map((v, j) => v + pos[i][j]),
+  );
   let size = x.map(() => 1);
   let source: Mat = x.map((_, i) => x.map((_, j) => (i === j ? 1 : 0)));
   const rs = parseR(c.depth, r, inflect);
@@ -108,7 +125,9 @@ function officialForward(w: ViTWeights, image: Float32Array, r: number, inflect:
     }
     T = x.length;
     const xm = flatOf(x);
-    const hidden = geluInPlace(linear(layerNorm(xm, T, D, t(b + 'norm2.weight'), t(b + 'norm2.bias'), c.eps), T, D, t(b + 'mlp.fc1.weight'), t(b + 'mlp.fc1.bias'), c.mlpHidden));
+    const hidden = geluInPlace(
+      linear(layerNorm(xm, T, D, t(b + 'norm2.weight'), t(b + 'norm2.bias'), c.eps), T, D, t(b + 'mlp.fc1.weight'), t(b + 'mlp.fc1.bias'), c.mlpHidden),
+    );
     addInPlace(xm, linear(hidden, T, c.mlpHidden, t(b + 'mlp.fc2.weight'), t(b + 'mlp.fc2.bias'), D));
     x = matOf(xm, T, D);
     tokens.push(T);

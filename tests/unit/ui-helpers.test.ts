@@ -54,9 +54,7 @@ describe('group geometry', () => {
     expect(segs(boundaryEdges(Int32Array.from([0, 0, 0, 0]), 2))).toHaveLength(8);
   });
   it('outlines one chosen group on all sides', () => {
-    expect(segs(boundaryEdges(Int32Array.from([0, 0, 2, 3]), 2, 0))).toEqual(
-      ['0,0,0,1', '0,0,1,0', '0,1,1,1', '1,0,2,0', '1,1,2,1', '2,0,2,1'].sort(),
-    );
+    expect(segs(boundaryEdges(Int32Array.from([0, 0, 2, 3]), 2, 0))).toEqual(['0,0,0,1', '0,0,1,0', '0,1,1,1', '1,0,2,0', '1,1,2,1', '2,0,2,1'].sort());
   });
   it('gives each patch its group size and the group mean colour', () => {
     // 4x4 image, 2x2 patches; patches 0 and 3 (diagonal) form one group.
@@ -83,7 +81,7 @@ describe('group geometry', () => {
 
 describe('model view', () => {
   it('locates the eval crop in the source image (golden chelsea geometry)', () => {
-    const vit = { ...config, imgSize: 224, cropPct: 0.9 } as ModelConfig;
+    const vit = { ...config, imgSize: 224, cropPct: 0.9 };
     const g = preprocessGeometry(451, 300, vit);
     expect(g.resized).toEqual([372, 248]);
     expect(g.cropLeftTop).toEqual([74, 12]);

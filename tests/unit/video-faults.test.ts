@@ -45,7 +45,7 @@ describe('watchers', () => {
   });
 
   it('pauses a running source while hidden and resumes only what it paused', () => {
-    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' as DocumentVisibilityState });
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
     let running = true;
     const log: string[] = [];
     const source = { running: () => running, pause: () => ((running = false), log.push('pause')), resume: () => ((running = true), log.push('resume')) };

@@ -39,7 +39,11 @@ function liveWebm(opts: { scaleNs?: number; knownSegment?: boolean; cues?: boole
   const tracks = el([0x16, 0x54, 0xae, 0x6b], cat(track(1, 1), track(2, 2)));
   const unit = 1_000_000 / scale; // timestamp units per ms
   // 30 fps video (33 ms apart, in two clusters), audio blocks in between and after the last frame.
-  const c1 = el([0x1f, 0x43, 0xb6, 0x75], cat(el([0xe7], uint(0, 1)), ...[0, 33, 67, 100].flatMap((t) => [block(1, t * unit), block(2, (t + 10) * unit)])), true);
+  const c1 = el(
+    [0x1f, 0x43, 0xb6, 0x75],
+    cat(el([0xe7], uint(0, 1)), ...[0, 33, 67, 100].flatMap((t) => [block(1, t * unit), block(2, (t + 10) * unit)])),
+    true,
+  );
   const lastVideo =
     opts.blockGroupLast === undefined
       ? block(1, 33 * unit)
@@ -56,7 +60,7 @@ describe('webmTiming', () => {
     expect(webmTiming(liveWebm())).toEqual({ frames: 6, firstMs: 0, lastMs: 133, frameMs: 33, durationMs: 166, declaredMs: null });
   });
 
-  it('honours the timestamp scale and a block group\'s own duration', () => {
+  it("honours the timestamp scale and a block group's own duration", () => {
     const t = webmTiming(liveWebm({ scaleNs: 100_000, blockGroupLast: 50 }));
     expect(t.lastMs).toBeCloseTo(133, 9);
     expect(t.durationMs).toBeCloseTo(133 + 50, 9);

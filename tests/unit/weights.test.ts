@@ -119,7 +119,9 @@ describe('converter', () => {
     const bytes = readFileSync(join(SRC, VIT, 'model.safetensors'));
     bytes[bytes.length - 5] ^= 0x01;
     writeFileSync(join(dir, 'model.safetensors'), bytes);
-    await expect(convertTimmDir(dir, join(tmp, 'flipped-out'), OPTS)).rejects.toThrow(/model\.safetensors: sha256 \w+ does not match a22e9b36\w+ from .*cases\.json/);
+    await expect(convertTimmDir(dir, join(tmp, 'flipped-out'), OPTS)).rejects.toThrow(
+      /model\.safetensors: sha256 \w+ does not match a22e9b36\w+ from .*cases\.json/,
+    );
   });
 
   it('refuses a truncated safetensors file, a corrupt config.json and a missing file, naming each', async () => {
@@ -140,8 +142,10 @@ describe('converter', () => {
     const dir = sourceCopy('vit_tiny_patch16_224.cli');
     truncateSync(join(dir, 'model.safetensors'), 4);
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      execFile(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'prepare-weights.ts'), dir, '--out', join(tmp, 'cli-out')], (err, _stdout, stderr) =>
-        done({ code: err ? (err.code as number) : 0, stderr }),
+      execFile(
+        join(ROOT, 'node_modules', '.bin', 'tsx'),
+        [join(ROOT, 'scripts', 'prepare-weights.ts'), dir, '--out', join(tmp, 'cli-out')],
+        (err, _stdout, stderr) => done({ code: err ? (err.code as number) : 0, stderr }),
       );
     });
     expect(code).toBe(1);

@@ -5,7 +5,7 @@
 // token sizes start in the ToMe state buffer.
 import { ceilDiv, constHeader, uniformStruct, type KernelDescriptor } from './descriptor';
 
-export const attentionUniform = uniformStruct('Dims', {
+const attentionUniform = uniformStruct('Dims', {
   T: 'u32',
   D: 'u32',
   propAttn: 'u32',

@@ -3,7 +3,7 @@
 // pairs per image.
 import { ceilDiv, uniformStruct, type KernelDescriptor } from './descriptor';
 
-export const headUniform = uniformStruct('Dims', { C: 'u32', batch: 'u32', stride: 'u32' });
+const headUniform = uniformStruct('Dims', { C: 'u32', batch: 'u32', stride: 'u32' });
 
 export const headKernel: KernelDescriptor<typeof headUniform.fields, 'logits' | 'probs' | 'top5'> = {
   family: 'head',

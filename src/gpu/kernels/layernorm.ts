@@ -4,7 +4,7 @@
 // [D] then beta [D].
 import { ceilDiv, uniformStruct, type KernelDescriptor } from './descriptor';
 
-export const layerNormUniform = uniformStruct('Dims', { rows: 'u32', D: 'u32', inStride: 'u32', perImage: 'u32', eps: 'f32' });
+const layerNormUniform = uniformStruct('Dims', { rows: 'u32', D: 'u32', inStride: 'u32', perImage: 'u32', eps: 'f32' });
 
 export const layerNormKernel: KernelDescriptor<typeof layerNormUniform.fields, 'x' | 'params' | 'y'> = {
   family: 'layernorm',

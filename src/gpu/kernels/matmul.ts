@@ -20,7 +20,7 @@ export interface MatmulOptions {
   f16: boolean;
 }
 
-export const matmulUniform = uniformStruct('Dims', { M: 'u32', N: 'u32', K: 'u32' });
+const matmulUniform = uniformStruct('Dims', { M: 'u32', N: 'u32', K: 'u32' });
 
 type MatmulDescriptor = KernelDescriptor<typeof matmulUniform.fields, 'x' | 'w' | 'y', MatmulOptions>;
 

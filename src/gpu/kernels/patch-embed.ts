@@ -4,7 +4,7 @@
 // bias [D]; extra: the prefix tokens [prefix, D] then pos_embed [T0, D].
 import { ceilDiv, uniformStruct, type KernelDescriptor } from './descriptor';
 
-export const patchEmbedUniform = uniformStruct('Dims', { D: 'u32', ps: 'u32', grid: 'u32', img: 'u32', batch: 'u32', prefix: 'u32' });
+const patchEmbedUniform = uniformStruct('Dims', { D: 'u32', ps: 'u32', grid: 'u32', img: 'u32', batch: 'u32', prefix: 'u32' });
 
 export const patchEmbedKernel: KernelDescriptor<typeof patchEmbedUniform.fields, 'image' | 'w' | 'extra' | 'y'> = {
   family: 'patch_embed',

@@ -2,7 +2,7 @@
 // after the `prefix` tokens of its T, into one row of D; fc_norm and the head follow.
 import { ceilDiv, uniformStruct, type KernelDescriptor } from './descriptor';
 
-export const poolUniform = uniformStruct('Dims', { T: 'u32', D: 'u32', prefix: 'u32', batch: 'u32' });
+const poolUniform = uniformStruct('Dims', { T: 'u32', D: 'u32', prefix: 'u32', batch: 'u32' });
 
 export const poolKernel: KernelDescriptor<typeof poolUniform.fields, 'x' | 'y'> = {
   family: 'pool',

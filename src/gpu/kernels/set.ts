@@ -40,23 +40,37 @@ export async function compileKernels(
 ): Promise<KernelSet> {
   const { headDim, maxTokens, f16 } = opts;
   const mm = matmulKernels[opts.matmul];
-  const [patchEmbed, layerNorm, bias, gelu, residual, attentionScores, attentionSoftmax, attentionAv, tomeMetric, tomeSimilarity, tomeOrder, tomeMerge, pool, head] =
-    await Promise.all([
-      compileKernel(device, src, patchEmbedKernel),
-      compileKernel(device, src, layerNormKernel),
-      compileKernel(device, src, mm, { epilogue: 'bias', f16 }),
-      compileKernel(device, src, mm, { epilogue: 'gelu', f16 }),
-      compileKernel(device, src, mm, { epilogue: 'residual', f16 }),
-      compileKernel(device, src, attentionScoresKernel, { headDim }),
-      compileKernel(device, src, attentionSoftmaxKernel, { headDim }),
-      compileKernel(device, src, attentionAvKernel, { headDim }),
-      compileKernel(device, src, tomeMetricKernel, { headDim, maxTokens }),
-      compileKernel(device, src, tomeSimilarityKernel, { headDim, maxTokens }),
-      compileKernel(device, src, tomeOrderKernel, { headDim, maxTokens }),
-      compileKernel(device, src, tomeMergeKernel),
-      compileKernel(device, src, poolKernel),
-      compileKernel(device, src, headKernel),
-    ]);
+  const [
+    patchEmbed,
+    layerNorm,
+    bias,
+    gelu,
+    residual,
+    attentionScores,
+    attentionSoftmax,
+    attentionAv,
+    tomeMetric,
+    tomeSimilarity,
+    tomeOrder,
+    tomeMerge,
+    pool,
+    head,
+  ] = await Promise.all([
+    compileKernel(device, src, patchEmbedKernel),
+    compileKernel(device, src, layerNormKernel),
+    compileKernel(device, src, mm, { epilogue: 'bias', f16 }),
+    compileKernel(device, src, mm, { epilogue: 'gelu', f16 }),
+    compileKernel(device, src, mm, { epilogue: 'residual', f16 }),
+    compileKernel(device, src, attentionScoresKernel, { headDim }),
+    compileKernel(device, src, attentionSoftmaxKernel, { headDim }),
+    compileKernel(device, src, attentionAvKernel, { headDim }),
+    compileKernel(device, src, tomeMetricKernel, { headDim, maxTokens }),
+    compileKernel(device, src, tomeSimilarityKernel, { headDim, maxTokens }),
+    compileKernel(device, src, tomeOrderKernel, { headDim, maxTokens }),
+    compileKernel(device, src, tomeMergeKernel),
+    compileKernel(device, src, poolKernel),
+    compileKernel(device, src, headKernel),
+  ]);
   return {
     patchEmbed,
     layerNorm,

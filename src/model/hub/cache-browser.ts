@@ -7,7 +7,7 @@
 // request at all.
 import type { HubFileRecord } from './client';
 
-export const HUB_CACHE_NAME = 'tome-hub-v1';
+const HUB_CACHE_NAME = 'tome-hub-v1';
 // Cache keys are URLs; these paths are never fetched.
 const WEIGHTS_PREFIX = '/__tome-hub__/weights/';
 const RECORD_PREFIX = '/__tome-hub__/models/';
@@ -26,7 +26,7 @@ const weightsKey = (sha256: string) => `${WEIGHTS_PREFIX}${sha256}`;
 const recordKey = (repo: string) => `${RECORD_PREFIX}${encodeURIComponent(repo)}`;
 
 /** Cache Storage exists only in secure contexts (localhost counts) and may refuse to open. */
-export async function openHubCache(): Promise<Cache | undefined> {
+async function openHubCache(): Promise<Cache | undefined> {
   if (typeof caches === 'undefined') return undefined;
   try {
     return await caches.open(HUB_CACHE_NAME);

@@ -42,7 +42,7 @@ function nodeSha256(): StreamingHash {
 }
 
 /** The cached model's folder when it is complete (its record and both files, at the recorded size). */
-export function cachedModelDir(repo: string, cacheDir: string): string | undefined {
+function cachedModelDir(repo: string, cacheDir: string): string | undefined {
   const dir = join(cacheDir, repoDirName(repo));
   const recordPath = join(dir, RECORD_FILE);
   if (!existsSync(recordPath) || !existsSync(join(dir, CONFIG_FILE)) || !existsSync(join(dir, WEIGHTS_FILE))) return undefined;

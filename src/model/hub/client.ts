@@ -40,16 +40,16 @@ export interface StreamingHash {
   hex(): string;
 }
 
-export function nobleSha256(): StreamingHash {
+function nobleSha256(): StreamingHash {
   const h = sha256.create();
   return { update: (c) => void h.update(c), hex: () => bytesToHex(h.digest()) };
 }
 
-export function resolveUrl(repo: string, file: string, endpoint = DEFAULT_HUB_ENDPOINT): string {
+function resolveUrl(repo: string, file: string, endpoint = DEFAULT_HUB_ENDPOINT): string {
   return `${normalizeEndpoint(endpoint)}/${parseRepoId(repo)}/resolve/main/${file}`;
 }
 
-export function treeUrl(repo: string, endpoint = DEFAULT_HUB_ENDPOINT): string {
+function treeUrl(repo: string, endpoint = DEFAULT_HUB_ENDPOINT): string {
   return `${normalizeEndpoint(endpoint)}/api/models/${parseRepoId(repo)}/tree/main`;
 }
 
@@ -103,7 +103,10 @@ interface TreeEntry {
 }
 
 function nextPage(link: string | null): string | undefined {
-  return link?.split(',').find((part) => /rel="?next"?/.test(part))?.match(/<([^>]+)>/)?.[1];
+  return link
+    ?.split(',')
+    .find((part) => /rel="?next"?/.test(part))
+    ?.match(/<([^>]+)>/)?.[1];
 }
 
 /** The hub's size and sha256 of `file` from `api/models/<repo>/tree/main` (paged by Link headers). */
@@ -120,7 +123,9 @@ export async function fetchFileRecord(repo: string, file: string, opts: HubOptio
     if (!Array.isArray(entries)) throw new Error(`${repo}: the hub's file list is not a JSON array`);
     const entry = entries.find((e) => e?.path === file && e.type !== 'directory');
     if (entry) {
-      const sha = String(entry.lfs?.oid ?? '').replace(/^sha256:/, '').toLowerCase();
+      const sha = String(entry.lfs?.oid ?? '')
+        .replace(/^sha256:/, '')
+        .toLowerCase();
       const size = entry.lfs?.size ?? entry.size;
       if (!/^[0-9a-f]{64}$/.test(sha)) throw new Error(`${repo}: the hub has no sha256 (LFS oid) for ${file}, so it cannot be verified`);
       if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) throw new Error(`${repo}: the hub's record of ${file} has no size`);
@@ -156,10 +161,13 @@ export async function downloadVerified(repo: string, record: HubFileRecord, opts
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      stall.abort();
-    }, (opts.stallSec ?? 60) * 1000);
+    timer = setTimeout(
+      () => {
+        stalled = true;
+        stall.abort();
+      },
+      (opts.stallSec ?? 60) * 1000,
+    );
   };
   const now = opts.now ?? (() => performance.now());
   const hash = (opts.hash ?? nobleSha256)();
@@ -181,7 +189,8 @@ export async function downloadVerified(repo: string, record: HubFileRecord, opts
       try {
         step = await reader.read();
       } catch (e) {
-        if (stalled) throw new Error(`${repo}: download of ${record.path} stalled (no data for ${opts.stallSec ?? 60} s after ${loaded} of ${record.size} bytes)`);
+        if (stalled)
+          throw new Error(`${repo}: download of ${record.path} stalled (no data for ${opts.stallSec ?? 60} s after ${loaded} of ${record.size} bytes)`);
         if (isAbort(e, opts.signal)) throw new Error(`${repo}: download of ${record.path} cancelled after ${loaded} of ${record.size} bytes`);
         throw new Error(`${repo}: download of ${record.path} interrupted after ${loaded} of ${record.size} bytes (${causeOf(e)})`);
       }

@@ -35,7 +35,7 @@ export interface SchedulerOptions<T> {
   discard?(frame: T): void;
   onError?(error: unknown, frame: T): void;
   /** Clock in ms (performance.now by default; tests pass their own). */
-  now?(): number;
+  now?: () => number;
   /** Span of the fps estimates. Default 2000 ms. */
   windowMs?: number;
 }

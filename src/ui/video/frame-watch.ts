@@ -23,7 +23,7 @@ export function watchVideoFrames(video: HTMLVideoElement, onFrame: (f: Presented
   if (v.requestVideoFrameCallback && v.cancelVideoFrameCallback) {
     let handle = 0;
     const next = () => {
-      handle = v.requestVideoFrameCallback!((_, meta) => {
+      handle = v.requestVideoFrameCallback((_, meta) => {
         if (stopped) return;
         onFrame({ mediaTime: meta.mediaTime, presentedFrames: meta.presentedFrames, width: meta.width, height: meta.height });
         next();
@@ -32,7 +32,7 @@ export function watchVideoFrames(video: HTMLVideoElement, onFrame: (f: Presented
     next();
     return () => {
       stopped = true;
-      v.cancelVideoFrameCallback!(handle);
+      v.cancelVideoFrameCallback(handle);
     };
   }
   let last = -1;

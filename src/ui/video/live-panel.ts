@@ -57,7 +57,10 @@ export function showAlternate(enabled: boolean, s: AltSummary, r: number): void 
     videoUi.altOut.textContent = 'At r = 0 every frame is unmerged: nothing to compare.';
     return;
   }
-  const speed = s.speedup === null ? 'speed-up: waiting for both kinds of frame' : `r = ${r} is ${s.speedup.toFixed(2)}× faster than r = 0 (median forward, ${s.mergedFrames} + ${s.baselineFrames} frames)`;
+  const speed =
+    s.speedup === null
+      ? 'speed-up: waiting for both kinds of frame'
+      : `r = ${r} is ${s.speedup.toFixed(2)}× faster than r = 0 (median forward, ${s.mergedFrames} + ${s.baselineFrames} frames)`;
   const agree = s.compared ? `; top-1 agrees with the r = 0 frame before it on ${s.agreed} of ${s.compared}` : '';
   videoUi.altOut.textContent = `${speed}${agree} (neighbouring frames, not the same frame twice).`;
 }

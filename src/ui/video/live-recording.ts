@@ -16,7 +16,7 @@ const CAPTION = 2 * Math.round((CAPTION_HEIGHT * SIDE) / EXPORT_SIDE / 2);
 /** How long a stopped recording waits for its encoder before it ends. */
 const DRAIN_MS = 1000;
 /** Frames per second written into the file. */
-export const RECORD_FPS = 15;
+const RECORD_FPS = 15;
 
 export interface SavedRecording {
   blob: Blob;

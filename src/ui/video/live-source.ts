@@ -52,7 +52,11 @@ export class LiveSource {
   ) {
     pauseWhileHidden(
       document,
-      { running: () => !!this.cur && !this.cur.video.paused, pause: () => this.cur?.video.pause(), resume: () => void this.cur?.video.play().catch(() => undefined) },
+      {
+        running: () => !!this.cur && !this.cur.video.paused,
+        pause: () => this.cur?.video.pause(),
+        resume: () => void this.cur?.video.play().catch(() => undefined),
+      },
       (hidden) => {
         this.hiddenNow = hidden;
         events.hidden(hidden);
@@ -123,7 +127,14 @@ export class LiveSource {
       last = video.currentTime;
       this.events.changed();
     };
-    for (const [ev, fn] of [['timeupdate', onTime], ['seeked', () => ((last = video.currentTime), this.events.jumped(), this.events.changed())], ['play', () => this.events.changed()], ['pause', () => this.events.changed()], ['ended', () => this.events.changed()], ['durationchange', () => this.events.changed()]] as const) {
+    for (const [ev, fn] of [
+      ['timeupdate', onTime],
+      ['seeked', () => ((last = video.currentTime), this.events.jumped(), this.events.changed())],
+      ['play', () => this.events.changed()],
+      ['pause', () => this.events.changed()],
+      ['ended', () => this.events.changed()],
+      ['durationchange', () => this.events.changed()],
+    ] as const) {
       video.addEventListener(ev, fn);
       stops.push(() => video.removeEventListener(ev, fn));
     }

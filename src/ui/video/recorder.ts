@@ -49,7 +49,7 @@ export function startRecording(canvas: HTMLCanvasElement, limits: RecordingLimit
   const t0 = performance.now();
   const stopped = new Promise<void>((resolve, reject) => {
     recorder.onstop = () => resolve();
-    recorder.onerror = (e) => reject(new Error(`Recording failed: ${(e as ErrorEvent).message ?? 'MediaRecorder error'}`));
+    recorder.onerror = (e) => reject(new Error(`Recording failed: ${e.message ?? 'MediaRecorder error'}`));
   });
   const hit = (why: 'size' | 'time') => {
     if (limitHit || recorder.state === 'inactive') return;

@@ -58,7 +58,11 @@ export function stripChartNodes(samples: StripSample[], windowMs: number): SvgNo
   for (const f of [0, 0.5, 1]) {
     nodes.push({ tag: 'line', attrs: { x1: M.l, x2: W - M.r, y1: yShare(f), y2: yShare(f), stroke: GRID } });
     nodes.push({ tag: 'text', attrs: { x: M.l - 4, y: yShare(f) + 3, 'text-anchor': 'end' }, text: `${f * 100}%` });
-    nodes.push({ tag: 'text', attrs: { x: W - M.r + 4, y: yMs(f * msMax) + 3, fill: STRIP_COLOURS.ms, style: `fill:${STRIP_COLOURS.ms}` }, text: `${+(f * msMax).toPrecision(3)} ms` });
+    nodes.push({
+      tag: 'text',
+      attrs: { x: W - M.r + 4, y: yMs(f * msMax) + 3, fill: STRIP_COLOURS.ms, style: `fill:${STRIP_COLOURS.ms}` },
+      text: `${+(f * msMax).toPrecision(3)} ms`,
+    });
   }
   const seconds = windowMs / 1000;
   const step = seconds > 10 ? 5 : seconds > 4 ? 2 : 1;
@@ -77,7 +81,14 @@ export function stripChartNodes(samples: StripSample[], windowMs: number): SvgNo
     for (const points of runs(samples, value, x, y)) {
       nodes.push({
         tag: 'polyline',
-        attrs: { points, fill: 'none', stroke: STRIP_COLOURS[key], 'stroke-width': 1.5, 'data-series': key, ...(key === 'changedShare' ? { 'stroke-dasharray': '3 2' } : {}) },
+        attrs: {
+          points,
+          fill: 'none',
+          stroke: STRIP_COLOURS[key],
+          'stroke-width': 1.5,
+          'data-series': key,
+          ...(key === 'changedShare' ? { 'stroke-dasharray': '3 2' } : {}),
+        },
       });
     }
     nodes.push({ tag: 'text', attrs: { x: M.l + 4 + at, y: M.t + 8, fill: STRIP_COLOURS[key], style: `fill:${STRIP_COLOURS[key]}` }, text: label });

@@ -36,7 +36,7 @@ export function openVideoFile(video: HTMLVideoElement, file: Blob, name: string,
     // 'loadeddata' can come from the header alone (a file cut short reports its first frame
     // loaded with none to show): taking a frame, as every processed frame will be taken, tells;
     // retried for a while, as a good file's first frame can take a moment more.
-    const onLoaded = async () => {
+    const takeFirstFrame = async () => {
       const deadline = performance.now() + FIRST_FRAME_MS;
       while (!settled) {
         try {
@@ -49,6 +49,7 @@ export function openVideoFile(video: HTMLVideoElement, file: Blob, name: string,
         }
       }
     };
+    const onLoaded = () => void takeFirstFrame();
     const onError = () =>
       finish(() => {
         URL.revokeObjectURL(url);

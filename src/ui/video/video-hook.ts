@@ -41,7 +41,14 @@ export function videoHook(state: AppState, video: VideoMode) {
           cost: f.cost,
         },
         recording: video.recording.active,
-        lastRecording: last && { durationMs: last.durationMs, frames: last.frames, wallMs: last.wallMs, size: last.blob.size, type: last.blob.type, limitHit: last.limitHit },
+        lastRecording: last && {
+          durationMs: last.durationMs,
+          frames: last.frames,
+          wallMs: last.wallMs,
+          size: last.blob.size,
+          type: last.blob.type,
+          limitHit: last.limitHit,
+        },
       };
     },
     /** Per-frame costs of the frames shown (oldest first), for the browser benchmark. */

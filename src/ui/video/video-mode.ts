@@ -315,7 +315,17 @@ export class VideoMode {
     const t = (x: number) => `${Math.floor(x / 60)}:${(x % 60).toFixed(1).padStart(4, '0')}`;
     videoUi.time.textContent = file ? `${t(s.currentTime)} / ${Number.isFinite(d) ? t(d) : '?'}` : '';
     if (!this.live) return showLiveState('');
-    showLiveState(s.hidden ? 'Paused while the tab is hidden' : !this.host.state.config ? 'Waiting for the model…' : s.paused ? 'Paused' : s.kind === 'camera' ? 'Live' : 'Playing');
+    showLiveState(
+      s.hidden
+        ? 'Paused while the tab is hidden'
+        : !this.host.state.config
+          ? 'Waiting for the model…'
+          : s.paused
+            ? 'Paused'
+            : s.kind === 'camera'
+              ? 'Live'
+              : 'Playing',
+    );
   }
 
   private bindControls(): void {

@@ -86,7 +86,7 @@ function children(b: Uint8Array, parent: { dataStart: number; end: number }): El
       let p = e.dataStart;
       while (p < parent.end) {
         const c = readElement(b, p, parent.end);
-        if (!CLUSTER_CHILDREN.has(c.id as never)) break;
+        if (!CLUSTER_CHILDREN.has(c.id)) break;
         p = c.end;
       }
       e.end = p;
@@ -167,7 +167,7 @@ function parse(bytes: Uint8Array): Parsed {
       for (let i = 1; i < trackLen; i++) track = track * 256 + bytes[block.dataStart + i];
       const relAt = block.dataStart + trackLen;
       if (relAt + 2 > block.end) throw new Error(`WebM: truncated block at byte ${block.start}`);
-      const rel = (bytes[relAt] << 24) >> 16 | bytes[relAt + 1];
+      const rel = ((bytes[relAt] << 24) >> 16) | bytes[relAt + 1];
       if (videoTracks.size && !videoTracks.has(track)) continue;
       blocks.push({ ms: ((clusterTs + rel) * scaleNs) / 1e6, durationMs: dur === null ? null : (dur * scaleNs) / 1e6 });
     }
@@ -180,7 +180,10 @@ export function webmTiming(bytes: Uint8Array): WebmTiming {
   const { blocks, declaredMs } = parse(bytes);
   if (!blocks.length) throw new Error('WebM: no video frames');
   const times = blocks.map((b) => b.ms).sort((a, b) => a - b);
-  const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => t - times[i])
+    .sort((a, b) => a - b);
   const frameMs = gaps.length ? gaps[gaps.length >> 1] : 0;
   const last = blocks.reduce((a, b) => (b.ms >= a.ms ? b : a));
   const durationMs = times[times.length - 1] - times[0] + (last.durationMs ?? frameMs);
