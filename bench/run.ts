@@ -12,7 +12,7 @@ import { median } from '../src/core/stats';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../src/core/tome';
 import { numPatches, prefixTokens } from '../src/model/config';
 import type { ViTWeights } from '../src/model/weights';
-import { createCpuBackend } from '../src/cpu/backend';
+import { createReferenceBackend } from '../src/reference/backend';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
 import { requestNodeAdapter } from '../src/gpu/node-adapter';
 import type { TomeOverhead } from '../src/gpu/profile';
@@ -113,7 +113,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   const matmulTimings = engine.matmulTimings;
   engine.dispose();
 
-  const cpu: Backend = createCpuBackend(weights);
+  const cpu: Backend = createReferenceBackend(weights);
   const cpuSettings: BenchSetting[] = [0, 13].map((r) => ({ engine: 'tome-reference', r, schedule: 'constant', batch: 1 }));
   const cpuRr = new RoundRobin(cpuSettings, 1, Math.min(3, o.repeat));
   await timeRoundRobin(

@@ -13,7 +13,7 @@ import type { RawImage } from '../src/core/preprocess';
 import { median } from '../src/core/stats';
 import type { ToMeOptions } from '../src/core/tome';
 import type { ModelConfig } from '../src/model/config';
-import { preprocess } from '../src/cpu/preprocess';
+import { preprocess } from '../src/reference/preprocess';
 import type { WebGpuBackend } from '../src/gpu/engine';
 import { createFrameTexture } from '../src/gpu/frame-texture';
 import { createPreprocessor } from '../src/gpu/preprocess';

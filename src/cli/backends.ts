@@ -7,7 +7,7 @@ import { totalmem } from 'node:os';
 import type { Backend } from '../core/backend';
 import type { ViTWeights } from '../model/weights';
 import type { BackendChoice } from './args';
-import { createCpuBackend } from '../cpu/backend';
+import { createReferenceBackend } from '../reference/backend';
 
 /**
  * The GPU memory the engine may count on: TOME_GPU_MEMORY_MB when set, else the machine's
@@ -23,7 +23,7 @@ function gpuMemoryBytes(env: Record<string, string | undefined> = process.env): 
 }
 
 export async function openCliBackend(weights: ViTWeights, choice: BackendChoice, maxBatch = 8): Promise<Backend> {
-  if (choice === 'reference') return announce(createCpuBackend(weights));
+  if (choice === 'reference') return announce(createReferenceBackend(weights));
   if (choice === 'cpu') return announce(await openCpu(weights, true));
   const { requestNodeAdapter } = await import('../gpu/node-adapter');
   const found = await requestNodeAdapter('auto').catch(() => null);
@@ -57,7 +57,7 @@ async function openCpu(weights: ViTWeights, asked: boolean): Promise<Backend> {
   if (!refusal) return createOrtNodeBackend(weights);
   if (asked) throw new Error(`--backend cpu: ${refusal}; --backend reference runs it`);
   process.stderr.write(`tome: ${refusal}; using the CPU reference\n`);
-  return createCpuBackend(weights);
+  return createReferenceBackend(weights);
 }
 
 function announce(b: Backend): Backend {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { BenchInputs } from '../../bench/run';
 import type { ModelConfig } from '../model/config';
 import { prepareLimits } from '../core/preprocess';
-import { preprocess } from '../cpu/preprocess';
+import { preprocess } from '../reference/preprocess';
 import { decodeImageFile } from './decode-node';
 import { PROJECT_ROOT } from './paths';
 

@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Backend, ForwardResult, Timing } from '../core/backend';
 import type { ModelConfig } from '../model/config';
 import { prepareLimits, type RawImage } from '../core/preprocess';
-import { preprocess } from '../cpu/preprocess';
+import { preprocess } from '../reference/preprocess';
 import type { ToMeOptions } from '../core/tome';
 import type { WebGpuBackend } from '../gpu/engine';
 import { decodeImageFile } from './decode-node';

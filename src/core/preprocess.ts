@@ -3,7 +3,7 @@
 // (x - mean) / std, as float32 CHW. This file holds the transform's rules, shared by every
 // implementation: the crop geometry, Pillow's fixed-point coefficient windows, the
 // normalisation table and the decode size policy. The pixel loops live beside their backend:
-// src/cpu/preprocess.ts (the reference) and src/gpu/preprocess.ts + preprocess.wgsl.
+// src/reference/preprocess.ts (the reference) and src/gpu/preprocess.ts + preprocess.wgsl.
 //
 // Only the S x S crop is ever computed: every output pixel of Pillow's separable resize depends
 // only on its own row/column coefficient windows, so resampling just the cropped columns (and the

@@ -3,7 +3,7 @@
 // uploaded) or as an rgba8unorm texture already on the GPU (a video frame copied in with
 // copyExternalImageToTexture; the same window is copied out of it on the GPU, texels as their
 // bytes): the same kernel then reads the same window and gives the same bytes. Same plan and
-// arithmetic as the CPU reference (src/cpu/preprocess.ts): the coefficient windows and the
+// arithmetic as the CPU reference (src/reference/preprocess.ts): the coefficient windows and the
 // normalisation table come from the shared rules in src/core/preprocess.ts, computed on the CPU
 // and uploaded, so the result is bit-identical to it.
 import type { ModelConfig } from '../model/config';

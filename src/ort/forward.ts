@@ -1,6 +1,6 @@
 // The ViT + ToMe forward on ONNX Runtime: the dense parts run as segment graphs (vit-segments.ts)
 // in an ONNX Runtime session, and between two segments our own ToMe code (the CPU reference's
-// ranking and merge, src/cpu/tome.ts) merges each image's tokens, sizes and patch->token map.
+// ranking and merge, src/reference/tome.ts) merges each image's tokens, sizes and patch->token map.
 // Works with any ONNX Runtime flavour that implements onnxruntime-common (node, web).
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { ForwardResult } from '../core/backend';
@@ -8,7 +8,7 @@ import { numPatches } from '../model/config';
 import { canonicalGroups, effectiveR, initialTokenOfPatch, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
-import { applyMerge, planFromBest, type MergePlan } from '../cpu/tome';
+import { applyMerge, planFromBest, type MergePlan } from '../reference/tome';
 import { IO, SegmentBuilder, takesLogSize, type SegmentSpec } from './vit-segments';
 
 /** The two things of an ONNX Runtime package this forward needs. */

@@ -1,6 +1,6 @@
 // Preprocessing on the GPU: Pillow's separable 8-bit resample of the S x S center crop, then
 // the per-channel normalisation, written as float32 CHW into the model's input buffer.
-// Bit-exact with the CPU reference (src/cpu/preprocess.ts): the fixed-point windows come from
+// Bit-exact with the CPU reference (src/reference/preprocess.ts): the fixed-point windows come from
 // the shared rules in src/core/preprocess.ts (uploaded in `taps`), every sum is i32 exactly as
 // in Pillow's C, each pass is rounded to 8 bits, and the normalisation is a table lookup
 // because WGSL's f32 division is not correctly rounded. Two entry points, each within the GL route's 4 storage buffers per stage.

@@ -6,7 +6,7 @@ import type { Backend, ForwardResult, Timing } from '../core/backend';
 import { DEFAULT_TOME, type ToMeOptions } from '../core/tome';
 import type { RawImage } from '../core/preprocess';
 import type { ViTWeights } from '../model/weights';
-import { createCpuBackend } from '../cpu/backend';
+import { createReferenceBackend } from '../reference/backend';
 import { requestEngineDevice } from '../gpu/device';
 import { createFrameTexture } from '../gpu/frame-texture';
 import type { BackendInfo, ProfileReport } from './protocol';
@@ -43,7 +43,7 @@ export interface PageBackend {
  */
 export async function openCpuFallback(weights: ViTWeights, fallbackReason: string): Promise<PageBackend> {
   const reference = (reason: string): PageBackend => ({
-    backend: createCpuBackend(weights),
+    backend: createReferenceBackend(weights),
     info: { kind: 'cpu', description: 'CPU reference (TypeScript, slow)', fallbackReason: reason },
   });
   try {

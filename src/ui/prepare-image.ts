@@ -2,7 +2,7 @@
 // model's input, and the page's view of it (what the model sees, and the sharp original).
 import type { ModelConfig } from '../model/config';
 import { prepareLimits, type PreprocessGeometry } from '../core/preprocess';
-import { preprocess } from '../cpu/preprocess';
+import { preprocess } from '../reference/preprocess';
 import { decodeImage, type BrowserImage } from './decode';
 import { cropInSource, inputToRgba } from './model-view';
 import type { ModelView } from './protocol';

@@ -4,7 +4,7 @@
 // and go through the TypeScript preprocessing, exactly as a still image does (slower).
 import type { ForwardResult, Timing } from '../core/backend';
 import type { ToMeOptions } from '../core/tome';
-import { preprocess } from '../cpu/preprocess';
+import { preprocess } from '../reference/preprocess';
 import type { LoadedModel } from './model-session';
 import type { FrameAnswer } from './protocol';
 

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forward } from '../../src/cpu/vit';
+import { forward } from '../../src/reference/vit';
 import { readTimmDir } from '../../src/model/timm-dir';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { startMockHub, type MockHub } from '../support/mock-hub';

@@ -3,7 +3,7 @@
 // average-pooled ViT with fc_norm, tiny (every ToMe option, batched == unbatched) and at real
 // shapes (ViT-S/16, DeiT-S distilled, ViT-S avg-pool, random weights scaled by fan-in).
 import { afterAll, describe, expect, it } from 'vitest';
-import { forward as cpuForward } from '../../src/cpu/vit';
+import { forward as cpuForward } from '../../src/reference/vit';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import { parseTimmConfig, type ModelConfig } from '../../src/model/config';

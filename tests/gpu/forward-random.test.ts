@@ -2,7 +2,7 @@
 // head counts, an even token count, classes not a multiple of 4, r at the clamp, prune mode,
 // no proportional attention, and batched == unbatched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forward as cpuForward } from '../../src/cpu/vit';
+import { forward as cpuForward } from '../../src/reference/vit';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import type { ModelConfig } from '../../src/model/config';

@@ -1,10 +1,10 @@
-// Each WGSL kernel against the CPU reference (src/cpu), on the real ViT-Ti / DeiT shapes and on
+// Each WGSL kernel against the CPU reference (src/reference), on the real ViT-Ti / DeiT shapes and on
 // small odd ones (row counts not multiples of the tile, odd token counts, r at its clamp,
 // batch > 1), with one prefix token (cls) and two (cls + distillation token).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear, meanTokens, patchEmbed as cpuPatchEmbed } from '../../src/cpu/ops';
+import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear, meanTokens, patchEmbed as cpuPatchEmbed } from '../../src/reference/ops';
 import { softmax, topK } from '../../src/core/prediction';
-import { applyMerge, bipartiteMatch } from '../../src/cpu/tome';
+import { applyMerge, bipartiteMatch } from '../../src/reference/tome';
 import { distilledHead, packLinear } from '../../src/gpu/gpu-weights';
 import { compileKernel, compileKernels, EPILOGUES, matmulKernels, MATMUL_VARIANTS, type KernelSet } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';

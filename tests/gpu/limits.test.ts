@@ -4,7 +4,7 @@
 // (no buffer is created, the device is not lost and still runs a model that fits). Where the
 // adapter has shader-f16 (lavapipe here), a model that fits only with f16 weights runs with them.
 import { describe, expect, it } from 'vitest';
-import { forward as cpuForward } from '../../src/cpu/vit';
+import { forward as cpuForward } from '../../src/reference/vit';
 import { createWebGpuBackend } from '../../src/gpu/engine';
 import { choosePrecision, GpuLimitError } from '../../src/gpu/limits';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageFile } from '../../src/cli/decode-node';
 import type { Interpolation, ModelConfig } from '../../src/model/config';
-import { preprocess } from '../../src/cpu/preprocess';
+import { preprocess } from '../../src/reference/preprocess';
 import type { RawImage } from '../../src/core/preprocess';
 import { createFrameTexture, frameTextureUsage } from '../../src/gpu/frame-texture';
 import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preprocess';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageFile } from '../../src/cli/decode-node';
 import { parseTimmConfig, type Interpolation, type ModelConfig } from '../../src/model/config';
 import type { RawImage } from '../../src/core/preprocess';
-import { preprocess } from '../../src/cpu/preprocess';
+import { preprocess } from '../../src/reference/preprocess';
 import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preprocess';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
 import { rng } from '../support/random';

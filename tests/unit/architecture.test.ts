@@ -12,12 +12,12 @@ const ROOT = resolve(__dirname, '../..');
 const ALLOWED: Record<string, string[]> = {
   model: ['model'],
   core: ['model', 'core'],
-  cpu: ['model', 'core', 'cpu'],
+  reference: ['model', 'core', 'reference'],
   gpu: ['model', 'core', 'gpu', 'shaders'],
-  ort: ['model', 'core', 'cpu', 'ort'],
-  bench: ['model', 'core', 'cpu', 'gpu', 'ort', 'bench'],
-  cli: ['model', 'core', 'cpu', 'gpu', 'ort', 'bench', 'cli'],
-  ui: ['model', 'core', 'cpu', 'gpu', 'ort', 'bench', 'ui'],
+  ort: ['model', 'core', 'reference', 'ort'],
+  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'bench'],
+  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'bench', 'cli'],
+  ui: ['model', 'core', 'reference', 'gpu', 'ort', 'bench', 'ui'],
   scripts: ['model', 'core', 'scripts'],
 };
 

@@ -2,7 +2,7 @@
 // provider, our ToMe between them) against the official ToMe outputs in ../shared/golden, with
 // exactly the checks the CPU reference passes, on every case; and a batch equals its images alone.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mergePairs } from '../../src/cpu/tome';
+import { mergePairs } from '../../src/reference/tome';
 import { ortForward, SegmentSessions } from '../../src/ort/forward';
 import { ortNodeOptions } from '../../src/ort/node';
 import type { ViTWeights } from '../../src/model/weights';

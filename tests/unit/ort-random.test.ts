@@ -3,7 +3,7 @@
 // counts, r at the clamp, the decreasing schedule, no proportional attention, prune mode, and a
 // batch of 3 images equal to each image alone.
 import { afterAll, describe, expect, it } from 'vitest';
-import { forward as referenceForward } from '../../src/cpu/vit';
+import { forward as referenceForward } from '../../src/reference/vit';
 import type { ModelConfig } from '../../src/model/config';
 import type { ToMeOptions } from '../../src/core/tome';
 import { ortForward, SegmentSessions, segmentsFor } from '../../src/ort/forward';

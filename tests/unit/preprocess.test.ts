@@ -18,7 +18,7 @@ import {
   resampleTaps,
   roundHalfEven,
 } from '../../src/core/preprocess';
-import { preprocess } from '../../src/cpu/preprocess';
+import { preprocess } from '../../src/reference/preprocess';
 
 const SHARED = join(__dirname, '../../../shared');
 const GOLDEN = join(SHARED, 'golden');

@@ -1,8 +1,8 @@
 // ToMe invariants of the CPU reference on random tiny ViTs (random weights built in memory),
 // plus the shared schedule helpers against the official parse_r figures.
 import { describe, expect, it } from 'vitest';
-import { applyMerge, bipartiteMatch } from '../../src/cpu/tome';
-import { forward, type BlockTrace } from '../../src/cpu/vit';
+import { applyMerge, bipartiteMatch } from '../../src/reference/tome';
+import { forward, type BlockTrace } from '../../src/reference/vit';
 import { clampR, initialTokenOfPatch, rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../../src/core/tome';
 import type { ViTWeights } from '../../src/model/weights';
 import { randomArray, randomViT, rng } from '../support/random';

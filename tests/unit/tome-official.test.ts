@@ -1,12 +1,12 @@
 // The CPU reference on DeiT-distilled and avg-pool ViTs against an independent computation of
 // the official rules, written here in the style of tome/merge.py + tome/patch/timm.py on whole
-// token matrices (slices, gather, scatter-add, cat) without src/cpu/tome.ts or the shared
+// token matrices (slices, gather, scatter-add, cat) without src/reference/tome.ts or the shared
 // schedule helpers. The layers themselves (LayerNorm, qkv, attention, MLP) come from
-// src/cpu/ops.ts, which the golden tests cover; the prefix tokens, merging, token order,
+// src/reference/ops.ts, which the golden tests cover; the prefix tokens, merging, token order,
 // sources, pooling and heads are all re-derived here.
 import { describe, expect, it } from 'vitest';
-import { addInPlace, attention, geluInPlace, layerNorm, linear, patchEmbed } from '../../src/cpu/ops';
-import { forward } from '../../src/cpu/vit';
+import { addInPlace, attention, geluInPlace, layerNorm, linear, patchEmbed } from '../../src/reference/ops';
+import { forward } from '../../src/reference/vit';
 import { numPatches, type ModelConfig } from '../../src/model/config';
 import { tensor, type ViTWeights } from '../../src/model/weights';
 import { randomArray, randomViT } from '../support/random';

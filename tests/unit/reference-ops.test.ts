@@ -1,7 +1,7 @@
 // Each CPU op against a direct, obviously-correct formulation on small odd shapes (which also
 // exercise the register tile's edges), and erf against its Taylor series.
 import { describe, expect, it } from 'vitest';
-import { attention, erf, erfc, geluInPlace, layerNorm, matmulABt, patchEmbed } from '../../src/cpu/ops';
+import { attention, erf, erfc, geluInPlace, layerNorm, matmulABt, patchEmbed } from '../../src/reference/ops';
 
 function seeded(seed: number): () => number {
   let s = seed;

@@ -5,7 +5,7 @@ import type { Backend } from '../core/backend';
 import type { ViTWeights } from '../model/weights';
 import { forward } from './vit';
 
-export function createCpuBackend(weights: ViTWeights): Backend {
+export function createReferenceBackend(weights: ViTWeights): Backend {
   return {
     name: 'reference',
     config: weights.config,

@@ -1,8 +1,8 @@
 // The CPU reference against the official ToMe outputs in ../shared/golden (every case):
 // token counts, top-1/top-5, logits, canonical groups and the per-block merges.
 import { afterAll, describe, it } from 'vitest';
-import { forward } from '../../src/cpu/vit';
-import { mergePairs } from '../../src/cpu/tome';
+import { forward } from '../../src/reference/vit';
+import { mergePairs } from '../../src/reference/tome';
 import { goldenEntries, loadModel, readF32 } from '../support/golden';
 import { expectMatchesGolden } from '../support/golden-checks';
 
