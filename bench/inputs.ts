@@ -10,7 +10,3 @@ export interface BenchInputs {
   source: string;
 }
 
-/** `n` inputs cycling through `inputs`. */
-export function batchOf(inputs: Float32Array[], n: number): Float32Array[] {
-  return Array.from({ length: n }, (_, i) => inputs[i % inputs.length]);
-}

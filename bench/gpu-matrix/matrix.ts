@@ -5,14 +5,13 @@
 // fixed costs, and the matmul kernel alone against the GPU's fp32 peak.
 import { forwardMacs } from '../../src/core/flops';
 import { median } from '../../src/core/stats';
+import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../../src/core/tome';
 import { numPatches, prefixTokens } from '../../src/model/config';
 import type { ViTWeights } from '../../src/model/weights';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import { loadShaderSources } from '../../src/gpu/shader-source';
-import { batchOf } from '../inputs';
-import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../timing';
 import { measureDispatchCost } from './dispatch-cost';
 import { checkGolden, loadGoldenSet, type GoldenSet } from './golden';
 import { matmulRate } from './matmul-rate';

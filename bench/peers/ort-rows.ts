@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import type { BenchRow } from '../../src/core/results';
 import type { Schedule } from '../../src/core/tome';
 import type { ViTWeights } from '../../src/model/weights';
-import { batchOf } from '../inputs';
-import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../timing';
+import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
 import { describeCheck, goldenRefs, peerInfo, type GoldenRef, type PeerCheck, type PeerInfo } from './golden-check';
 import { onnxGraphPath, openOrtNodePeer, ORT_RS, SHARED, type OrtNodePeer } from './ort-node';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BenchRow } from '../../src/core/results';
 import { openPage, serverUrl, startServer } from '../browser';
 import type { BenchPageApi, PageEngine, PageInfo } from '../page/main';
-import { RoundRobin, benchRows } from '../timing';
+import { RoundRobin, benchRows } from '../../src/core/timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
 import { onnxGraphPath, ORT_RS, SHARED } from './ort-node';
 

@@ -4,8 +4,8 @@ import type { BenchRow } from '../../src/core/results';
 import { topK } from '../../src/core/prediction';
 import type { ViTWeights } from '../../src/model/weights';
 import type { ConcreteRoute } from '../../src/gpu/node-adapter';
-import { batchOf, type BenchInputs } from '../inputs';
-import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../timing';
+import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
+import type { BenchInputs } from '../inputs';
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 

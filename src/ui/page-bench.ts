@@ -1,13 +1,13 @@
 // The page's "Measure speed here", run in the worker one forward at a time (so slider requests
 // are answered between runs) with the same round-robin schedule and statistics as `tome bench`
-// (bench/timing.ts): `repeat` rounds alternating the settings. No warm-up round: by the time
+// (src/core/timing.ts): `repeat` rounds alternating the settings. No warm-up round: by the time
 // the user can press the button the engine has run forwards with these same pipelines (the page
 // classifies first), a new setting only adds its plan's bind groups on the host, and the times
 // recorded are the forwards' own (GPU timestamps where the adapter has them).
 import type { Timing } from '../core/backend';
 import type { BenchRow } from '../core/results';
 import type { ToMeOptions } from '../core/tome';
-import { benchRows, RoundRobin, type BenchSetting } from '../../bench/timing';
+import { benchRows, RoundRobin, type BenchSetting } from '../core/timing';
 import type { BenchPoint, FromWorker } from './protocol';
 
 export class PageBench {

@@ -17,13 +17,12 @@ const ALLOWED: Record<string, string[]> = {
   ort: ['model', 'core', 'reference', 'ort'],
   bench: ['model', 'core', 'reference', 'gpu', 'ort', 'bench'],
   cli: ['model', 'core', 'reference', 'gpu', 'ort', 'bench', 'cli'],
-  ui: ['model', 'core', 'reference', 'gpu', 'ort', 'bench', 'ui'],
+  ui: ['model', 'core', 'reference', 'gpu', 'ort', 'ui'],
   scripts: ['model', 'core', 'scripts'],
 };
 
-/** The only bench/ modules src/ may import: the shared timing helpers, the bench entry point and
- * the JSON it returns. */
-const BENCH_ENTRY_POINTS = ['bench/timing.ts', 'bench/run.ts', 'bench/bench-result.ts'];
+/** The only bench/ modules src/ may import: the bench entry point and the JSON it returns. */
+const BENCH_ENTRY_POINTS = ['bench/run.ts', 'bench/bench-result.ts'];
 
 function roomOf(file: string): string {
   const parts = relative(ROOT, file).split('/');

@@ -1,6 +1,6 @@
 // The benchmark peer must compute the same model as ours, or its timings compare different
 // work: the tfjs ViT on the wasm backend (no GPU needed) against the official r=0 logits.
-// Plus report.ts on small synthetic bench/eval outputs.
+// Plus bench/report.ts on small synthetic bench/eval outputs.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -8,8 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { readTimmDir } from '../../src/model/timm-dir';
 import { TfjsViT } from '../../bench/peers/tfjs-vit';
 import { usePeerBackend } from '../../bench/peers/tfjs-backends';
-import { benchRows, RoundRobin, summarize, timeRoundRobin } from '../../bench/timing';
-import { median } from '../../src/core/stats';
 import { accuracyTable, benchTable, buildSummary, speedAccuracySvg } from '../../bench/report';
 import type { BenchOutput, EvalOutput } from '../../src/core/results';
 
@@ -57,51 +55,6 @@ describe('tfjs peer ViT (wasm backend) vs official r=0 logits', () => {
     } finally {
       peer.dispose();
     }
-  });
-});
-
-describe('timing', () => {
-  it('summarises timed runs: median, min, max, images per second', () => {
-    const s = summarize([30, 10, 20, 40], 8);
-    expect([s.msMedian, s.msMin, s.msMax]).toEqual([25, 10, 40]);
-    expect(s.imgPerSec).toBeCloseTo(320);
-    expect(median([3, 1, 2])).toBe(2);
-    expect(() => median([])).toThrow(/no values/);
-  });
-
-  it('runs settings round-robin, excludes warm-up rounds and calls back after each timed round', async () => {
-    const order: string[] = [];
-    const rounds: number[] = [];
-    const rr = new RoundRobin(['a', 'b'], 2, 3);
-    expect(rr.total).toBe(10);
-    await timeRoundRobin(
-      rr,
-      async (x) => void order.push(x),
-      (round) => void rounds.push(round),
-    );
-    expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
-    expect(rounds).toEqual([0, 1, 2]);
-    expect(rr.samples.map((s) => s.length)).toEqual([3, 3]);
-    expect(rr.next()).toBeNull();
-    expect(() => rr.record(1)).toThrow(/after the last run/);
-    expect(() => new RoundRobin(['a'], 1, 0)).toThrow(/timed rounds/);
-  });
-
-  it('can be driven one run at a time, and pairs speed-ups with r = 0 of the same engine and batch', () => {
-    const settings = [
-      { engine: 'x', r: 0, schedule: 'constant' as const, batch: 1 },
-      { engine: 'x', r: 13, schedule: 'constant' as const, batch: 1 },
-      { engine: 'y', r: 13, schedule: 'constant' as const, batch: 1 },
-    ];
-    const rr = new RoundRobin(settings, 1, 2);
-    const ms = [99, 99, 99, 100, 50, 70, 120, 50, 70];
-    for (let i = 0; rr.next(); i++) rr.record(ms[i]);
-    const rows = benchRows(settings, rr.samples);
-    expect(rows.map((r) => r.msMedian)).toEqual([110, 50, 70]);
-    expect(rows[1].speedupVsR0).toBeCloseTo(2.2);
-    expect(rows[2].speedupVsR0).toBeNaN();
-    // A setting with no samples (a cancelled run) is left out.
-    expect(benchRows(settings, [[10], [], [5]]).map((r) => r.engine + r.r)).toEqual(['x0', 'y13']);
   });
 });
 

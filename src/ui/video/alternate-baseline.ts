@@ -3,6 +3,7 @@
 // (how often a merged frame's top-1 equals that of the r = 0 frame just before it). Neighbouring
 // frames, not the same frame twice: on a moving scene the two can differ for reasons of their
 // own, which the page says in its label.
+import { median } from '../../core/stats';
 
 export interface AltSample {
   /** When the frame's answer arrived, ms. */
@@ -21,12 +22,6 @@ export interface AltSummary {
   agreed: number;
   baselineFrames: number;
   mergedFrames: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export class AlternateBaseline {

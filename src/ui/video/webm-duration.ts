@@ -3,6 +3,7 @@
 // segment info, segment and clusters of unknown size, so a browser reports the recording's
 // duration as Infinity and a player cannot show or seek its timeline. Only the EBML needed for
 // that is parsed here: the segment info, track types, clusters and their (simple) blocks.
+import { median } from '../../core/stats';
 
 const ID = {
   segment: 0x18538067,
@@ -180,11 +181,8 @@ export function webmTiming(bytes: Uint8Array): WebmTiming {
   const { blocks, declaredMs } = parse(bytes);
   if (!blocks.length) throw new Error('WebM: no video frames');
   const times = blocks.map((b) => b.ms).sort((a, b) => a - b);
-  const gaps = times
-    .slice(1)
-    .map((t, i) => t - times[i])
-    .sort((a, b) => a - b);
-  const frameMs = gaps.length ? gaps[gaps.length >> 1] : 0;
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  const frameMs = gaps.length ? median(gaps) : 0;
   const last = blocks.reduce((a, b) => (b.ms >= a.ms ? b : a));
   const durationMs = times[times.length - 1] - times[0] + (last.durationMs ?? frameMs);
   return { frames: blocks.length, firstMs: times[0], lastMs: times[times.length - 1], frameMs, durationMs, declaredMs };

@@ -1,11 +1,12 @@
-// Timing of forward configurations, shared by `tome bench` and the page's in-page measurement.
-// Settings run round-robin (one run of each per round, after untimed warm-up rounds), so slow
-// drift of a shared, software-rendered machine hits every setting alike and ratios stay fair.
+// Timing of forward configurations, shared by `tome bench`, the GPU matrix (remote-gpu/) and the
+// page's in-page measurement. Settings run round-robin (one run of each per round, after untimed
+// warm-up rounds), so slow drift of a shared, software-rendered machine hits every setting alike
+// and ratios stay fair.
 // Medians are the reported figure: software adapters on shared cores have heavy one-sided
 // outliers. No Node or DOM APIs: the page's worker imports this too.
-import type { BenchRow } from '../src/core/results';
-import { median } from '../src/core/stats';
-import type { Schedule } from '../src/core/tome';
+import type { BenchRow } from './results';
+import { median } from './stats';
+import type { Schedule } from './tome';
 
 export interface TimingStats {
   /** Per forward of the whole batch, in ms. */
@@ -102,4 +103,9 @@ export function benchRows(settings: BenchSetting[], samples: number[][]): BenchR
     if (base) row.speedupVsR0 = base.msMedian / row.msMedian;
   }
   return rows;
+}
+
+/** `n` inputs cycling through `inputs`: a timed batch of any size from a few distinct images. */
+export function batchOf<T>(inputs: T[], n: number): T[] {
+  return Array.from({ length: n }, (_, i) => inputs[i % inputs.length]);
 }

@@ -1,0 +1,55 @@
+// The timing every measurement shares (src/core/timing.ts, src/core/stats.ts): the round-robin
+// schedule, its statistics, and the bench rows built from them. No real time is measured.
+import { describe, expect, it } from 'vitest';
+import { median } from '../../src/core/stats';
+import { batchOf, benchRows, RoundRobin, summarize, timeRoundRobin } from '../../src/core/timing';
+
+describe('timing', () => {
+  it('summarises timed runs: median, min, max, images per second', () => {
+    const s = summarize([30, 10, 20, 40], 8);
+    expect([s.msMedian, s.msMin, s.msMax]).toEqual([25, 10, 40]);
+    expect(s.imgPerSec).toBeCloseTo(320);
+    expect(median([3, 1, 2])).toBe(2);
+    expect(() => median([])).toThrow(/no values/);
+  });
+
+  it('runs settings round-robin, excludes warm-up rounds and calls back after each timed round', async () => {
+    const order: string[] = [];
+    const rounds: number[] = [];
+    const rr = new RoundRobin(['a', 'b'], 2, 3);
+    expect(rr.total).toBe(10);
+    await timeRoundRobin(
+      rr,
+      async (x) => void order.push(x),
+      (round) => void rounds.push(round),
+    );
+    expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+    expect(rounds).toEqual([0, 1, 2]);
+    expect(rr.samples.map((s) => s.length)).toEqual([3, 3]);
+    expect(rr.next()).toBeNull();
+    expect(() => rr.record(1)).toThrow(/after the last run/);
+    expect(() => new RoundRobin(['a'], 1, 0)).toThrow(/timed rounds/);
+  });
+
+  it('can be driven one run at a time, and pairs speed-ups with r = 0 of the same engine and batch', () => {
+    const settings = [
+      { engine: 'x', r: 0, schedule: 'constant' as const, batch: 1 },
+      { engine: 'x', r: 13, schedule: 'constant' as const, batch: 1 },
+      { engine: 'y', r: 13, schedule: 'constant' as const, batch: 1 },
+    ];
+    const rr = new RoundRobin(settings, 1, 2);
+    const ms = [99, 99, 99, 100, 50, 70, 120, 50, 70];
+    for (let i = 0; rr.next(); i++) rr.record(ms[i]);
+    const rows = benchRows(settings, rr.samples);
+    expect(rows.map((r) => r.msMedian)).toEqual([110, 50, 70]);
+    expect(rows[1].speedupVsR0).toBeCloseTo(2.2);
+    expect(rows[2].speedupVsR0).toBeNaN();
+    // A setting with no samples (a cancelled run) is left out.
+    expect(benchRows(settings, [[10], [], [5]]).map((r) => r.engine + r.r)).toEqual(['x0', 'y13']);
+  });
+
+  it('makes a batch of any size by cycling through the inputs', () => {
+    expect(batchOf(['a', 'b', 'c'], 5)).toEqual(['a', 'b', 'c', 'a', 'b']);
+    expect(batchOf(['a', 'b'], 1)).toEqual(['a']);
+  });
+});
