@@ -8,10 +8,9 @@
 // sessions costs (paid once per new cut of the blocks). Every session has one intra-op thread per
 // core that spins only while a run lasts, as the bench's peers do.
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { median } from '../src/core/stats';
+import { goldenDir, sharedPath } from '../src/golden';
 import { goldenRefs } from './peers/golden-check';
 import { onnxGraphPath } from './peers/ort-node';
 import { readTimmDir } from '../src/model/timm-dir';
@@ -19,12 +18,11 @@ import { ortForward, SegmentSessions } from '../src/ort/forward';
 import { ortNodeOptions } from '../src/ort/node';
 import { IO, takesLogSize } from '../src/ort/vit-segments';
 
-const SHARED = fileURLToPath(new URL('../../shared', import.meta.url));
 const MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 const rounds = Number(process.argv[2] ?? 10);
-const weights = readTimmDir(join(SHARED, 'weights', MODEL), { classesTsv: join(SHARED, 'imagenet', 'classes.tsv') });
+const weights = readTimmDir(sharedPath('weights', MODEL), { classesTsv: sharedPath('imagenet', 'classes.tsv') });
 const c = weights.config;
-const inputs = goldenRefs(join(SHARED, 'golden'), MODEL, 'r0').map((g) => g.input);
+const inputs = goldenRefs(goldenDir(), MODEL, 'r0').map((g) => g.input);
 const threads = availableParallelism();
 const o = await ortNodeOptions(threads);
 const batchOf = (n: number) => Array.from({ length: n }, (_, i) => inputs[i % inputs.length]);
@@ -39,9 +37,9 @@ await ortForward(weights, sessions, o.ort, [inputs[0]], tome(13));
 const createUnits = performance.now() - t;
 const peerOpts = { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const, extra: o.session.extra };
 t = performance.now();
-const whole13 = await ort.InferenceSession.create(onnxGraphPath(join(SHARED, 'onnx'), MODEL, 13), peerOpts);
+const whole13 = await ort.InferenceSession.create(onnxGraphPath(sharedPath('onnx'), MODEL, 13), peerOpts);
 const createWhole13 = performance.now() - t;
-const whole0 = await ort.InferenceSession.create(onnxGraphPath(join(SHARED, 'onnx'), MODEL, 0), peerOpts);
+const whole0 = await ort.InferenceSession.create(onnxGraphPath(sharedPath('onnx'), MODEL, 0), peerOpts);
 
 /** r = 0 through the 13 per-block segments (made for r > 0), passing x on with no merge. */
 async function cutR0(batch: Float32Array[]): Promise<void> {

@@ -9,4 +9,3 @@ export interface BenchInputs {
   /** Where they came from, for the log. */
   source: string;
 }
-

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { median } from '../src/core/stats';
 import type { ToMeOptions } from '../src/core/tome';
-import { openPage, ROOT, serverUrl, startServer } from './browser';
+import { goldenDir } from '../src/golden';
+import { openPage, serverUrl, startServer } from './browser';
 import { VIDEO_SETTINGS, VIDEO_SOURCE } from './video-frame';
 import { writeSceneY4m } from './y4m';
 
@@ -76,7 +77,7 @@ async function nextFrameAt(page: Page, o: ToMeOptions, timeoutMs = 300_000): Pro
 export async function benchVideoInBrowser(rounds: number, log: (s: string) => void = () => undefined): Promise<BrowserVideoBench> {
   const dir = mkdtempSync(join(tmpdir(), 'tome-video-bench-'));
   const y4m = join(dir, 'camera.y4m');
-  await writeSceneY4m(y4m, [{ file: join(ROOT, '../shared/golden/images/chelsea.png'), seconds: 2 }], { ...VIDEO_SOURCE, fps: 15 });
+  await writeSceneY4m(y4m, [{ file: join(goldenDir(), 'images/chelsea.png'), seconds: 2 }], { ...VIDEO_SOURCE, fps: 15 });
   const server = await startServer();
   const app = await openPage(serverUrl(server), {
     args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],

@@ -7,18 +7,16 @@
 // (video-frame-browser.ts), not these.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { RawImage } from '../src/core/preprocess';
 import { median } from '../src/core/stats';
+import { goldenDir } from '../src/golden';
 import type { ToMeOptions } from '../src/core/tome';
 import type { ModelConfig } from '../src/model/config';
 import { preprocess } from '../src/reference/preprocess';
 import type { WebGpuBackend } from '../src/gpu/engine';
 import { createFrameTexture } from '../src/gpu/frame-texture';
 import { createPreprocessor } from '../src/gpu/preprocess';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const VIDEO_SOURCE = { width: 640, height: 480 };
 
@@ -54,7 +52,7 @@ export interface VideoFrameBench {
  * grey-level frames where ../shared has none (the content does not change the work). */
 async function videoFrames(): Promise<RawImage[]> {
   const { width, height } = VIDEO_SOURCE;
-  const dir = join(ROOT, '../shared/golden/images');
+  const dir = join(goldenDir(), 'images');
   const files = existsSync(dir)
     ? readdirSync(dir)
         .filter((f) => /\.(jpe?g|png)$/i.test(f))

@@ -1,16 +1,17 @@
 // `npm run weights [-- DIR] [--out OUTDIR]`: converts timm models into public/weights/<id>/
 // (TF.js weights manifest + 4 MiB shards) and writes public/weights/index.json.
-// Sources, first that exists: DIR or $TOME_WEIGHTS_DIR, ../shared/weights, the Hugging Face hub.
+// Sources, first that exists: DIR or $TOME_WEIGHTS_DIR, ../shared/weights (or $TOME_SHARED_DIR/weights),
+// the Hugging Face hub.
 // Output root: --out, $TOME_WEIGHTS_OUT, or public/weights. Progress goes to stderr; any error
 // ends with one line naming the file and a non-zero exit (TOME_DEBUG=1 prints the stack).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { casesJsonPath, goldenDir, sharedPath } from '../src/golden';
 import { convertTimmDir, writeIndex } from './lib/convert-weights';
 import { DEFAULT_MODEL_ID, downloadFromHub, findModelDirs } from './lib/weight-sources';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SHARED = join(ROOT, '..', 'shared');
 
 const log = (line: string) => process.stderr.write(`weights: ${line}\n`);
 
@@ -35,7 +36,7 @@ function parseArgs(argv: string[]): { dir?: string; out: string } {
 /** Source directories, and whether they came from the hub (whose files cases.json does not pin). */
 async function sources(dir: string | undefined): Promise<{ dirs: string[]; fromHub: boolean }> {
   if (dir) return { dirs: findModelDirs(resolve(dir)), fromHub: false };
-  const shared = join(SHARED, 'weights');
+  const shared = sharedPath('weights');
   if (existsSync(shared)) return { dirs: findModelDirs(shared), fromHub: false };
   log(`no local weights (no argument, TOME_WEIGHTS_DIR or ${shared}): fetching ${DEFAULT_MODEL_ID} from the Hugging Face hub`);
   return { dirs: [await downloadFromHub(DEFAULT_MODEL_ID, join(ROOT, '.cache', 'hub'), log)], fromHub: true };
@@ -49,8 +50,8 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const r = await convertTimmDir(src, out, {
       // cases.json pins the shared/ copies; a hub file has another header layout, hence another hash.
-      goldenCases: fromHub ? undefined : join(SHARED, 'golden', 'cases.json'),
-      classesTsv: join(SHARED, 'imagenet', 'classes.tsv'),
+      goldenCases: fromHub ? undefined : casesJsonPath(goldenDir()),
+      classesTsv: sharedPath('imagenet', 'classes.tsv'),
       log,
     });
     const mb = (r.bytes / 2 ** 20).toFixed(1);

@@ -1,8 +1,7 @@
 // A peer is timed only once it computes our model: on every golden input it must give the official
 // top-1 and logits within 1e-3 of the official ones (../shared/golden, the same case as the graph
 // it runs). A wrong peer is reported with its max difference and left untimed.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { logitsEntries, readGoldenF32 } from '../../src/golden';
 
 export interface GoldenRef {
   image: string;
@@ -29,23 +28,13 @@ export interface PeerCheck {
 
 const LOGIT_TOLERANCE = 1e-3;
 
-function readF32(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
 /** Every golden input of `model` with the official outputs of `caseName` (r0, r13, ...). */
 export function goldenRefs(goldenDir: string, model: string, caseName: string): GoldenRef[] {
-  const cases = JSON.parse(readFileSync(join(goldenDir, 'cases.json'), 'utf8')) as {
-    entries: { model: string; image: string; input: string; cases: { name: string; logits: string; top5: [number, number][] }[] }[];
-  };
-  const refs = cases.entries
-    .filter((e) => e.model === model)
-    .map((e) => {
-      const c = e.cases.find((x) => x.name === caseName);
-      if (!c) throw new Error(`golden ${model} ${e.image} has no case ${caseName}`);
-      return { image: e.image, inputFile: e.input, input: readF32(join(goldenDir, e.input)), top1: c.top5[0][0], logits: readF32(join(goldenDir, c.logits)) };
-    });
+  const refs = logitsEntries({ dir: goldenDir, model }).map((e) => {
+    const c = e.cases.find((x) => x.name === caseName);
+    if (!c) throw new Error(`golden ${model} ${e.image} has no case ${caseName}`);
+    return { image: e.image, inputFile: e.input, input: readGoldenF32(e.input, goldenDir), top1: c.top5[0][0], logits: readGoldenF32(c.logits, goldenDir) };
+  });
   if (!refs.length) throw new Error(`no golden inputs for ${model} in ${goldenDir}`);
   return refs;
 }

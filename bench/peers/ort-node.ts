@@ -4,8 +4,6 @@
 // Dawn takes the Vulkan route, lavapipe). Each is checked against the golden outputs of the same
 // case before anyone times it.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { ORT_NODE_SPIN_IN_RUN_ONLY } from '../../src/ort/node';
@@ -23,9 +21,6 @@ export interface OrtNodePeer {
   run?: (batch: Float32Array[]) => Promise<unknown>;
   dispose(): Promise<void>;
 }
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const SHARED = join(ROOT, '..', 'shared');
 
 /** The ToMe settings each group times: the plain model and the ONNX graphs' r. */
 export const ORT_RS = [0, 13] as const;

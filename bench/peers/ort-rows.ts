@@ -8,13 +8,13 @@
 // Every peer is checked against the golden outputs first; a wrong one is reported, never timed.
 // The ONNX graphs exist for ViT-Ti only: for another model only the fallback's rows are timed.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BenchRow } from '../../src/core/results';
 import type { Schedule } from '../../src/core/tome';
 import type { ViTWeights } from '../../src/model/weights';
+import { goldenDir, sharedPath } from '../../src/golden';
 import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
 import { describeCheck, goldenRefs, peerInfo, type GoldenRef, type PeerCheck, type PeerInfo } from './golden-check';
-import { onnxGraphPath, openOrtNodePeer, ORT_RS, SHARED, type OrtNodePeer } from './ort-node';
+import { onnxGraphPath, openOrtNodePeer, ORT_RS, type OrtNodePeer } from './ort-node';
 
 export type { PeerInfo } from './golden-check';
 
@@ -71,7 +71,7 @@ async function nodePeers(
 ): Promise<OrtNodePeer[]> {
   const out: OrtNodePeer[] = [];
   for (const r of ORT_RS) {
-    const p = await openOrtNodePeer(engine, r, onnxGraphPath(join(SHARED, 'onnx'), model, r), golden[r]);
+    const p = await openOrtNodePeer(engine, r, onnxGraphPath(sharedPath('onnx'), model, r), golden[r]);
     log(`${engine} r=${r} (${p.provider}): ${describeCheck(p.check)}`);
     out.push(p);
   }
@@ -81,11 +81,9 @@ async function nodePeers(
 export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; peers: PeerInfo[] }> {
   const c = d.weights.config;
   // The peers run the ONNX graphs of ../shared/onnx, which exist for one model only.
-  const hasGraphs = ORT_RS.every((r) => existsSync(onnxGraphPath(join(SHARED, 'onnx'), c.id, r)));
+  const hasGraphs = ORT_RS.every((r) => existsSync(onnxGraphPath(sharedPath('onnx'), c.id, r)));
   if (!hasGraphs && (d.ortNode || d.ortWeb)) d.log(`ONNX Runtime peers: no ONNX graphs of ${c.id} in ../shared/onnx, so only the fallback is timed`);
-  const golden: Record<number, GoldenRef[]> | null = hasGraphs
-    ? Object.fromEntries(ORT_RS.map((r) => [r, goldenRefs(join(SHARED, 'golden'), c.id, `r${r}`)]))
-    : null;
+  const golden: Record<number, GoldenRef[]> | null = hasGraphs ? Object.fromEntries(ORT_RS.map((r) => [r, goldenRefs(goldenDir(), c.id, `r${r}`)])) : null;
   const inputs = golden ? golden[0].map((g) => g.input) : d.inputs;
   const rows: BenchRow[] = [];
   const peers: PeerInfo[] = [];

@@ -3,13 +3,13 @@
 // page on the same adapter. Golden inputs and the ONNX graphs are served to the page from
 // ../shared through Playwright routes (never copied into the project). Peers are checked on the
 // golden inputs first; rounds alternate the engines of a group, and the page times each forward.
-import { join } from 'node:path';
 import type { BenchRow } from '../../src/core/results';
+import { sharedPath } from '../../src/golden';
 import { openPage, serverUrl, startServer } from '../browser';
 import type { BenchPageApi, PageEngine, PageInfo } from '../page/main';
 import { RoundRobin, benchRows } from '../../src/core/timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
-import { onnxGraphPath, ORT_RS, SHARED } from './ort-node';
+import { onnxGraphPath, ORT_RS } from './ort-node';
 
 export interface PageBenchOptions {
   model: string;
@@ -41,7 +41,7 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
     await page.route('**/__shared/**', (route) => {
       const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/__shared\//, ''));
       if (rel.includes('..')) return route.fulfill({ status: 403 });
-      return route.fulfill({ path: join(SHARED, rel), headers: { 'cross-origin-resource-policy': 'same-origin' } });
+      return route.fulfill({ path: sharedPath(rel), headers: { 'cross-origin-resource-policy': 'same-origin' } });
     });
     await page.waitForFunction(() => !!(window as unknown as Partial<Api>).__bench, null, { timeout: 120_000 });
     const inputs = o.golden[0].map((g) => `/__shared/golden/${g.inputFile}`);

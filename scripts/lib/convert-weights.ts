@@ -9,6 +9,7 @@ import { buildManifest, indexEntry, type ModelIndexEntry, type WeightsModelJson 
 import { readSafetensors } from '../../src/model/safetensors';
 import { readClassesTsv } from '../../src/model/timm-dir';
 import { checkTensors } from '../../src/model/weights';
+import type { GoldenCases } from '../../src/golden';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 
 export interface ConvertOptions {
@@ -48,7 +49,7 @@ function expectedHashes(id: string, file: string, goldenCases: string | undefine
   const sidecar = `${file}.sha256`;
   if (existsSync(sidecar)) out.push([readFileSync(sidecar, 'utf8').trim().split(/\s+/)[0].toLowerCase(), sidecar]);
   if (goldenCases && basename(file) === 'model.safetensors' && existsSync(goldenCases)) {
-    const models = (readJson(goldenCases).models ?? {}) as Record<string, { weights_sha256?: string }>;
+    const models = (readJson(goldenCases) as Partial<GoldenCases>).models ?? {};
     const pinned = models[id]?.weights_sha256;
     if (pinned) out.push([pinned.toLowerCase(), goldenCases]);
   }

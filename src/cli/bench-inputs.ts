@@ -3,38 +3,28 @@
 // vets the tfjs peer before it is timed. For any other model (a local folder, a hub model),
 // the golden photos preprocessed for this model's config, or seeded random inputs without
 // them: the content does not change the work, and the peer check is skipped with a note.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchInputs } from '../../bench/run';
 import type { ModelConfig } from '../model/config';
 import { prepareLimits } from '../core/preprocess';
+import { casesJsonPath, goldenDir, logitsEntries, readGoldenF32 } from '../golden';
 import { preprocess } from '../reference/preprocess';
 import { decodeImageFile } from './decode-node';
-import { PROJECT_ROOT } from './paths';
-
-const GOLDEN = join(PROJECT_ROOT, '..', 'shared', 'golden');
-
-interface Cases {
-  entries: { model: string; input: string; cases: { name: string; top5: [number, number][] }[] }[];
-}
 
 function goldenInputs(model: string): BenchInputs | null {
-  const path = join(GOLDEN, 'cases.json');
-  if (!existsSync(path)) return null;
-  const entries = (JSON.parse(readFileSync(path, 'utf8')) as Cases).entries.filter((e) => e.model === model);
+  if (!existsSync(casesJsonPath(goldenDir()))) return null;
+  const entries = logitsEntries({ model });
   if (!entries.length) return null;
   return {
-    inputs: entries.map((e) => {
-      const b = readFileSync(join(GOLDEN, e.input));
-      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    }),
+    inputs: entries.map((e) => readGoldenF32(e.input)),
     r0Top1: entries.map((e) => e.cases.find((c) => c.name === 'r0')!.top5[0][0]),
     source: `the ${entries.length} golden inputs of ${model}`,
   };
 }
 
 async function samplePhotos(c: ModelConfig): Promise<Float32Array[]> {
-  const dir = join(GOLDEN, 'images');
+  const dir = join(goldenDir(), 'images');
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir)
     .filter((f) => /\.(jpe?g|png)$/i.test(f))

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { goldenDir } from '../../src/golden';
 
 const ROOT = join(__dirname, '..', '..');
-const SHARED = join(ROOT, '..', 'shared');
-const GOLDEN = join(SHARED, 'golden');
+const GOLDEN = goldenDir();
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 const tmp = mkdtempSync(join(tmpdir(), 'tome-cli-'));
 

@@ -15,12 +15,12 @@ import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { startMockHub, type MockHub } from '../support/mock-hub';
 import { randomArray } from '../support/random';
 import { hubConfig, SPECS, writeTimmModel, type TimmSpec } from '../support/timm-models';
+import { goldenDir, sharedPath } from '../../src/golden';
 
 const ROOT = join(__dirname, '..', '..');
-const SHARED = join(ROOT, '..', 'shared');
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
-const VIT_DIR = join(SHARED, 'weights', VIT);
-const GOLDFINCH = join(SHARED, 'golden', 'images', 'n01531178_goldfinch.JPEG');
+const VIT_DIR = sharedPath('weights', VIT);
+const GOLDFINCH = join(goldenDir(), 'images', 'n01531178_goldfinch.JPEG');
 
 let hub: MockHub;
 let tmp: string;
@@ -210,7 +210,7 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     const images = join(tmp, 'eval');
     mkdirSync(images, { recursive: true });
     copyFileSync(GOLDFINCH, join(images, 'goldfinch.jpg'));
-    copyFileSync(join(SHARED, 'golden', 'images', 'n02391049_zebra.JPEG'), join(images, 'zebra.jpg'));
+    copyFileSync(join(goldenDir(), 'images', 'n02391049_zebra.JPEG'), join(images, 'zebra.jpg'));
     writeFileSync(join(images, 'labels.tsv'), 'goldfinch.jpg\t11\nzebra.jpg\t340\n');
     const args = ['eval', images, '--backend', 'reference', '--r', '0,2'];
     const viaHub = await tome(...args, '--model', 'hf:test/small-avg');

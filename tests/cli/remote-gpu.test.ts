@@ -1,31 +1,31 @@
-// bench/remote-gpu.sh's refusals, in a scratch copy of the script (its root is the folder above
+// remote-gpu/remote-gpu.sh's refusals, in a scratch copy of the script (its root is the folder above
 // the script): each is one line saying what to do, never a half-run. The full pack + run round
-// trip is too slow for the suite; bench/REMOTE-GPU.md records it.
+// trip is too slow for the suite; remote-gpu/README.md records it.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const SCRIPT = join(__dirname, '..', '..', 'bench', 'remote-gpu.sh');
+const SCRIPT = join(__dirname, '..', '..', 'remote-gpu', 'remote-gpu.sh');
 
 function scratch(): string {
   const root = mkdtempSync(join(tmpdir(), 'remote-gpu-'));
-  mkdirSync(join(root, 'bench'));
-  copyFileSync(SCRIPT, join(root, 'bench', 'remote-gpu.sh'));
+  mkdirSync(join(root, 'remote-gpu'));
+  copyFileSync(SCRIPT, join(root, 'remote-gpu', 'remote-gpu.sh'));
   return root;
 }
 
 function run(root: string, args: string[], env: Record<string, string> = {}) {
   const { OUT: _out, ...rest } = process.env;
-  return spawnSync('bash', [join(root, 'bench', 'remote-gpu.sh'), ...args], { cwd: root, encoding: 'utf8', env: { ...rest, ...env }, timeout: 30_000 });
+  return spawnSync('bash', [join(root, 'remote-gpu', 'remote-gpu.sh'), ...args], { cwd: root, encoding: 'utf8', env: { ...rest, ...env }, timeout: 30_000 });
 }
 
-describe('bench/remote-gpu.sh', () => {
+describe('remote-gpu/remote-gpu.sh', () => {
   it('prints its usage for an unknown half', () => {
     const r = run(scratch(), ['deploy']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/usage: bash bench\/remote-gpu.sh pack \| run \[OUTDIR\]/);
+    expect(r.stderr).toMatch(/usage: bash remote-gpu\/remote-gpu.sh pack \| run \[OUTDIR\]/);
   });
 
   it('run needs somewhere to write', () => {
@@ -38,7 +38,7 @@ describe('bench/remote-gpu.sh', () => {
     const root = scratch();
     const r = run(root, ['run', '--quick'], { OUT: join(root, 'out') });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/no bundle in \.remote\/runtime: run 'bash bench\/remote-gpu.sh pack' here first and name \.remote\/runtime in carry/);
+    expect(r.stderr).toMatch(/no bundle in \.remote\/runtime: run 'bash remote-gpu\/remote-gpu.sh pack' here first and name \.remote\/runtime in carry/);
   });
 
   it('run with the runtime but no model says which path to carry', () => {

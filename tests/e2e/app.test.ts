@@ -10,22 +10,15 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
 import { maxUsefulR, rPerLayer, tokenCounts } from '../../src/core/tome';
-import { openApp, ROOT, serverUrl, SHOTS, startServer, type App } from './harness';
+import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
 import * as state from './page-state';
+import { goldenDir, logitsEntries } from '../../src/golden';
 
-const GOLDEN = join(ROOT, '../shared/golden');
+const GOLDEN = goldenDir();
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 
-interface GoldenCase {
-  name: string;
-  tokens: number[];
-  top5: Array<[number, number]>;
-  groups: number[];
-}
-const golden = JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8')) as {
-  entries: Array<{ model: string; image: string; cases: GoldenCase[] }>;
-};
-const goldenCase = (image: string, name: string) => golden.entries.find((e) => e.model === VIT && e.image === image)!.cases.find((c) => c.name === name)!;
+const golden = logitsEntries();
+const goldenCase = (image: string, name: string) => golden.find((e) => e.model === VIT && e.image === image)!.cases.find((c) => c.name === name)!;
 
 let server: ViteDevServer;
 let app: App;
@@ -279,7 +272,7 @@ describe('browser demo', () => {
     const s = await status();
     expect(s.modelId).toBe(deit);
     expect(s.imageName).toBe('coffee.png');
-    const g = golden.entries.find((e) => e.model === deit && e.image === 'coffee.png')!.cases.find((c) => c.name === 'r13')!;
+    const g = golden.find((e) => e.model === deit && e.image === 'coffee.png')!.cases.find((c) => c.name === 'r13')!;
     const a = await analysis();
     expect(a.tokens).toEqual(g.tokens);
     expect(a.groups).toEqual(g.groups);

@@ -19,13 +19,13 @@ import { readTimmDir } from '../../src/model/timm-dir';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { startMockHub, type MockHub } from '../support/mock-hub';
 import { hubConfig, SPECS, writeTimmModel, type TimmSpec } from '../support/timm-models';
-import { openApp, ROOT, serverUrl, SHOTS, startServer, type App } from './harness';
+import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
 import * as state from './page-state';
+import { goldenDir, sharedPath } from '../../src/golden';
 
-const SHARED = join(ROOT, '../shared');
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
-const VIT_DIR = join(SHARED, 'weights', VIT);
-const IMAGE = join(SHARED, 'golden/images/chelsea.png');
+const VIT_DIR = sharedPath('weights', VIT);
+const IMAGE = join(goldenDir(), 'images/chelsea.png');
 const HUB_CACHE = 'tome-hub-v1';
 // The page's GPU memory estimate (VITE_GPU_MEMORY_MB): every model here fits but the "wide" one.
 const GPU_MEMORY_MB = 256;

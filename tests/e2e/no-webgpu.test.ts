@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
-import { GOLDEN } from '../support/golden';
+import { goldenDir } from '../../src/golden';
 import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
 import { makeWebm } from './make-webm';
 import { analysis, settled, status, videoUntil } from './page-state';
@@ -66,7 +66,7 @@ describe('browser without WebGPU', () => {
   });
 
   it("plays a video on the CPU reference, from the frames' pixels (slower, labelled)", async () => {
-    const made = await makeWebm(app.page, [join(GOLDEN, 'images/chelsea.png')], 2, 15);
+    const made = await makeWebm(app.page, [join(goldenDir(), 'images/chelsea.png')], 2, 15);
     await app.page.setInputFiles('#video-file', { name: 'cat.webm', mimeType: 'video/webm', buffer: made.bytes });
     const s = await videoUntil(app.page, (x) => x.source === 'file' && !!x.frame, 'a frame on the CPU fallback', 300_000);
     expect(s.frame!.route).toBe('pixels');

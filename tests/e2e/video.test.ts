@@ -15,12 +15,12 @@ import type { ViteDevServer } from 'vite';
 import { rPerLayer, tokenCounts } from '../../src/core/tome';
 import { webmTiming } from '../../src/ui/video/webm-duration';
 import { writeSceneY4m } from '../../bench/y4m';
-import { GOLDEN } from '../support/golden';
+import { goldenDir } from '../../src/golden';
 import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
 import { makeWebm, type MadeWebm } from './make-webm';
 import * as state from './page-state';
 
-const SCENES = [join(GOLDEN, 'images/chelsea.png'), join(GOLDEN, 'images/n02391049_zebra.JPEG')];
+const SCENES = [join(goldenDir(), 'images/chelsea.png'), join(goldenDir(), 'images/n02391049_zebra.JPEG')];
 const CAT = 285; // Egyptian cat: the model's top-1 on chelsea
 const ZEBRA = 340;
 const SECONDS_PER_SCENE = 3;

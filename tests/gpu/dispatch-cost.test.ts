@@ -2,7 +2,7 @@
 // submits runs (its counter ends at the number submitted, or it throws), and the two costs come
 // out as finite, non-negative times.
 import { afterAll, describe, expect, it } from 'vitest';
-import { measureDispatchCost } from '../../bench/gpu-matrix/dispatch-cost';
+import { measureDispatchCost } from '../../remote-gpu/gpu-matrix/dispatch-cost';
 import { testDevice } from './gpu-harness';
 
 describe('dispatch-cost probe', () => {

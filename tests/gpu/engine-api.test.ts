@@ -2,11 +2,12 @@
 import { afterAll, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import { goldenEntries, loadModel, readF32 } from '../support/golden';
+import { logitsEntries, readGoldenF32 } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 
 const MODEL = 'deit_tiny_patch16_224.lnq';
 const weights = loadModel(MODEL);
-const input = readF32(goldenEntries().find((e) => e.model === MODEL)!.input);
+const input = readGoldenF32(logitsEntries().find((e) => e.model === MODEL)!.input);
 const engines: WebGpuBackend[] = [];
 afterAll(() => engines.forEach((e) => e.dispose()));
 

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
-import { goldenEntries, loadModel, readF32 } from '../support/golden';
+import { logitsEntries, readGoldenF32 } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 import { maxAbsDiff } from './gpu-harness';
 
 const MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
@@ -23,7 +24,7 @@ async function f16Adapter(): Promise<GPUAdapter | null> {
 
 const adapter = await f16Adapter();
 let engine: WebGpuBackend;
-const entries = goldenEntries().filter((e) => e.model === MODEL);
+const entries = logitsEntries().filter((e) => e.model === MODEL);
 
 beforeAll(async () => {
   if (adapter) engine = await createWebGpuBackend(loadModel(MODEL), { adapter, precision: 'f16', matmul: 'reg4x4', maxBatch: entries.length });
@@ -34,7 +35,7 @@ it.skipIf(!adapter).each(['r0', 'r13'])('f16 %s: top-1 and top-5 agree with the 
   expect(engine.precision).toBe('f16');
   const c0 = entries[0].cases.find((c) => c.name === name)!;
   const { results } = await engine.run(
-    entries.map((e) => readF32(e.input)),
+    entries.map((e) => readGoldenF32(e.input)),
     { r: c0.r, schedule: c0.schedule, propAttn: true, mode: 'merge' },
   );
   let top1 = 0;
@@ -44,7 +45,7 @@ it.skipIf(!adapter).each(['r0', 'r13'])('f16 %s: top-1 and top-5 agree with the 
     if (results[i].top5[0].index === c.top5[0][0]) top1++;
     top5 += results[i].top5.filter((t) => c.top5.some((g) => g[0] === t.index)).length / 5;
     // Without merges f16 only perturbs the logits slightly (measured: 8e-3).
-    if (c.r === 0) expect(maxAbsDiff(results[i].logits, readF32(c.logits))).toBeLessThan(0.05);
+    if (c.r === 0) expect(maxAbsDiff(results[i].logits, readGoldenF32(c.logits))).toBeLessThan(0.05);
   });
   // Measured on lavapipe: 8/8 top-1 and full top-5 overlap for both cases.
   expect(top1).toBeGreaterThanOrEqual(entries.length - 1);

@@ -6,31 +6,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import type { ForwardResult } from '../../src/core/backend';
-import { goldenEntries, loadModel, readF32, type GoldenCase, type GoldenEntry } from '../support/golden';
+import { logitsEntries, readGoldenF32, type GoldenEntry, type LogitsCase } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 import { maxAbsDiff } from './gpu-harness';
 
-const entries = goldenEntries();
+const entries = logitsEntries();
 const models = [...new Set(entries.map((e) => e.model))];
 
-function caseOf(e: GoldenEntry, name: string): GoldenCase {
+function caseOf(e: GoldenEntry<LogitsCase>, name: string): LogitsCase {
   const c = e.cases.find((x) => x.name === name);
   if (!c) throw new Error(`${e.image}: no case ${name}`);
   return c;
 }
 
-function checkAgainstGolden(got: ForwardResult, e: GoldenEntry, c: GoldenCase): void {
+function checkAgainstGolden(got: ForwardResult, e: GoldenEntry<LogitsCase>, c: LogitsCase): void {
   const where = `${e.model} ${e.image} ${c.name}`;
   expect(got.tokens, where).toEqual(c.tokens);
   expect(got.top5[0].index, where).toBe(c.top5[0][0]);
   expect(new Set(got.top5.map((t) => t.index)), where).toEqual(new Set(c.top5.map((t) => t[0])));
-  expect(maxAbsDiff(got.logits, readF32(c.logits)), where).toBeLessThan(c.r === 0 ? 1e-3 : 1e-2);
+  expect(maxAbsDiff(got.logits, readGoldenF32(c.logits)), where).toBeLessThan(c.r === 0 ? 1e-3 : 1e-2);
   const same = c.groups.filter((g, p) => got.groups[p] === g).length;
   expect(same / c.groups.length, where).toBeGreaterThanOrEqual(0.98);
 }
 
 describe.each(models)('golden %s', (model) => {
   const mine = entries.filter((e) => e.model === model);
-  const inputs = mine.map((e) => readF32(e.input));
+  const inputs = mine.map((e) => readGoldenF32(e.input));
   const caseNames = mine[0].cases.map((c) => c.name);
   let engine: WebGpuBackend;
   const batched = new Map<string, ForwardResult[]>();

@@ -12,10 +12,11 @@ import type { RawImage } from '../../src/core/preprocess';
 import { createFrameTexture, frameTextureUsage } from '../../src/gpu/frame-texture';
 import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preprocess';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
-import { GOLDEN, goldenEntries, loadModel } from '../support/golden';
+import { goldenDir, logitsEntries } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 import { rng } from '../support/random';
 
-const entries = goldenEntries();
+const entries = logitsEntries();
 const configFor = (() => {
   const cache = new Map<string, ModelConfig>();
   return (model: string) => {
@@ -124,7 +125,7 @@ describe.each(ROUTES)('GPU preprocess from textures on %s', (route) => {
     const images: RawImage[] = [];
     const cfgs: ModelConfig[] = [];
     for (const [i, e] of entries.entries()) {
-      const rgb = await decodeImageFile(join(GOLDEN, e.image_file));
+      const rgb = await decodeImageFile(join(goldenDir(), e.image_file));
       images.push(i % 2 ? toRgba(rgb) : rgb);
       cfgs.push(configFor(e.model));
     }

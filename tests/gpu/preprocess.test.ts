@@ -10,20 +10,16 @@ import type { RawImage } from '../../src/core/preprocess';
 import { preprocess } from '../../src/reference/preprocess';
 import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preprocess';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
+import { goldenDir, readGoldenCases, readGoldenF32, sharedPath } from '../../src/golden';
 import { rng } from '../support/random';
 
-const SHARED = join(__dirname, '../../../shared');
-const GOLDEN = join(SHARED, 'golden');
-const entries = JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8')).entries as Array<{
-  model: string;
-  image_file: string;
-  input: string;
-}>;
+const GOLDEN = goldenDir();
+const entries = readGoldenCases().entries;
 const configs = new Map<string, ModelConfig>();
 function configFor(model: string): ModelConfig {
   let c = configs.get(model);
   if (!c) {
-    c = parseTimmConfig(model, JSON.parse(readFileSync(join(SHARED, 'weights', model, 'config.json'), 'utf8')));
+    c = parseTimmConfig(model, JSON.parse(readFileSync(sharedPath('weights', model, 'config.json'), 'utf8')));
     configs.set(model, c);
   }
   return c;
@@ -97,8 +93,7 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
     const gpu = await runBatch(images, cfgs);
     entries.forEach((e, i) => {
       const cpu = preprocess(images[i], cfgs[i]).input;
-      const b = readFileSync(join(GOLDEN, e.input));
-      const gold = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      const gold = readGoldenF32(e.input);
       expect(diff(gpu[i], cpu), `${e.model} ${e.image_file} vs TS`).toEqual({ differing: 0, maxDiff: 0 });
       expect(diff(gpu[i], gold), `${e.model} ${e.image_file} vs golden`).toEqual({ differing: 0, maxDiff: 0 });
     });

@@ -8,11 +8,12 @@ import type { RawImage } from '../../src/core/preprocess';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import type { ToMeOptions } from '../../src/core/tome';
-import { GOLDEN, goldenEntries, loadModel, readF32 } from '../support/golden';
+import { goldenDir, logitsEntries, readGoldenF32 } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 import { maxAbsDiff } from './gpu-harness';
 
 const MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
-const entries = goldenEntries().filter((e) => e.model === MODEL);
+const entries = logitsEntries().filter((e) => e.model === MODEL);
 const tome = (r: number): ToMeOptions => ({ r, schedule: 'constant', propAttn: true, mode: 'merge' });
 
 let engine: WebGpuBackend;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   engine = await createWebGpuBackend(loadModel(MODEL), { adapter: (await requestNodeAdapter('auto')).adapter, maxBatch: 3 });
   images = [];
   for (const [i, e] of entries.entries()) {
-    const rgb = await decodeImageFile(join(GOLDEN, e.image_file));
+    const rgb = await decodeImageFile(join(goldenDir(), e.image_file));
     images.push(i % 2 ? toRgba(rgb) : rgb);
   }
 });
@@ -42,7 +43,7 @@ afterAll(() => engine?.dispose());
 it.each([0, 13])('r=%i: runImages on the golden photos equals run() on the golden inputs', async (r) => {
   const fromImages = await engine.runImages(images, tome(r));
   const fromTensors = await engine.run(
-    entries.map((e) => readF32(e.input)),
+    entries.map((e) => readGoldenF32(e.input)),
     tome(r),
   );
   expect(fromImages.results).toHaveLength(entries.length);

@@ -10,11 +10,12 @@ import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { createFrameTexture, frameTextureUsage } from '../../src/gpu/frame-texture';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
 import type { ToMeOptions } from '../../src/core/tome';
-import { GOLDEN, goldenEntries, loadModel } from '../support/golden';
+import { goldenDir, logitsEntries } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 import { maxAbsDiff } from './gpu-harness';
 
 const MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
-const entries = goldenEntries().filter((e) => e.model === MODEL);
+const entries = logitsEntries().filter((e) => e.model === MODEL);
 
 let engine: WebGpuBackend;
 let images: RawImage[];
@@ -24,7 +25,7 @@ beforeAll(async () => {
   // maxBatch 3 < 8 images: several submissions per call.
   engine = await createWebGpuBackend(loadModel(MODEL), { adapter: (await requestNodeAdapter('auto')).adapter, maxBatch: 3 });
   images = [];
-  for (const e of entries) images.push(await decodeImageFile(join(GOLDEN, e.image_file)));
+  for (const e of entries) images.push(await decodeImageFile(join(goldenDir(), e.image_file)));
   textures = images.map((img) => {
     const t = engine.device.createTexture({ size: [img.width, img.height], format: 'rgba8unorm', usage: frameTextureUsage() });
     const rgba = new Uint8Array(img.width * img.height * 4).fill(255);

@@ -3,15 +3,15 @@
 // and 1e-2 at r > 0, canonical groups, and the per-block merges where the groups agree.
 import { expect } from 'vitest';
 import type { ForwardResult } from '../../src/core/backend';
-import { readF32, type GoldenCase } from './golden';
+import { readGoldenF32, type LogitsCase } from '../../src/golden';
 
 /** Asserts the case; returns the figures line (max |logit diff|, groups agreeing). */
-export function expectMatchesGolden(res: ForwardResult, gc: GoldenCase, merges: Array<Array<[number, number]>>): { maxDiff: number; sameGroups: number } {
+export function expectMatchesGolden(res: ForwardResult, gc: LogitsCase, merges: Array<Array<[number, number]>>): { maxDiff: number; sameGroups: number } {
   expect(res.tokens).toEqual(gc.tokens);
   expect(res.top5[0].index).toBe(gc.top5[0][0]);
   expect(new Set(res.top5.map((t) => t.index))).toEqual(new Set(gc.top5.map(([i]) => i)));
 
-  const golden = readF32(gc.logits);
+  const golden = readGoldenF32(gc.logits);
   let maxDiff = 0;
   for (let i = 0; i < golden.length; i++) maxDiff = Math.max(maxDiff, Math.abs(golden[i] - res.logits[i]));
   let sameGroups = 0;

@@ -1,7 +1,7 @@
 // The rooms of ARCHITECTURE.md and their import rules, checked on the source tree: every relative
-// import of every TypeScript file under src/, bench/ and scripts/ goes to a room its own room may
-// use, src/ reaches into bench/ only through its public entry points, and no file is part of an
-// import cycle.
+// import of every TypeScript file under src/, bench/, remote-gpu/ and scripts/ goes to a room its
+// own room may use, src/ reaches into bench/ only through its public entry points, and no file is
+// part of an import cycle.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,10 +15,12 @@ const ALLOWED: Record<string, string[]> = {
   reference: ['model', 'core', 'reference'],
   gpu: ['model', 'core', 'gpu', 'shaders'],
   ort: ['model', 'core', 'reference', 'ort'],
-  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'bench'],
-  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'bench', 'cli'],
+  golden: ['core', 'golden'],
+  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'golden', 'bench'],
+  'remote-gpu': ['model', 'core', 'gpu', 'golden', 'bench', 'remote-gpu'],
+  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'golden', 'bench', 'cli'],
   ui: ['model', 'core', 'reference', 'gpu', 'ort', 'ui'],
-  scripts: ['model', 'core', 'scripts'],
+  scripts: ['model', 'core', 'golden', 'scripts'],
 };
 
 /** The only bench/ modules src/ may import: the bench entry point and the JSON it returns. */
@@ -56,7 +58,7 @@ function importsOf(file: string): string[] {
   return specs.map((s) => resolveImport(file, s)).filter((p): p is string => p !== null);
 }
 
-const files = ['src', 'bench', 'scripts'].flatMap((d) => sourceFiles(join(ROOT, d)));
+const files = ['src', 'bench', 'remote-gpu', 'scripts'].flatMap((d) => sourceFiles(join(ROOT, d)));
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 
 describe('architecture', () => {

@@ -17,10 +17,10 @@ import { readTimmDir } from '../../src/model/timm-dir';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { startMockHub, type MockHub } from '../support/mock-hub';
 import { hubConfig, SPECS, writeTimmModel } from '../support/timm-models';
+import { sharedPath } from '../../src/golden';
 
-const SHARED = join(__dirname, '..', '..', '..', 'shared');
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
-const VIT_DIR = join(SHARED, 'weights', VIT);
+const VIT_DIR = sharedPath('weights', VIT);
 const VIT_SHA = 'a22e9b3685d1feca11a382fbed2db95defc965fe037c026069331b6c243268a6';
 
 let hub: MockHub;

@@ -6,10 +6,11 @@ import { mergePairs } from '../../src/reference/tome';
 import { ortForward, SegmentSessions } from '../../src/ort/forward';
 import { ortNodeOptions } from '../../src/ort/node';
 import type { ViTWeights } from '../../src/model/weights';
-import { goldenEntries, loadModel, readF32 } from '../support/golden';
+import { logitsEntries, readGoldenF32 } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 import { expectMatchesGolden } from '../support/golden-checks';
 
-const entries = goldenEntries();
+const entries = logitsEntries();
 const options = await ortNodeOptions();
 const sessions = new Map<string, SegmentSessions>();
 function sessionsOf(w: ViTWeights): SegmentSessions {
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 describe.each(entries)('$model $image', (entry) => {
-  const input = readF32(entry.input);
+  const input = readGoldenF32(entry.input);
 
   it.each(entry.cases)('$name', async (gc) => {
     const w = loadModel(entry.model);
@@ -43,7 +44,7 @@ describe('batching', () => {
   it('a batch of the 8 golden images at r=13 gives each image what it gets alone', async () => {
     const vit = entries.filter((e) => e.model === entries[0].model);
     const w = loadModel(vit[0].model);
-    const inputs = vit.map((e) => readF32(e.input));
+    const inputs = vit.map((e) => readGoldenF32(e.input));
     const opts = { r: 13, schedule: 'constant' as const, propAttn: true, mode: 'merge' as const };
     const batched = await ortForward(w, sessionsOf(w), options.ort, inputs, opts);
     for (let i = 0; i < inputs.length; i++) {

@@ -10,10 +10,11 @@ import { ortTargets } from '../../bench/targets';
 import type { BenchRow } from '../../src/core/results';
 import type { ViTWeights } from '../../src/model/weights';
 import { SegmentBuilder } from '../../src/ort/vit-segments';
-import { GOLDEN, loadModel } from '../support/golden';
+import { goldenDir } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
-const golden: GoldenRef[] = goldenRefs(GOLDEN, VIT, 'r0');
+const golden: GoldenRef[] = goldenRefs(goldenDir(), VIT, 'r0');
 const opened: OrtNodePeer[] = [];
 afterAll(() => Promise.all(opened.map((p) => p.dispose())));
 

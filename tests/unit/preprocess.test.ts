@@ -19,35 +19,24 @@ import {
   roundHalfEven,
 } from '../../src/core/preprocess';
 import { preprocess } from '../../src/reference/preprocess';
+import { goldenDir, readGoldenCases, readGoldenF32, sharedPath } from '../../src/golden';
 
-const SHARED = join(__dirname, '../../../shared');
-const GOLDEN = join(SHARED, 'golden');
+const GOLDEN = goldenDir();
 const ONE = 2 ** PRECISION_BITS;
 
-interface GoldenEntry {
-  model: string;
-  image_file: string;
-  input: string;
-  preprocess_geometry: { orig_size: number[]; resized: number[]; crop_left_top: number[] };
-}
-const cases = JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8')) as { entries: GoldenEntry[] };
+const cases = readGoldenCases();
 
 const configs = new Map<string, ModelConfig>();
 function configFor(model: string): ModelConfig {
   let c = configs.get(model);
   if (!c) {
-    const raw = JSON.parse(readFileSync(join(SHARED, 'weights', model, 'config.json'), 'utf8'));
+    const raw = JSON.parse(readFileSync(sharedPath('weights', model, 'config.json'), 'utf8'));
     c = parseTimmConfig(model, raw);
     configs.set(model, c);
   }
   return c;
 }
 const VIT = configFor('vit_tiny_patch16_224.augreg_in21k_ft_in1k');
-
-function readF32(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
 
 describe('preprocess vs the golden inputs (PIL + torchvision)', () => {
   // Measured: every entry, PNG and JPEG alike, is bit-identical (max |diff| 0, 0 differing
@@ -62,7 +51,7 @@ describe('preprocess vs the golden inputs (PIL + torchvision)', () => {
     expect(geometry.origSize).toEqual(g.orig_size);
     expect(geometry.resized).toEqual(g.resized);
     expect(geometry.cropLeftTop).toEqual(g.crop_left_top);
-    const gold = readF32(join(GOLDEN, e.input));
+    const gold = readGoldenF32(e.input);
     expect(input.length).toBe(gold.length);
     let maxDiff = 0;
     let differing = 0;

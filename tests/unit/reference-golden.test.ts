@@ -3,16 +3,17 @@
 import { afterAll, describe, it } from 'vitest';
 import { forward } from '../../src/reference/vit';
 import { mergePairs } from '../../src/reference/tome';
-import { goldenEntries, loadModel, readF32 } from '../support/golden';
+import { logitsEntries, readGoldenF32 } from '../../src/golden';
+import { loadModel } from '../support/golden-weights';
 import { expectMatchesGolden } from '../support/golden-checks';
 
-const entries = goldenEntries();
+const entries = logitsEntries();
 
 const figures: string[] = [];
 afterAll(() => console.log(`CPU vs golden (model image case: max |logit diff|, groups agreeing, min_boundary_gap)\n${figures.join('\n')}`));
 
 describe.each(entries)('$model $image', (entry) => {
-  const input = readF32(entry.input);
+  const input = readGoldenF32(entry.input);
 
   it.each(entry.cases)('$name', (gc) => {
     const merges: Array<Array<[number, number]>> = [];

@@ -1,17 +1,17 @@
-// The deterministic parts of the real-GPU run (bench/remote-gpu.sh, bench/gpu-matrix): the
+// The deterministic parts of the real-GPU run (remote-gpu/remote-gpu.sh, remote-gpu/gpu-matrix): the
 // byte-plane weights stream and its checks, the per-call size budget, the matrix's command line,
 // the fp32 peak table, the adapter filter, the golden judge, and the Markdown report written
-// from a synthetic result. The GPU run itself is exercised by running the script (REMOTE-GPU.md).
+// from a synthetic result. The GPU run itself is exercised by running the script (remote-gpu/README.md).
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fromPlanes, toPlanes } from '../../bench/remote/byte-planes';
-import { budgetCalls, budgetTable, CALL_LIMIT_BYTES, type BundlePart } from '../../bench/remote/budget';
-import { packShards, unpackShards } from '../../bench/remote/model-pack';
-import { DEIT, parseMatrixArgs, VIT } from '../../bench/gpu-matrix/options';
-import { fp32PeakFor } from '../../bench/gpu-matrix/peaks';
-import { judgeCase } from '../../bench/gpu-matrix/golden';
-import { bestConfig, fmtMs, matrixMarkdown, resultBaseName } from '../../bench/gpu-matrix/report';
-import type { MatrixResult, MatrixRow } from '../../bench/gpu-matrix/result';
+import { fromPlanes, toPlanes } from '../../remote-gpu/bundle/byte-planes';
+import { budgetCalls, budgetTable, CALL_LIMIT_BYTES, type BundlePart } from '../../remote-gpu/bundle/budget';
+import { packShards, unpackShards } from '../../remote-gpu/bundle/model-pack';
+import { DEIT, parseMatrixArgs, VIT } from '../../remote-gpu/gpu-matrix/options';
+import { fp32PeakFor } from '../../remote-gpu/gpu-matrix/peaks';
+import { judgeCase } from '../../remote-gpu/gpu-matrix/golden';
+import { bestConfig, fmtMs, matrixMarkdown, resultBaseName } from '../../remote-gpu/gpu-matrix/report';
+import type { MatrixResult, MatrixRow } from '../../remote-gpu/gpu-matrix/result';
 import { adapterFilterFromEnv, adapterRefusal } from '../../src/gpu/node-adapter';
 import type { ForwardResult } from '../../src/core/backend';
 
@@ -58,7 +58,7 @@ describe('model shards stream', () => {
 });
 
 describe('device call budget', () => {
-  // The sizes pack measured for this repository (bench/REMOTE-GPU.md).
+  // The sizes pack measured for this repository (remote-gpu/README.md).
   const parts: BundlePart[] = [
     { path: '.remote/runtime', bytes: 25.8 * MiB, what: 'runtime' },
     { path: `.remote/models/${VIT}`, bytes: 19.5 * MiB, what: 'vit' },
@@ -332,7 +332,6 @@ function syntheticResult(): MatrixResult {
       overhead: [
         { precision: 'f32', matmul: 'tiled32', r: 0, batch: 1, dispatches: 112, wallMs: 3.5, gpuMs: 2.5, hostMs: 1, fixedMs: 0.498, fixedShare: 0.142 },
       ],
-      peers: [],
     },
     seconds: { golden: 10, timing: 30, total: 60 },
   };
@@ -370,7 +369,6 @@ describe('gpu-matrix report', () => {
     expect(md).toContain('4.00 us');
     expect(md).toContain('| f32 tiled32 | 12608 x 192 x 768 | 0.500 | 7450 | 11.12% |');
     expect(md).toContain('| tome_match | 0.0% | 20.0% |');
-    expect(md).toContain('ONNX Runtime WebGPU peer plugs in at bench/gpu-matrix/peers.ts');
     // Every table row has as many cells as its header.
     for (const block of md.split('\n\n').filter((b) => b.startsWith('| '))) {
       const widths = block.split('\n').map((l) => l.split(' | ').length);

@@ -2,30 +2,14 @@
 // work: the tfjs ViT on the wasm backend (no GPU needed) against the official r=0 logits.
 // Plus bench/report.ts on small synthetic bench/eval outputs.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readTimmDir } from '../../src/model/timm-dir';
 import { TfjsViT } from '../../bench/peers/tfjs-vit';
 import { usePeerBackend } from '../../bench/peers/tfjs-backends';
 import { accuracyTable, benchTable, buildSummary, speedAccuracySvg } from '../../bench/report';
 import type { BenchOutput, EvalOutput } from '../../src/core/results';
+import { logitsEntries, readGoldenF32, sharedPath } from '../../src/golden';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const shared = resolve(root, '../shared');
-const golden = join(shared, 'golden');
-
-function readF32(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-interface GoldenEntry {
-  model: string;
-  input: string;
-  cases: Array<{ name: string; logits: string; top5: Array<[number, number]> }>;
-}
-const entries: GoldenEntry[] = JSON.parse(readFileSync(join(golden, 'cases.json'), 'utf8')).entries;
+const entries = logitsEntries();
 const models = [...new Set(entries.map((e) => e.model))];
 
 describe('tfjs peer ViT (wasm backend) vs official r=0 logits', () => {
@@ -35,14 +19,14 @@ describe('tfjs peer ViT (wasm backend) vs official r=0 logits', () => {
   });
 
   it.each(models)('%s: all golden inputs in one batch', async (model) => {
-    const peer = new TfjsViT(readTimmDir(join(shared, 'weights', model)));
+    const peer = new TfjsViT(readTimmDir(sharedPath('weights', model)));
     try {
       const mine = entries.filter((e) => e.model === model);
       expect(mine.length).toBeGreaterThan(0);
-      const logits = await peer.run(mine.map((e) => readF32(join(golden, e.input))));
+      const logits = await peer.run(mine.map((e) => readGoldenF32(e.input)));
       mine.forEach((e, i) => {
         const r0 = e.cases.find((c) => c.name === 'r0')!;
-        const ref = readF32(join(golden, r0.logits));
+        const ref = readGoldenF32(r0.logits);
         let maxDiff = 0;
         let argmax = 0;
         for (let j = 0; j < ref.length; j++) {

@@ -16,13 +16,13 @@ import { readSafetensors, type RawTensor } from '../../src/model/safetensors';
 import { readClassesTsv, readTimmDir } from '../../src/model/timm-dir';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { writeSafetensors } from '../support/safetensors';
+import { casesJsonPath, goldenDir, sharedPath } from '../../src/golden';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHARED = join(ROOT, '..', 'shared');
-const SRC = join(SHARED, 'weights');
+const SRC = sharedPath('weights');
 const VIT = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 const DEIT = 'deit_tiny_patch16_224.lnq';
-const OPTS: ConvertOptions = { goldenCases: join(SHARED, 'golden', 'cases.json'), classesTsv: join(SHARED, 'imagenet', 'classes.tsv') };
+const OPTS: ConvertOptions = { goldenCases: casesJsonPath(goldenDir()), classesTsv: sharedPath('imagenet', 'classes.tsv') };
 
 let tmp: string;
 let out: string;

@@ -1,4 +1,4 @@
-// The JSON of one GPU-matrix run (bench/gpu-matrix/main.ts): the golden check of every engine
+// The JSON of one GPU-matrix run (remote-gpu/gpu-matrix/main.ts): the golden check of every engine
 // configuration, then every configuration timed at every setting and batch, in one process on
 // one adapter. The Markdown report (report.ts) is written from this alone.
 import type { Schedule } from '../../src/core/tome';
@@ -117,13 +117,6 @@ export interface DispatchCost {
   dispatchesPerSubmission: number;
 }
 
-/** What a peer engine contributes to a run (see peers.ts). */
-export interface PeerRows {
-  peer: string;
-  note: string;
-  rows: MatrixRow[];
-}
-
 export interface MatrixResult {
   kind: 'tome-gpu-matrix';
   startedAt: string;
@@ -144,7 +137,6 @@ export interface MatrixResult {
     tome: TomeShare[];
     dispatch: DispatchCost;
     overhead: DispatchOverhead[];
-    peers: PeerRows[];
   } | null;
   /** Seconds per phase. */
   seconds: Record<string, number>;

@@ -47,7 +47,7 @@ export function budgetCalls(parts: BundlePart[], checkoutBytes: number, calls: D
 
 const mib = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
 
-/** The size table pack prints and REMOTE-GPU.md shows; `details` are pieces of a part, listed
+/** The size table pack prints and remote-gpu/README.md shows; `details` are pieces of a part, listed
  * under it and not counted again. */
 export function budgetTable(parts: BundlePart[], details: BundlePart[], checkoutBytes: number, budgets: CallBudget[]): string {
   const lines = ['| part | MiB | holds |', '| --- | ---: | --- |'];

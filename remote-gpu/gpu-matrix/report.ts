@@ -276,20 +276,6 @@ export function matrixMarkdown(r: MatrixResult): string {
     out.push('');
   }
 
-  out.push('## Peers');
-  out.push('');
-  if (!b.peers.length) out.push('None in this run: the ONNX Runtime WebGPU peer plugs in at bench/gpu-matrix/peers.ts (MATRIX_PEERS) once it exists.');
-  for (const p of b.peers) {
-    out.push(`### ${p.peer}`, '', p.note, '');
-    out.push(
-      table(
-        ['setting', 'batch', 'wall ms', 'ms/img', 'img/s'],
-        p.rows.map((x) => [settingName(x), String(x.batch), fmtMs(x.msMedian), fmtMs(x.msPerImage), fmtRate(x.imgPerSec)]),
-      ),
-    );
-    out.push('');
-  }
-  out.push('');
   out.push(
     `Seconds per phase: ${Object.entries(r.seconds)
       .map(([k, v]) => `${k} ${v}`)

@@ -1,52 +1,25 @@
 // The golden check before any timing: every official case of a model (../shared/golden, or the
 // copy a bundle carries) run on one engine configuration, all images of a setting in one batch.
 // A configuration that computes something else than the official ToMe is not worth timing.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ForwardResult } from '../../src/core/backend';
-import type { Schedule } from '../../src/core/tome';
 import type { WebGpuBackend } from '../../src/gpu/engine';
+import { logitsEntries, readGoldenF32, type GoldenEntry, type LogitsCase } from '../../src/golden';
 import type { GoldenFailure, GoldenReport } from './result';
-
-interface GoldenCase {
-  name: string;
-  r: number;
-  schedule: Schedule;
-  tokens: number[];
-  top5: Array<[number, number]>;
-  logits: string;
-  groups: number[];
-}
-
-interface GoldenEntry {
-  model: string;
-  image: string;
-  input: string;
-  cases: GoldenCase[];
-}
 
 export interface GoldenSet {
   model: string;
-  entries: GoldenEntry[];
+  entries: Array<GoldenEntry<LogitsCase>>;
   inputs: Float32Array[];
   /** Case names, in the order of the first entry. */
   caseNames: string[];
   dir: string;
 }
 
-function readF32(path: string): Float32Array {
-  const b = readFileSync(path);
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
-}
-
 /** The golden entries and inputs of `model` under `dir` (cases.json and its files). */
 export function loadGoldenSet(dir: string, model: string): GoldenSet {
-  const all = (JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { entries: GoldenEntry[] }).entries;
-  const entries = all.filter((e) => e.model === model);
+  const entries = logitsEntries({ dir, model });
   if (!entries.length) throw new Error(`no golden cases for ${model} in ${dir}`);
-  return { model, entries, inputs: entries.map((e) => readF32(join(dir, e.input))), caseNames: entries[0].cases.map((c) => c.name), dir };
+  return { model, entries, inputs: entries.map((e) => readGoldenF32(e.input, dir)), caseNames: entries[0].cases.map((c) => c.name), dir };
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -61,7 +34,7 @@ const sameArray = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b
  * only the tokens and the r = 0 top-1 as requirements). */
 export function judgeCase(
   got: ForwardResult,
-  want: GoldenCase,
+  want: Pick<LogitsCase, 'r' | 'tokens' | 'top5' | 'groups'>,
   officialLogits: Float32Array,
   f16: boolean,
 ): { failed: string[]; logitDiff: number; top1: boolean; groupsSame: number } {
@@ -104,7 +77,7 @@ export async function checkGolden(engine: WebGpuBackend, set: GoldenSet): Promis
         failures.push({ image: e.image, caseName: name, what: 'case missing in cases.json' });
         return;
       }
-      const j = judgeCase(results[i], want, readF32(join(set.dir, want.logits)), f16);
+      const j = judgeCase(results[i], want, readGoldenF32(want.logits, set.dir), f16);
       if (want.r === 0) maxLogitDiffR0 = Math.max(maxLogitDiffR0, j.logitDiff);
       else maxLogitDiffMerging = Math.max(maxLogitDiffMerging, j.logitDiff);
       if (j.top1) top1Agree++;

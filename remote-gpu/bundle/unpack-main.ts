@@ -1,5 +1,5 @@
 // On the device (bundled to unpack.mjs, run by the bundled Node): one model folder of the
-// bundle (bench/remote-gpu.sh pack) back into the converted-weights layout the loader reads.
+// bundle (remote-gpu/remote-gpu.sh pack) back into the converted-weights layout the loader reads.
 //   node unpack.mjs MODEL_DIR PLANES_FILE OUT_DIR    (PLANES_FILE: weights.planes.xz, decompressed)
 //   node unpack.mjs --merge-cases GOLDEN_DIR         (after every model's golden tar is extracted)
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { numPatches, type ModelConfig } from '../../src/model/config';
 import { toHalfArray } from '../../src/gpu/f16';
 import { compileKernel, matmulKernels, standaloneDispatch, type MatmulVariant } from '../../src/gpu/kernels';
 import type { ShaderSources } from '../../src/gpu/shader-source';
-import { BufferSet, randomValues, timeDispatch } from '../kernels/harness';
+import { BufferSet, randomValues, timeDispatch } from '../../bench/kernels/harness';
 import type { EngineConfig, MatmulRate } from './result';
 
 export async function matmulRate(

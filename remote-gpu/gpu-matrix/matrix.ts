@@ -18,7 +18,6 @@ import { matmulRate } from './matmul-rate';
 import type { MatrixOptions } from './options';
 import { fp32PeakFor } from './peaks';
 import { fmtRate } from './report';
-import { MATRIX_PEERS } from './peers';
 import type { DispatchOverhead, EngineConfig, GoldenReport, MatmulRate, MatrixResult, MatrixRow, TomeShare } from './result';
 
 export class GoldenCheckFailed extends Error {
@@ -293,23 +292,6 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
   phase('overhead');
 
   for (const e of engines.values()) e.dispose();
-  const peers = [];
-  for (const peer of MATRIX_PEERS) {
-    peers.push(
-      await peer.run({
-        weights: w,
-        inputs,
-        r0Top1: set.entries.map((e) => e.cases.find((x) => x.name === 'r0')!.top5[0][0]),
-        batches: o.batches,
-        settings: o.settings,
-        warmupRounds: o.warmupRounds,
-        timedRounds: o.timedRounds,
-        route,
-        log,
-      }),
-    );
-  }
-  phase('peers');
 
   result.bench = {
     model: c.id,
@@ -322,7 +304,6 @@ export async function runMatrix(o: MatrixOptions, env: MatrixEnv): Promise<Matri
     tome: tomeShares,
     dispatch,
     overhead,
-    peers,
   };
   seconds.total = Math.round((performance.now() - t0) / 100) / 10;
   return result;

@@ -1,4 +1,4 @@
-// Command line of the GPU matrix (bench/gpu-matrix/main.ts). Pure: no I/O.
+// Command line of the GPU matrix (remote-gpu/gpu-matrix/main.ts). Pure: no I/O.
 import { parseArgs } from 'node:util';
 import type { Schedule } from '../../src/core/tome';
 import type { EngineConfig } from './result';

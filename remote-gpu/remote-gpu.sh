@@ -2,11 +2,11 @@
 # Our engine on a real GPU, on a bare Linux x86-64 machine that has an NVIDIA driver and
 # nothing else: no Node, no network, no ../shared. Two halves (and a rehearsal):
 #
-#   bash bench/remote-gpu.sh pack          here, in a checkout with node_modules, the converted
+#   bash remote-gpu/remote-gpu.sh pack     here, in a checkout with node_modules, the converted
 #                                          weights and ../shared/golden: builds .remote/ (ignored)
-#   bash bench/remote-gpu.sh simulate [options]
+#   bash remote-gpu/remote-gpu.sh simulate [options]
 #                                          here: a device call rehearsed on lavapipe (simulate())
-#   bash bench/remote-gpu.sh run [OUTDIR] [gpu-matrix options...]
+#   bash remote-gpu/remote-gpu.sh run [OUTDIR] [gpu-matrix options...]
 #                                          there, from the repository root, with .remote/runtime
 #                                          and one or more .remote/models/<id> carried: unpacks,
 #                                          finds the NVIDIA Vulkan adapter through Dawn, runs the
@@ -15,10 +15,11 @@
 #
 # The bundle does not fit one 64 MiB device call with both models, so the ViT-Ti call (golden
 # + bench) and the DeiT-Ti call (golden) each carry the runtime and one model; pack prints the
-# sizes and bench/REMOTE-GPU.md has the exact calls.
+# sizes and remote-gpu/README.md has the exact calls.
 #
 # Environment, pack: TOME_REMOTE_NODE (a linux-x64 node >= 20 to bundle; default: the node on
-# PATH), TOME_GOLDEN_DIR (default ../shared/golden), TOME_REMOTE_MODELS (default both models).
+# PATH), TOME_GOLDEN_DIR (default $TOME_SHARED_DIR/golden, else ../shared/golden), TOME_REMOTE_MODELS
+# (default both models).
 # Run: TOME_ADAPTER (default vulkan), TOME_ADAPTER_NAME (default NVIDIA; empty: any),
 # TOME_ADAPTER_HARDWARE (default 1: refuse software adapters), TOME_REMOTE_TIMEOUT (seconds
 # the matrix may take, default 470), TOME_REMOTE_WORK (scratch folder, default /tmp/tome-remote).
@@ -59,7 +60,7 @@ pack() {
   [ -d node_modules/webgpu ] || die "node_modules missing: run npm ci first"
   local esbuild=node_modules/.bin/esbuild
   [ -x "$esbuild" ] || die "$esbuild missing (it comes with tsx): run npm ci"
-  local golden=${TOME_GOLDEN_DIR:-../shared/golden}
+  local golden=${TOME_GOLDEN_DIR:-${TOME_SHARED_DIR:-../shared}/golden}
   [ -f "$golden/cases.json" ] || die "$golden/cases.json missing: the golden cases travel in the bundle (set TOME_GOLDEN_DIR)"
   local models=${TOME_REMOTE_MODELS:-$VIT,$DEIT}
   local m
@@ -103,7 +104,7 @@ pack() {
   # dist/linux-x64/dawn.node beside itself); the WGSL is read from app/shaders at run time.
   local banner="import { createRequire as __tomeRequire } from 'node:module'; const require = __tomeRequire(import.meta.url);"
   local entry out
-  for entry in bench/gpu-matrix/main.ts:gpu-matrix bench/remote/unpack-main.ts:unpack; do
+  for entry in remote-gpu/gpu-matrix/main.ts:gpu-matrix remote-gpu/bundle/unpack-main.ts:unpack; do
     out="$RT/app/bin/${entry#*:}.mjs"
     "$esbuild" "${entry%%:*}" --bundle --platform=node --format=esm --target=node20 --external:webgpu \
       --banner:js="$banner" --legal-comments=none --log-level=warning --outfile="$out"
@@ -122,7 +123,7 @@ pack() {
     (cd "$RT/debs" && apt-get "${o[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
   fi
 
-  npx tsx bench/remote/pack-main.ts --root "$R" --golden "$golden" --models "$models"
+  npx tsx remote-gpu/bundle/pack-main.ts --root "$R" --golden "$golden" --models "$models"
 }
 
 run_remote() {
@@ -134,7 +135,7 @@ run_remote() {
   [ -n "$outdir" ] || die "run needs an OUTDIR (or \$OUT)"
   mkdir -p "$outdir"
   outdir=$(cd "$outdir" && pwd)
-  [ -f "$RT/node.xz" ] || die "no bundle in $RT: run 'bash bench/remote-gpu.sh pack' here first and name .remote/runtime in carry"
+  [ -f "$RT/node.xz" ] || die "no bundle in $RT: run 'bash remote-gpu/remote-gpu.sh pack' here first and name .remote/runtime in carry"
   local models=() d
   for d in "$R"/models/*/; do
     [ -f "$d/manifest.json" ] && models+=("$(basename "$d")")
@@ -244,7 +245,7 @@ simulate() {
   say "simulating in $sim/repo ($(du -sm "$sim/repo" | cut -f1) MiB travel; no ../shared)"
   (cd "$sim/repo" && PATH="$sim/stubs:$PATH" OUT="$sim/out" TOME_REMOTE_WORK="$sim/work" \
     TOME_ADAPTER_NAME="${TOME_ADAPTER_NAME-llvmpipe}" TOME_ADAPTER_HARDWARE="${TOME_ADAPTER_HARDWARE:-0}" \
-    TOME_REMOTE_TIMEOUT="${TOME_REMOTE_TIMEOUT:-7200}" bash bench/remote-gpu.sh run "$@")
+    TOME_REMOTE_TIMEOUT="${TOME_REMOTE_TIMEOUT:-7200}" bash remote-gpu/remote-gpu.sh run "$@")
   say "what would come back: $(find "$sim/out" -type f -printf '%f (%s bytes) ')"
   say "(in $sim/out)"
 }
@@ -259,5 +260,5 @@ case "${1:-}" in
     shift
     run_remote "$@"
     ;;
-  *) die "usage: bash bench/remote-gpu.sh pack | run [OUTDIR] [gpu-matrix options] | simulate [gpu-matrix options]" ;;
+  *) die "usage: bash remote-gpu/remote-gpu.sh pack | run [OUTDIR] [gpu-matrix options] | simulate [gpu-matrix options]" ;;
 esac

@@ -2,13 +2,13 @@
 // configuration on the chosen models, then the GPU matrix (matrix.ts); writes
 // <name>.json and <name>.md under --out (report.ts names them after the adapter) and prints
 // the Markdown. The Dawn route and adapter follow TOME_ADAPTER, TOME_ADAPTER_NAME and
-// TOME_ADAPTER_HARDWARE (src/gpu/node-adapter.ts). bench/remote-gpu.sh runs this, bundled, on
+// TOME_ADAPTER_HARDWARE (src/gpu/node-adapter.ts). remote-gpu/remote-gpu.sh runs this, bundled, on
 // a machine with a GPU. Exit 3: a golden check failed (what ran is still written).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { goldenDir } from '../../src/golden';
 import { DEFAULT_WEIGHTS_ROOT, loadModelNode } from '../../src/model/load-node';
 import { GoldenCheckFailed, runMatrix } from './matrix';
 import { parseMatrixArgs } from './options';
@@ -38,7 +38,7 @@ function write(r: MatrixResult, outDir: string, models: string[]): string {
 async function main(): Promise<number> {
   const o = parseMatrixArgs(process.argv.slice(2), {
     weightsDir: DEFAULT_WEIGHTS_ROOT,
-    goldenDir: fileURLToPath(new URL('../../../shared/golden', import.meta.url)),
+    goldenDir: goldenDir(),
   });
   const env = {
     loadWeights: (id: string) => loadModelNode(id, { root: o.weightsDir }),

@@ -1,13 +1,14 @@
-// Pack time (bench/remote-gpu.sh pack, through tsx): one bundle folder per model (its converted
+// Pack time (remote-gpu/remote-gpu.sh pack, through tsx): one bundle folder per model (its converted
 // weights as an xz'd byte-plane stream, the small manifest files, its golden cases as an xz'd
 // tar), then the size of every part and of each device call against the 64 MiB limit.
-//   tsx bench/remote/pack-main.ts --root .remote --weights public/weights --golden ../shared/golden --models ID,ID
+//   tsx remote-gpu/bundle/pack-main.ts --root .remote --weights public/weights --golden ../shared/golden --models ID,ID
 // Exit 1 when a call does not fit. Writes ROOT/BUDGET.md (not carried) with the table.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { casesJsonPath, logitsEntries, readGoldenCases } from '../../src/golden';
 import { budgetCalls, budgetTable, type BundlePart, type DeviceCall } from './budget';
 import { packShards, type ModelBundleManifest } from './model-pack';
 
@@ -22,19 +23,13 @@ function run(cmd: string, args: string[], opts: { input?: Uint8Array; cwd?: stri
 
 const sha256 = (d: Uint8Array | string) => createHash('sha256').update(d).digest('hex');
 
-interface GoldenEntry {
-  model: string;
-  input: string;
-  cases: Array<{ logits: string }>;
-}
-
 function packModel(root: string, weightsDir: string, goldenDir: string, model: string): void {
   const src = join(weightsDir, model);
   const modelJsonPath = join(src, 'model.json');
   if (!existsSync(modelJsonPath)) throw new Error(`${modelJsonPath}: missing (run \`npm run weights\`)`);
-  const casesText = readFileSync(join(goldenDir, 'cases.json'), 'utf8');
-  const cases = JSON.parse(casesText) as { entries: GoldenEntry[] } & Record<string, unknown>;
-  const entries = cases.entries.filter((e) => e.model === model);
+  const casesText = readFileSync(casesJsonPath(goldenDir), 'utf8');
+  const cases = readGoldenCases(goldenDir);
+  const entries = logitsEntries({ dir: goldenDir, model });
   if (!entries.length) throw new Error(`no golden cases for ${model} in ${goldenDir}`);
   const modelJsonText = readFileSync(modelJsonPath, 'utf8');
   const sourceKey = sha256(sha256(modelJsonText) + sha256(casesText));
@@ -111,7 +106,7 @@ function main(): void {
 
   const rel = (p: string) => relative(values.repo, p);
   const runtime = join(root, 'runtime');
-  if (!existsSync(join(runtime, 'node.xz'))) throw new Error(`${runtime}/node.xz missing: run the runtime steps of bench/remote-gpu.sh pack first`);
+  if (!existsSync(join(runtime, 'node.xz'))) throw new Error(`${runtime}/node.xz missing: run the runtime steps of remote-gpu/remote-gpu.sh pack first`);
   const parts: BundlePart[] = [
     { path: rel(runtime), bytes: bytesUnder(runtime), what: 'Node (stripped, xz), dawn.node (xz), bundled JS + WGSL, Vulkan loader .debs' },
     ...models.map((m) => ({
