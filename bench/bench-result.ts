@@ -1,4 +1,4 @@
-// The JSON of one bench run (printed by `tome bench`, saved as bench/results/<adapter>.json): the
+// The JSON of one bench run (printed by `tome bench`, saved as <out>/<adapter>.json): the
 // CLI contract's adapter and rows, plus everything else the run measured.
 import type { BenchOutput } from '../src/core/results';
 import type { MatmulTiming } from '../src/gpu/matmul-choice';

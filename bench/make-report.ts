@@ -1,11 +1,11 @@
 // Command-line entry for report.ts:
 //   npx tsx bench/make-report.ts BENCH.json EVAL.json [--model ID] [--out DIR]
 // where BENCH.json / EVAL.json are saved stdout of `tome bench` / `tome eval`. Writes
-// results.md, speed-accuracy.svg and summary.json (default DIR: bench/results).
+// results.md, speed-accuracy.svg and summary.json (default DIR: bench/results, the committed
+// report: this command is how it is regenerated on purpose).
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeReport } from './report';
+import { COMMITTED_RESULTS_DIR } from './results-dirs';
 import type { BenchOutput, EvalOutput } from '../src/core/results';
 
 const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
@@ -26,7 +26,7 @@ function readJson<T>(path: string, what: string, key: string): T {
 function main(argv: string[]): void {
   const files: string[] = [];
   let model = DEFAULT_MODEL;
-  let out = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  let out = COMMITTED_RESULTS_DIR;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--model') model = argv[++i];
     else if (argv[i] === '--out') out = argv[++i];

@@ -1,6 +1,6 @@
-// The files of one bench run: bench/results/<route>-<adapter>.json (everything measured) and
-// .md (targets, timings, ToMe's own cost, the per-family profile), plus, when an eval of the same
-// model was saved beside them, the accuracy report of report.ts.
+// The files of one bench run: <out>/<route>-<adapter>.json (everything measured) and .md
+// (targets, timings, ToMe's own cost, the per-family profile), plus, when an eval of the same
+// model is committed in bench/results, the accuracy report of report.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalOutput } from '../src/core/results';
@@ -84,7 +84,7 @@ function runMarkdown(out: BenchResult): string {
   ].join('\n');
 }
 
-/** Writes the run's JSON and Markdown into `dir`, and the accuracy report when `evalOut` exists. */
+/** Writes the run's JSON and Markdown into `dir`, and the accuracy report when `evalOut` is given. */
 export function writeRunResults(out: BenchResult, dir: string, evalOut: EvalOutput | undefined): void {
   mkdirSync(dir, { recursive: true });
   const a = out.adapter;
@@ -94,5 +94,5 @@ export function writeRunResults(out: BenchResult, dir: string, evalOut: EvalOutp
   if (evalOut) {
     writeReport(dir, out.model, out, evalOut);
     log(`wrote ${name}.json/.md, results.md, speed-accuracy.svg, summary.json in ${dir}`);
-  } else log(`wrote ${name}.json/.md in ${dir}; no eval-${out.model}.json there, so no accuracy plot (save tome eval output under that name)`);
+  } else log(`wrote ${name}.json/.md in ${dir}; no bench/results/eval-${out.model}.json, so no accuracy plot (save tome eval output under that name)`);
 }

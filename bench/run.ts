@@ -1,8 +1,8 @@
 // One benchmark run (`tome bench`, `npm run bench`): every figure measured in one process on one
 // adapter. Ours at each setting and batch (round-robin, the matmul re-timed alone each round),
 // then its profile and ToMe's own cost, a 640x480 video frame at the page's settings, the CPU
-// reference, and the peers; targets checked on the rows of this run; results written to
-// bench/results.
+// reference, and the peers; targets checked on the rows of this run (accuracy from the committed
+// eval); results written to --out or .cache/bench (results-dirs.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../src/core/backend';
@@ -21,6 +21,7 @@ import type { BenchInputs } from './inputs';
 import { matmulProbe } from './matmul-probe';
 import { ortRows } from './peers/ort-rows';
 import { tfjsPeerRows } from './peers/tfjs';
+import { COMMITTED_RESULTS_DIR, DEFAULT_OUT_DIR } from './results-dirs';
 import { writeRunResults } from './run-report';
 import type { BenchResult, ProfileSummary } from './bench-result';
 import { checkTargets } from './targets';
@@ -40,8 +41,8 @@ export interface BenchOptions {
   repeat: number;
   /** What to time (and, for golden inputs, their official top-1 to vet the peers). */
   inputs: BenchInputs;
-  /** Where the results go (bench/results). */
-  outDir: string;
+  /** Where the results go; default DEFAULT_OUT_DIR (gitignored). */
+  outDir?: string;
 }
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -131,7 +132,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   const flops = Object.fromEntries(
     settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]),
   );
-  const evalPath = join(o.outDir, `eval-${c.id}.json`);
+  const evalPath = join(COMMITTED_RESULTS_DIR, `eval-${c.id}.json`);
   const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;
   const targets = checkTargets({
     rows,
@@ -154,6 +155,6 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
     video,
     targets,
   };
-  writeRunResults(out, o.outDir, evalOut);
+  writeRunResults(out, o.outDir ?? DEFAULT_OUT_DIR, evalOut);
   return out;
 }

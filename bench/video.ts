@@ -2,14 +2,15 @@
 // here: each Dawn route in Node (video-frame.ts: upload + preprocessing + forward + read-back
 // against the forward alone) and headless Chromium through the real page (video-frame-browser.ts:
 // grab + worker + overlay against the forward alone), with the video target on each. Writes
-// bench/results/video.json and video.md; `npm run bench` has the Node rows of its own route.
+// video.json and video.md into --out or .cache/bench (results-dirs.ts); `npm run bench` has the
+// Node rows of its own route.
 //   npm run bench:video -- [--rounds N] [--routes opengles,vulkan] [--no-browser] [--out DIR]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createWebGpuBackend } from '../src/gpu/engine';
 import { requestNodeAdapter, type ConcreteRoute } from '../src/gpu/node-adapter';
 import { loadModelNode } from '../src/model/load-node';
+import { DEFAULT_OUT_DIR } from './results-dirs';
 import { targetsTable, videoTarget, type TargetCheck } from './targets';
 import { benchVideoFrames, videoFrameTable, type VideoFrameBench } from './video-frame';
 import { benchVideoInBrowser, browserVideoTable, type BrowserVideoBench } from './video-frame-browser';
@@ -25,7 +26,7 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   const rounds = Number(arg('--rounds') ?? 5);
   const routes = (arg('--routes') ?? 'opengles,vulkan').split(',') as ConcreteRoute[];
-  const outDir = arg('--out') ?? fileURLToPath(new URL('results', import.meta.url));
+  const outDir = arg('--out') ?? DEFAULT_OUT_DIR;
   const weights = await loadModelNode(MODEL);
   const node: VideoFrameBench[] = [];
   const skipped: string[] = [];

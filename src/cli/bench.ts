@@ -1,13 +1,12 @@
 // `tome bench`: the command over bench/run.ts (every figure of one call measured in one process
 // on one adapter; see bench/ for how). It picks the inputs: the model's golden inputs when
-// ../shared/golden has them, else sample photos preprocessed for it.
-import { join } from 'node:path';
+// ../shared/golden has them, else sample photos preprocessed for it. Results go to --out, else a
+// gitignored folder (bench/results-dirs.ts).
 import type { ViTWeights } from '../model/weights';
 import { runBench } from '../../bench/run';
 import type { BenchResult } from '../../bench/bench-result';
 import { parsePeers, type CliOptions } from './args';
 import { benchInputs } from './bench-inputs';
-import { PROJECT_ROOT } from './paths';
 
 export async function bench(weights: ViTWeights, o: CliOptions): Promise<BenchResult> {
   return runBench(weights, {
@@ -18,6 +17,6 @@ export async function bench(weights: ViTWeights, o: CliOptions): Promise<BenchRe
     peers: parsePeers(o.peer),
     repeat: o.repeat,
     inputs: await benchInputs(weights.config),
-    outDir: o.out ?? join(PROJECT_ROOT, 'bench', 'results'),
+    outDir: o.out,
   });
 }

@@ -33,9 +33,9 @@ export function drawSpeedChart(state: AppState): void {
       yLabel: 'speed-up',
       yFormat: (v) => `${v.toFixed(1)}×`,
     };
-    note = 'Accuracy not measured yet (npm run bench writes bench/results/summary.json): speed-up measured here against r.';
+    note = 'Accuracy not measured yet (npm run bench -- --out bench/results writes bench/results/summary.json): speed-up measured here against r.';
   } else {
-    note = 'Not measured yet: npm run bench writes bench/results/summary.json, or measure speed here.';
+    note = 'Not measured yet: npm run bench -- --out bench/results writes bench/results/summary.json, or measure speed here.';
   }
   drawTradeoff(ui.chart, chart, 'not measured yet');
   ui.chartNote.textContent = note;

@@ -1,4 +1,5 @@
-// The benchmark summary written by `npm run bench` (bench/results/summary.json), if present.
+// The committed benchmark summary (bench/results/summary.json, written by
+// `npm run bench -- --out bench/results`), if present.
 // Loaded through a glob so a checkout without results still builds and says "not measured yet".
 import type { Summary } from '../core/results';
 

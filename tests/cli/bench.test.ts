@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMITTED_RESULTS_DIR, DEFAULT_OUT_DIR } from '../../bench/results-dirs';
 import { checkTargets } from '../../bench/targets';
 
 const ROOT = join(__dirname, '..', '..');
@@ -71,6 +72,17 @@ describe('tome bench', () => {
     expect(md).toMatch(/tome-cpu \| 13 \| constant/);
     expect(md).toMatch(/## Video frames\n\n640x480 RGBA/);
   }, 300_000);
+});
+
+describe('where bench results go', () => {
+  // git check-ignore exits 0 for an ignored path, 1 for one git would track.
+  const ignored = (path: string) => spawnSync('git', ['check-ignore', '-q', join(path, 'x.json')], { cwd: ROOT }).status;
+
+  it('an everyday run writes into a gitignored folder; the committed results are tracked', () => {
+    expect(ignored(DEFAULT_OUT_DIR)).toBe(0);
+    expect(ignored(COMMITTED_RESULTS_DIR)).toBe(1);
+    expect(readdirSync(COMMITTED_RESULTS_DIR)).toContain('summary.json');
+  });
 });
 
 describe('bench targets', () => {
