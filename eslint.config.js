@@ -6,7 +6,8 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'public/weights/', 'bench/results/'] },
+  // What .gitignore names too (build outputs, caches, the remote-GPU bundle), and measured results.
+  { ignores: ['dist/', 'node_modules/', 'public/weights/', '.cache/', '.remote/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -2,7 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig, loadEnv, type Plugin } from 'vite';
-import { headersFile, pageHeaders } from './src/ui/page-headers';
+// The config's own imports name their files with the extension: Node resolves them that way when
+// Vite loads this file natively (`configLoader: 'native'`, its announced default), and Vite warns
+// about every import in this graph that would not resolve.
+import { headersFile, pageHeaders } from './src/ui/page-headers.ts';
 
 /**
  * The page's headers (src/ui/page-headers.ts) on every response of the dev and preview servers

@@ -5,7 +5,8 @@
 // downloads to), nothing else; and cross-origin isolation (COOP + COEP), which gives the page
 // SharedArrayBuffer, which ONNX Runtime's WASM threads (the fallback without WebGPU) need.
 // Pure: no Node or DOM APIs, so the page and the Vite config share it.
-import { DEFAULT_HUB_ENDPOINT, normalizeEndpoint } from '../model/hub/repo-id';
+// With its extension: vite.config.ts imports this file (see there).
+import { DEFAULT_HUB_ENDPOINT, normalizeEndpoint } from '../model/hub/repo-id.ts';
 
 /**
  * Where https://huggingface.co redirects `resolve/main/<file>` downloads: the Xet storage's HTTP
