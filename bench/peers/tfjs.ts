@@ -1,7 +1,9 @@
-// The TensorFlow.js peers (webgpu on our adapter's route, wasm, cpu) on the same ViT and weights:
-// each must give the official top-1 on every golden input before it is timed.
+// The TensorFlow.js peers (webgpu on our adapter's route, wasm, cpu): the converted model as a
+// TF.js graph model (tfjs-graph-model.ts), each must give the official top-1 on every golden
+// input before it is timed.
 import type { BenchRow } from '../../src/core/results';
 import { topK } from '../../src/core/prediction';
+import { graphFiles } from '../../src/model/manifest';
 import type { ViTWeights } from '../../src/model/weights';
 import type { ConcreteRoute } from '../../src/gpu/node-adapter';
 import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
@@ -10,14 +12,14 @@ import type { BenchInputs } from '../inputs';
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 export async function tfjsPeerRows(weights: ViTWeights, golden: BenchInputs, batches: number[], repeat: number, route: ConcreteRoute): Promise<BenchRow[]> {
-  const c = weights.config;
-  // The peer is the plain class-token ViT; it would misread the others' weights.
-  if (c.distilled || c.globalPool === 'avg') {
-    log(`tfjs peers: skipped (they build a plain class-token ViT; ${c.id} is ${c.distilled ? 'distilled' : 'average-pooled'})`);
+  const graph = graphFiles(weights.config);
+  if ('refusal' in graph) {
+    // A model the TF.js graph does not express (the converter writes it without a graph too).
+    log(`tfjs peers: skipped (${graph.refusal})`);
     return [];
   }
   const { usePeerBackend } = await import('./tfjs-backends');
-  const { TfjsViT } = await import('./tfjs-vit');
+  const { TfjsGraphPeer } = await import('./tfjs-graph-model');
   const { inputs, r0Top1 } = golden;
   const rows: BenchRow[] = [];
   for (const name of ['webgpu', 'wasm', 'cpu'] as const) {
@@ -27,7 +29,7 @@ export async function tfjsPeerRows(weights: ViTWeights, golden: BenchInputs, bat
       log(`tfjs-${name} unavailable: ${(e as Error).message.split('\n')[0]}`);
       continue;
     }
-    const model = new TfjsViT(weights);
+    const model = await TfjsGraphPeer.load(weights);
     // Same top-1 as the official r = 0 forward on every golden input before anything is timed.
     const logits = await model.run(inputs);
     const wrong = r0Top1 ? logits.filter((l, i) => topK(l, 1)[0].index !== r0Top1[i]).length : 0;

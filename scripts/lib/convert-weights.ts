@@ -1,11 +1,11 @@
 // Converts one timm hub-layout directory (config.json + model.safetensors) into
-// <outRoot>/<id>/ in our TF.js weights-manifest layout, and rebuilds <outRoot>/index.json.
+// <outRoot>/<id>/ as a TF.js graph model (src/model/manifest.ts), and rebuilds <outRoot>/index.json.
 // Every error names the file at fault, so the CLI can print it as one line.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseTimmConfig } from '../../src/model/config';
-import { buildManifest, indexEntry, type ModelIndexEntry, type WeightsModelJson } from '../../src/model/manifest';
+import { buildManifest, CONSTANTS_SHARD, graphFiles, indexEntry, type ModelIndexEntry, type WeightsModelJson } from '../../src/model/manifest';
 import { readSafetensors } from '../../src/model/safetensors';
 import { readClassesTsv } from '../../src/model/timm-dir';
 import { checkTensors } from '../../src/model/weights';
@@ -64,7 +64,23 @@ function verifySha(id: string, file: string, actual: string, goldenCases: string
   }
 }
 
-/** The output is current when its model.json records these source hashes and every shard is there at its size. */
+/** Whether model.json's graph (or the reason it has none) is what the graph of this converter
+ * makes of its config: a change to src/model/tfjs-graph.ts leaves older outputs stale. */
+function graphCurrent(json: WeightsModelJson): boolean {
+  const graph = graphFiles(json.userDefinedMetadata.config);
+  if ('refusal' in graph) return json.modelTopology === null && json.userDefinedMetadata.graphRefusal === graph.refusal;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const constants = json.userDefinedMetadata.shards.find((s) => s.path === CONSTANTS_SHARD);
+  return (
+    same(json.modelTopology, graph.modelTopology) &&
+    same(json.signature, graph.signature) &&
+    same(json.weightsManifest[1]?.weights, graph.constantSpecs) &&
+    constants?.sha256 === sha256(graph.constantBytes)
+  );
+}
+
+/** The output is current when its model.json records these source hashes and this converter's
+ * graph, and every shard is there at its size. */
 function upToDate(outDir: string, source: WeightsModelJson['userDefinedMetadata']['source']): WeightsModelJson | undefined {
   const path = join(outDir, 'model.json');
   if (!existsSync(path)) return undefined;
@@ -76,6 +92,7 @@ function upToDate(outDir: string, source: WeightsModelJson['userDefinedMetadata'
   }
   const meta = json?.userDefinedMetadata;
   if (meta?.source?.safetensorsSha256 !== source.safetensorsSha256 || meta.source.configSha256 !== source.configSha256) return undefined;
+  if (!graphCurrent(json)) return undefined;
   const shardsOk =
     Array.isArray(meta.shards) &&
     meta.shards.every((s) => {
@@ -127,12 +144,14 @@ export async function convertTimmDir(srcDir: string, outRoot: string, opts: Conv
   checkTensors(config, tensors, stPath);
 
   const { modelJson, shards } = await buildManifest({ config, tensors }, source, CONVERTED_BY);
+  const refusal = modelJson.userDefinedMetadata.graphRefusal;
+  if (refusal) opts.log?.(`${id}: weights only, no TF.js graph in model.json (${refusal})`);
   mkdirSync(outDir, { recursive: true });
   // model.json goes last and the old one first: a run killed midway never leaves a model.json
   // that vouches for half-written shards.
   rmSync(join(outDir, 'model.json'), { force: true });
   const paths = new Set(modelJson.userDefinedMetadata.shards.map((s) => s.path));
-  for (const f of readdirSync(outDir)) if (/^group1-shard\d+of\d+\.bin$/.test(f) && !paths.has(f)) rmSync(join(outDir, f));
+  for (const f of readdirSync(outDir)) if (/^group\d+-shard\d+of\d+\.bin$/.test(f) && !paths.has(f)) rmSync(join(outDir, f));
   modelJson.userDefinedMetadata.shards.forEach((s, i) => writeFileSync(join(outDir, s.path), shards[i]));
   writeFileSync(join(outDir, 'config.json'), cfgBytes);
   writeFileSync(join(outDir, 'labels.json'), JSON.stringify(config.labels) + '\n');

@@ -39,8 +39,9 @@ async function readShard(path: string, onChunk: (bytes: number) => void): Promis
   return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
 }
 
-/** An io.IOHandler reading model.json and its shards from `dir`; progress counts shard bytes. */
-function nodeFileHandler(dir: string, onProgress?: ProgressCallback): io.IOHandler {
+/** An io.IOHandler reading model.json and its shards from `dir`; progress counts shard bytes.
+ * TF.js's own loaders take it too (tfjs-converter's loadGraphModel runs the graph in model.json). */
+export function nodeFileHandler(dir: string, onProgress?: ProgressCallback): io.IOHandler {
   return {
     async load() {
       const modelPath = join(dir, 'model.json');

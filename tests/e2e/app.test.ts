@@ -35,7 +35,7 @@ beforeAll(async () => {
   server = await startServer();
   app = await openApp(serverUrl(server));
   app.context.on('request', (r) => {
-    if (/group1-shard\d+of\d+\.bin/.test(r.url())) shardRequests.push(r.url());
+    if (/group\d+-shard\d+of\d+\.bin/.test(r.url())) shardRequests.push(r.url());
   });
   await app.page.reload(); // listeners are attached: count from a clean start
 }, 300_000);

@@ -1,25 +1,41 @@
-// The benchmark peer must compute the same model as ours, or its timings compare different
-// work: the tfjs ViT on the wasm backend (no GPU needed) against the official r=0 logits.
-// Plus bench/report.ts on small synthetic bench/eval outputs.
+// The converted model.json is a genuine TF.js graph model, and the benchmark peer is that graph
+// model run by tfjs-converter: it must compute the same model as ours, or its timings compare
+// different work. On the wasm backend (no GPU needed): the shipped model.json against the official
+// r=0 logits, the in-memory graph `tome bench` loads equal to it, distilled and average-pooled
+// graphs against the reference, and the models the graph refuses. Plus bench/report.ts on small
+// synthetic bench/eval outputs.
+import { join } from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { readTimmDir } from '../../src/model/timm-dir';
-import { TfjsViT } from '../../bench/peers/tfjs-vit';
+import { DEFAULT_WEIGHTS_ROOT, nodeFileHandler } from '../../src/model/load-node';
+import { buildManifest, graphModelArtifacts, weightsFromArtifacts, type WeightsModelJson } from '../../src/model/manifest';
+import { vitGraph } from '../../src/model/tfjs-graph';
+import { forward as referenceForward } from '../../src/reference/vit';
+import { TfjsGraphPeer } from '../../bench/peers/tfjs-graph-model';
 import { usePeerBackend } from '../../bench/peers/tfjs-backends';
 import { accuracyTable, benchTable, buildSummary, speedAccuracySvg } from '../../bench/report';
+import type { io } from '@tensorflow/tfjs-core';
 import type { BenchOutput, EvalOutput } from '../../src/core/results';
 import { logitsEntries, readGoldenF32, sharedPath } from '../../src/golden';
+import { randomArray, randomViT } from '../support/random';
 
 const entries = logitsEntries();
 const models = [...new Set(entries.map((e) => e.model))];
 
-describe('tfjs peer ViT (wasm backend) vs official r=0 logits', () => {
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = a.length === b.length ? 0 : Infinity;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+describe('the converted model.json as a TF.js graph model (tfjs-converter, wasm backend)', () => {
   beforeAll(async () => {
     const info = await usePeerBackend('wasm');
     expect(info.engine).toBe('tfjs-wasm');
   });
 
-  it.each(models)('%s: all golden inputs in one batch', async (model) => {
-    const peer = new TfjsViT(readTimmDir(sharedPath('weights', model)));
+  it.each(models)('%s: loadGraphModel runs public/weights/<id>/model.json to the official r=0 logits', async (model) => {
+    const peer = await TfjsGraphPeer.load(nodeFileHandler(join(DEFAULT_WEIGHTS_ROOT, model)));
     try {
       const mine = entries.filter((e) => e.model === model);
       expect(mine.length).toBeGreaterThan(0);
@@ -27,20 +43,98 @@ describe('tfjs peer ViT (wasm backend) vs official r=0 logits', () => {
       mine.forEach((e, i) => {
         const r0 = e.cases.find((c) => c.name === 'r0')!;
         const ref = readGoldenF32(r0.logits);
-        let maxDiff = 0;
         let argmax = 0;
-        for (let j = 0; j < ref.length; j++) {
-          maxDiff = Math.max(maxDiff, Math.abs(logits[i][j] - ref[j]));
-          if (logits[i][j] > logits[i][argmax]) argmax = j;
-        }
-        expect(maxDiff, `${e.input}: max |logit - golden|`).toBeLessThan(1e-3);
+        for (let j = 0; j < ref.length; j++) if (logits[i][j] > logits[i][argmax]) argmax = j;
+        expect(maxAbsDiff(logits[i], ref), `${e.input}: max |logit - golden|`).toBeLessThan(1e-3);
         expect(argmax, `${e.input}: top-1`).toBe(r0.top5[0][0]);
       });
     } finally {
       peer.dispose();
     }
   });
+
+  it('the graph tome bench builds in memory from the timm weights is the shipped model.json, byte for byte', async () => {
+    const model = models[0];
+    const onDisk = await nodeFileHandler(join(DEFAULT_WEIGHTS_ROOT, model)).load!();
+    const inMemory = graphModelArtifacts(readTimmDir(sharedPath('weights', model)));
+    expect(inMemory.format).toBe('graph-model');
+    expect(inMemory.modelTopology).toEqual(onDisk.modelTopology);
+    expect(inMemory.signature).toEqual(onDisk.signature);
+    expect(inMemory.weightSpecs).toEqual(onDisk.weightSpecs);
+    const bytes = (d: io.WeightData) => Buffer.concat((Array.isArray(d) ? d : [d]).map((b) => new Uint8Array(b)));
+    expect(bytes(inMemory.weightData!).equals(bytes(onDisk.weightData!))).toBe(true);
+  });
+
+  const kinds = [
+    { name: 'class token', over: {} },
+    { name: 'distilled (two heads)', over: { distilled: true } },
+    { name: 'average-pooled (fc_norm)', over: { globalPool: 'avg' as const, propAttnDefault: false } },
+  ];
+  it.each(kinds)('a random $name ViT: the graph equals the reference forward at r=0', async ({ over }) => {
+    const w = randomViT(over, 7);
+    const S = w.config.imgSize;
+    const images = [randomArray(3 * S * S, 1, 2), randomArray(3 * S * S, 2, 2)];
+    const peer = await TfjsGraphPeer.load(w);
+    try {
+      const got = await peer.run(images);
+      images.forEach((x, i) => {
+        const want = referenceForward(w, x, { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' });
+        expect(maxAbsDiff(got[i], want.logits)).toBeLessThan(1e-4);
+      });
+    } finally {
+      peer.dispose();
+    }
+  });
 });
+
+describe('models the TF.js graph does not express', () => {
+  it('refuses a config field it does not know, and a weight it would leave unused', () => {
+    const w = randomViT({}, 1);
+    const withAct = { ...w.config, act: 'quick_gelu' } as typeof w.config;
+    expect(() => vitGraph(withAct, w.tensors.keys())).toThrow(/random has config fields the graph does not express \(act\)/);
+    expect(() => vitGraph(w.config, [...w.tensors.keys(), 'blocks.0.ls1.gamma'])).toThrow(/weights the graph does not use \(blocks\.0\.ls1\.gamma\)/);
+    expect(() =>
+      vitGraph(
+        w.config,
+        [...w.tensors.keys()].filter((n) => n !== 'pos_embed'),
+      ),
+    ).toThrow(/the weights have no pos_embed/);
+  });
+
+  it('such a model is converted to its weights alone, which the loaders still read', async () => {
+    const w = randomViT({}, 2);
+    const config = { ...w.config, act: 'quick_gelu' } as typeof w.config;
+    const { modelJson, shards } = await buildManifest({ config, tensors: w.tensors }, { safetensorsSha256: 'x', configSha256: 'y' }, 'test');
+    expect(modelJson.format).toBe('tome-vit-weights');
+    expect(modelJson.modelTopology).toBeNull();
+    expect(modelJson.weightsManifest).toHaveLength(1);
+    expect(modelJson.userDefinedMetadata.graphRefusal).toMatch(/config fields the graph does not express \(act\)/);
+    const loaded = await weightsFromArtifacts(artifactsOf(modelJson, shards));
+    expect(loaded.tensors.get('head.weight')!.data).toEqual(w.tensors.get('head.weight')!.data);
+  });
+
+  it('a model it expresses carries its constants as a second weight group, which the loaders skip', async () => {
+    const w = randomViT({}, 3);
+    const { modelJson, shards } = await buildManifest(w, { safetensorsSha256: 'x', configSha256: 'y' }, 'test');
+    expect(modelJson.format).toBe('graph-model');
+    expect(modelJson.weightsManifest.map((g) => g.paths)).toEqual([['group1-shard1of1.bin'], ['group2-shard1of1.bin']]);
+    expect(modelJson.weightsManifest[1].weights.every((s) => s.name.startsWith('graph/'))).toBe(true);
+    const loaded = await weightsFromArtifacts(artifactsOf(modelJson, shards));
+    expect(new Set(loaded.tensors.keys())).toEqual(new Set(w.tensors.keys()));
+    for (const [name, t] of w.tensors) expect(loaded.tensors.get(name)!.data, name).toEqual(t.data);
+  });
+});
+
+/** What an io handler makes of model.json and its shards. */
+function artifactsOf(json: WeightsModelJson, shards: Uint8Array[]): io.ModelArtifacts {
+  return {
+    format: json.format,
+    modelTopology: json.modelTopology ?? undefined,
+    userDefinedMetadata: json.userDefinedMetadata as unknown as io.ModelArtifacts['userDefinedMetadata'],
+    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+    weightData: shards.map((s) => s.slice().buffer),
+  };
+}
 
 const bench: BenchOutput = {
   adapter: { vendor: 'mesa', description: 'llvmpipe <test>' },

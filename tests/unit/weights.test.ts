@@ -1,5 +1,5 @@
 // The weights pipeline end to end on the two real models in ../shared/weights: conversion to
-// the TF.js manifest layout, bit-exact loading back (Node handler and the browser loader over
+// a TF.js graph model (weights manifest + graph), bit-exact loading back (Node handler and the browser loader over
 // loopback HTTP), progress, the up-to-date check, and refusal of damaged or wrong files.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -57,6 +57,10 @@ function copyModel(id: string): string {
   return root;
 }
 
+/** The converted model's download: the weights (5,717,416 float32) and the TF.js graph's constants. */
+const WEIGHT_BYTES = 5_717_416 * 4;
+const constantBytes = (id: string) => statSync(join(out, id, 'group2-shard1of1.bin')).size;
+
 /** A source model directory under a new id (so cases.json does not pin its hash). */
 function sourceCopy(id: string, from = VIT): string {
   const dir = join(tmp, 'src', id);
@@ -67,17 +71,19 @@ function sourceCopy(id: string, from = VIT): string {
 }
 
 describe('converter', () => {
-  it('writes the manifest layout with shards of at most 4 MiB, cut as tfjs does', () => {
+  it('writes a TF.js graph model: the weights in shards of at most 4 MiB, cut as tfjs does, the graph and its constants', () => {
     const json = JSON.parse(readFileSync(join(out, VIT, 'model.json'), 'utf8'));
-    expect(json.format).toBe('tome-vit-weights');
-    expect(json.modelTopology).toBeNull();
+    expect(json.format).toBe('graph-model');
+    expect(json.modelTopology.node.length).toBeGreaterThan(12 * 30);
+    expect(json.weightsManifest[1].paths).toEqual(['group2-shard1of1.bin']);
+    const constantsBytes = statSync(join(out, VIT, 'group2-shard1of1.bin')).size;
     const paths: string[] = json.weightsManifest[0].paths;
     expect(paths).toEqual([1, 2, 3, 4, 5, 6].map((i) => `group1-shard${i}of6.bin`));
     const sizes = paths.map((p) => statSync(join(out, VIT, p)).size);
     expect(sizes.slice(0, -1).every((s) => s === SHARD_BYTES)).toBe(true);
     expect(sizes.at(-1)!).toBeLessThanOrEqual(SHARD_BYTES);
-    expect(sizes.reduce((a, b) => a + b)).toBe(5_717_416 * 4);
-    expect(json.userDefinedMetadata.shards.map((s: { bytes: number }) => s.bytes)).toEqual(sizes);
+    expect(sizes.reduce((a, b) => a + b)).toBe(WEIGHT_BYTES);
+    expect(json.userDefinedMetadata.shards.map((s: { bytes: number }) => s.bytes)).toEqual([...sizes, constantsBytes]);
     expect(json.userDefinedMetadata.source.safetensorsSha256).toBe('a22e9b3685d1feca11a382fbed2db95defc965fe037c026069331b6c243268a6');
     expect(json.userDefinedMetadata.config).toEqual(readTimmDir(join(SRC, VIT), { classesTsv: OPTS.classesTsv }).config);
     expect(JSON.parse(readFileSync(join(out, VIT, 'labels.json'), 'utf8'))).toHaveLength(1000);
@@ -87,8 +93,8 @@ describe('converter', () => {
   it('lists the converted models in index.json', () => {
     const { models } = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
     expect(models).toEqual([
-      { id: DEIT, architecture: 'deit_tiny_patch16_224', embedDim: 192, depth: 12, numHeads: 3, bytes: 22_869_664 },
-      { id: VIT, architecture: 'vit_tiny_patch16_224', embedDim: 192, depth: 12, numHeads: 3, bytes: 22_869_664 },
+      { id: DEIT, architecture: 'deit_tiny_patch16_224', embedDim: 192, depth: 12, numHeads: 3, bytes: WEIGHT_BYTES + constantBytes(DEIT) },
+      { id: VIT, architecture: 'vit_tiny_patch16_224', embedDim: 192, depth: 12, numHeads: 3, bytes: WEIGHT_BYTES + constantBytes(VIT) },
     ]);
   });
 
@@ -170,7 +176,8 @@ describe('Node loader', () => {
       expect(seen.length).toBeGreaterThan(6);
       expect(seen[0].loaded).toBe(0);
       for (let i = 1; i < seen.length; i++) expect(seen[i].loaded).toBeGreaterThanOrEqual(seen[i - 1].loaded);
-      expect(seen.at(-1)).toEqual({ loaded: 22_869_664, total: 22_869_664, percent: 100 });
+      const all = WEIGHT_BYTES + constantBytes(id);
+      expect(seen.at(-1)).toEqual({ loaded: all, total: all, percent: 100 });
     }
   });
 
@@ -211,7 +218,9 @@ describe('Node loader', () => {
     const json = JSON.parse(text);
     json.weightsManifest[0].weights.find((w: { name: string }) => w.name === 'head.bias').shape = [999];
     writeFileSync(p, JSON.stringify(json));
-    await expect(loadModelNode(VIT, { root })).rejects.toThrow(`${p}: weight specs cover 22869660 bytes, shards hold 22869664`);
+    await expect(loadModelNode(VIT, { root })).rejects.toThrow(
+      `${p}: weight specs cover ${WEIGHT_BYTES - 4 + constantBytes(VIT)} bytes, shards hold ${WEIGHT_BYTES + constantBytes(VIT)}`,
+    );
   });
 });
 
@@ -257,7 +266,7 @@ describe('browser loader (over loopback HTTP, with an in-memory Cache Storage)',
     const seen: LoadProgress[] = [];
     const w = await loadModelBrowser(VIT, { baseUrl, onProgress: (p) => seen.push(p) });
     expectBitExact(w.tensors, VIT);
-    expect(requests).toHaveLength(7);
+    expect(requests).toHaveLength(8); // model.json, 6 weight shards, the graph's constants
     for (let i = 1; i < seen.length; i++) expect(seen[i].percent).toBeGreaterThanOrEqual(seen[i - 1].percent);
     expect(seen.at(-1)!.percent).toBe(100);
 
