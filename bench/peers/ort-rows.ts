@@ -82,7 +82,7 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   const c = d.weights.config;
   // The peers run the ONNX graphs of ../shared/onnx, which exist for one model only.
   const hasGraphs = ORT_RS.every((r) => existsSync(onnxGraphPath(sharedPath('onnx'), c.id, r)));
-  if (!hasGraphs && (d.ortNode || d.ortWeb)) d.log(`ONNX Runtime peers: no ONNX graphs of ${c.id} in ../shared/onnx, so only the fallback is timed`);
+  if (!hasGraphs && (d.ortNode || d.ortWeb)) d.log(`ONNX Runtime peers: no ONNX graphs of ${c.id} in ${sharedPath('onnx')}, so only the fallback is timed`);
   const golden: Record<number, GoldenRef[]> | null = hasGraphs ? Object.fromEntries(ORT_RS.map((r) => [r, goldenRefs(goldenDir(), c.id, `r${r}`)])) : null;
   const inputs = golden ? golden[0].map((g) => g.input) : d.inputs;
   const rows: BenchRow[] = [];
