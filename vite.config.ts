@@ -5,10 +5,10 @@ import { defaultClientConditions, defineConfig, loadEnv, type Plugin } from 'vit
 // The config's own imports name their files with the extension: Node resolves them that way when
 // Vite loads this file natively (`configLoader: 'native'`, its announced default), and Vite warns
 // about every import in this graph that would not resolve.
-import { headersFile, pageHeaders } from './src/ui/page-headers.ts';
+import { headersFile, pageHeaders } from './src/ui/page/headers.ts';
 
 /**
- * The page's headers (src/ui/page-headers.ts) on every response of the dev and preview servers
+ * The page's headers (src/ui/page/headers.ts) on every response of the dev and preview servers
  * (the worker's fetches follow its own script's CSP header, not the page's meta tag), as a meta
  * tag in index.html, and as the `_headers` file of a build (static hosts read it).
  */

@@ -1,7 +1,8 @@
 // The rooms of ARCHITECTURE.md and their import rules, checked on the source tree: every relative
 // import of every TypeScript file under src/, bench/, remote-gpu/ and scripts/ goes to a room its
-// own room may use, src/ reaches into bench/ only through its public entry points, and no file is
-// part of an import cycle.
+// own room may use (the page and its worker meet only through the message contract,
+// src/ui/protocol.ts), src/ reaches into bench/ only through its public entry points, and no
+// file is part of an import cycle.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,10 +17,13 @@ const ALLOWED: Record<string, string[]> = {
   gpu: ['model', 'core', 'gpu', 'shaders'],
   ort: ['model', 'core', 'reference', 'ort'],
   golden: ['core', 'golden'],
-  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'golden', 'bench'],
+  backends: ['model', 'core', 'reference', 'gpu', 'ort', 'backends'],
+  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'golden', 'bench'],
   'remote-gpu': ['model', 'core', 'gpu', 'golden', 'bench', 'remote-gpu'],
-  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'golden', 'bench', 'cli'],
-  ui: ['model', 'core', 'reference', 'gpu', 'ort', 'ui'],
+  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'golden', 'bench', 'cli'],
+  protocol: ['model', 'core', 'protocol'],
+  page: ['model', 'core', 'protocol', 'page'],
+  worker: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'protocol', 'worker'],
   scripts: ['model', 'core', 'golden', 'scripts'],
 };
 
@@ -28,14 +32,18 @@ const BENCH_ENTRY_POINTS = ['bench/run.ts', 'bench/bench-result.ts'];
 
 function roomOf(file: string): string {
   const parts = relative(ROOT, file).split('/');
-  return parts[0] === 'src' ? parts[1] : parts[0];
+  if (parts[0] !== 'src') return parts[0];
+  // src/ui holds two threads: the page (src/ui/page) and its worker (src/ui/worker), and the
+  // messages between them (src/ui/protocol.ts).
+  if (parts[1] === 'ui') return parts[2] === 'protocol.ts' ? 'protocol' : parts[2];
+  return parts[1];
 }
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) return name === 'results' ? [] : sourceFiles(p);
-    return p.endsWith('.ts') ? [p] : [];
+    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
   });
 }
 
