@@ -8,3 +8,6 @@ const server = await createServer({ server: { open: canOpenBrowser(process.env, 
 await server.listen();
 server.printUrls();
 server.bindCLIShortcuts({ print: true });
+// A stop signal closes the server and ends the process, as Vite's own CLI does (tsx relays the
+// signal to this process, where the open server would otherwise keep it alive).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(() => process.exit(0)));
