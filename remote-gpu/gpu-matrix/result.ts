@@ -1,7 +1,7 @@
 // The JSON of one GPU-matrix run (remote-gpu/gpu-matrix/main.ts): the golden check of every engine
 // configuration, then every configuration timed at every setting and batch, in one process on
 // one adapter. The Markdown report (report.ts) is written from this alone.
-import type { Schedule } from '../../src/core/tome';
+import type { BenchRow } from '../../src/core/results';
 import type { Fp32Peak } from './peaks';
 
 /** One engine configuration: how the matmul weights are stored, which matmul kernel. */
@@ -43,24 +43,16 @@ export interface GoldenReport extends EngineConfig {
   groupsAgree: number;
 }
 
-export interface MatrixRow extends EngineConfig {
-  engine: string;
+/** A bench row of one configuration: msMedian/Min/Max are wall clock per forward of the whole
+ * batch (upload, submission, read-back); speedupVsR0 is against r = 0 of the same configuration
+ * and batch. */
+export interface MatrixRow extends EngineConfig, BenchRow {
   /** `${precision} ${matmul}` on the adapter, for tables. */
   label: string;
-  r: number;
-  schedule: Schedule;
-  batch: number;
-  /** Wall clock per forward of the whole batch (upload, submission, read-back), ms. */
-  msMedian: number;
-  msMin: number;
-  msMax: number;
   /** GPU time of the forward's compute pass (timestamp queries), ms; null without them. */
   gpuMsMedian: number | null;
   msPerImage: number;
   gpuMsPerImage: number | null;
-  imgPerSec: number;
-  /** Against r = 0 of the same configuration and batch, wall clock. */
-  speedupVsR0: number;
   /** FLOPs at r = 0 over FLOPs at this setting: the speed-up ToMe could give at best. */
   flopRatio: number;
   /** speedupVsR0 / flopRatio. */
