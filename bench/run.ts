@@ -10,7 +10,7 @@ import { forwardMacs } from '../src/core/flops';
 import type { BenchRow, EvalOutput } from '../src/core/results';
 import { median } from '../src/core/stats';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../src/core/tome';
-import { numPatches, prefixTokens } from '../src/model/config';
+import { numPatches, tokenLayout } from '../src/model/config';
 import type { ViTWeights } from '../src/model/weights';
 import { createReferenceBackend } from '../src/reference/backend';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
@@ -129,7 +129,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
   const flops = Object.fromEntries(
-    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]),
+    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c)))]),
   );
   const evalPath = join(o.outDir, `eval-${c.id}.json`);
   const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;

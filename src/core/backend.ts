@@ -6,9 +6,14 @@ import type { Top } from './prediction';
 import type { ToMeOptions } from './tome';
 
 export interface ForwardResult {
+  /** A classifier's logits (config.numClasses values), their softmax and its top-5. A model
+   * without a head (numClasses 0) has none: these are empty and its output is `features`. */
   logits: Float32Array;
   probs: Float32Array;
   top5: Top[];
+  /** Only for a model without a head: timm's pooled pre-logits feature vector (embedDim values:
+   * the normed class token, or fc_norm of the mean of the tokens after the prefix). */
+  features?: Float32Array;
   /** Token count entering block 0, then after each block (depth + 1 numbers). */
   tokens: number[];
   /** Patch->token map after each block: depth rows of numPatches token indices (-1 = pruned). */

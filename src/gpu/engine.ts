@@ -1,7 +1,7 @@
 // The WebGPU ViT+ToMe engine: whole forward passes in our WGSL kernels, one command
 // submission per forward (per batch chunk), no read-back until the end. Runs unchanged in the
 // browser (navigator.gpu) and in Node (pass an adapter from node-adapter.ts).
-import { numPatches, headDim, prefixTokens, type ModelConfig } from '../model/config';
+import { numPatches, headDim, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import type { Backend, ForwardResult, Timing } from '../core/backend';
 import { canonicalGroups, initialTokenOfPatch, type ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
@@ -349,7 +349,7 @@ class Engine implements WebGpuBackend {
       // Only merging blocks wrote their row; a block that does not merge keeps the previous one.
       const tokenOfPatch: Int32Array[] = [];
       for (let l = 0; l < c.depth; l++) {
-        const prev = l > 0 ? tokenOfPatch[l - 1] : initialTokenOfPatch(P, prefixTokens(c));
+        const prev = l > 0 ? tokenOfPatch[l - 1] : initialTokenOfPatch(P, tokenLayout(c));
         tokenOfPatch.push(plan.merging[l] ? maps.slice((b * c.depth + l) * P, (b * c.depth + l + 1) * P) : prev.slice());
       }
       results.push({

@@ -1,7 +1,7 @@
 // Encodes the dispatch list of one whole forward for a given batch size and r schedule. Every
 // shape follows from r alone (tokenCounts), so the list, its uniforms and its bind groups are
 // built once per (batch, schedule, options) and replayed by every forward with that key.
-import { gridSize, headDim, numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { gridSize, headDim, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import type { Activations } from './activations';
 import type { GpuWeights, LinearBuffer } from './gpu-weights';
@@ -60,8 +60,8 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const P = numPatches(c);
   const prefix = prefixTokens(c);
   const T0 = P + prefix;
-  const rs = effectiveR(P, rPerLayer(c.depth, tome.r, tome.schedule), prefix);
-  const tokens = tokenCounts(P, rs, prefix);
+  const rs = effectiveR(P, rPerLayer(c.depth, tome.r, tome.schedule), tokenLayout(c));
+  const tokens = tokenCounts(P, rs, tokenLayout(c));
 
   // Dispatches are recorded in order; each gets its own uniform slot, packed at the end.
   const recorded: Array<{ label: string; block: number; kernel: Kernel; values: UniformValues<UniformFields>; buffers: Record<string, GPUBuffer> }> = [];

@@ -9,6 +9,7 @@ import { distilledHead, packLinear } from '../../src/gpu/gpu-weights';
 import { compileKernel, compileKernels, EPILOGUES, matmulKernels, MATMUL_VARIANTS, type KernelSet } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { clampR, initialTokenOfPatch, type MergeMode } from '../../src/core/tome';
+import { CLASS_TOKEN_ONLY, type TokenLayout } from '../../src/model/config';
 import { maxAbsDiff, runKernel, testDevice } from './gpu-harness';
 import { randomArray } from '../support/random';
 
@@ -16,6 +17,7 @@ let device: GPUDevice;
 let src: ShaderSources;
 // The largest token count below (a distilled DeiT's 198): sizes the ToMe kernels' workgroup arrays.
 const MAX_TOKENS = 198;
+const DISTILLED: TokenLayout = { classToken: true, distToken: true, registers: 0 };
 const kernelsByHd = new Map<number, KernelSet>();
 
 async function kernels(hd: number): Promise<KernelSet> {
@@ -57,7 +59,16 @@ describe('patch embedding', () => {
       const u = { D, ps, grid, img, batch, prefix };
       const out = await runKernel(device, k.patchEmbed, u, { image, w: packLinear(weight, bias, D, K).data, extra, y: new Float32Array(batch * T0 * D) });
       for (let b = 0; b < batch; b++) {
-        const want = cpuPatchEmbed(image.subarray(b * 3 * img * img, (b + 1) * 3 * img * img), img, ps, weight, bias, cls, pos, D, dist);
+        const want = cpuPatchEmbed(
+          image.subarray(b * 3 * img * img, (b + 1) * 3 * img * img),
+          img,
+          ps,
+          weight,
+          bias,
+          new Float32Array([...cls, ...(dist ?? [])]),
+          pos,
+          D,
+        );
         expect(maxAbsDiff(new Float32Array(out.y, b * T0 * D * 4, T0 * D), want)).toBeLessThan(2e-5 * Math.sqrt(K));
       }
     });
@@ -262,8 +273,8 @@ describe('ToMe matching and merge', () => {
     { T: 31, r: 5, mode: 'prune' },
     { T: 197, r: 13, mode: 'merge' },
     { T: 197, r: 60, mode: 'merge', ties: true },
-    { T: 23, r: clampR(50, 23, 2), mode: 'merge', prefix: 2 },
-    { T: 24, r: clampR(50, 24, 2), mode: 'merge', prefix: 2 },
+    { T: 23, r: clampR(50, 23, DISTILLED), mode: 'merge', prefix: 2 },
+    { T: 24, r: clampR(50, 24, DISTILLED), mode: 'merge', prefix: 2 },
     { T: 31, r: 5, mode: 'prune', prefix: 2 },
     { T: 198, r: 13, mode: 'merge', prefix: 2 }, // DeiT distilled, first block
     { T: 198, r: 60, mode: 'merge', ties: true, prefix: 2 },
@@ -298,7 +309,9 @@ describe('ToMe matching and merge', () => {
       state.set(new Int32Array(sizes.buffer), sizesIn);
       const prevMaps: Int32Array[] = [];
       for (let b = 0; b < batch; b++) {
-        const row = fromIdentity ? initialTokenOfPatch(P, prefix) : Int32Array.from({ length: P }, (_, p) => (p % 9 === 4 ? -1 : (p * 5 + b) % T));
+        const row = fromIdentity
+          ? initialTokenOfPatch(P, prefix === 2 ? DISTILLED : CLASS_TOKEN_ONLY)
+          : Int32Array.from({ length: P }, (_, p) => (p % 9 === 4 ? -1 : (p * 5 + b) % T));
         prevMaps.push(row);
         if (!fromIdentity) state.set(row, mapsAt + b * depth * P);
       }
@@ -339,7 +352,7 @@ describe('ToMe matching and merge', () => {
         }
         const m = metric.subarray(b * T * hd, (b + 1) * T * hd);
         expect(maxAbsDiff(m, want)).toBeLessThan(2e-6);
-        const cpuPlan = bipartiteMatch(m, T, hd, r, { distillToken: prefix === 2 });
+        const cpuPlan = bipartiteMatch(m, T, hd, r, prefix === 2 ? DISTILLED : CLASS_TOKEN_ONLY);
         const cpu = applyMerge(x.subarray(b * T * D, (b + 1) * T * D), T, D, sizes.subarray(b * T, (b + 1) * T), prevMaps[b], cpuPlan, mode);
         const planWords = out.subarray(b * 7 * T0, (b + 1) * 7 * T0);
         const nA = Math.ceil(T / 2);
