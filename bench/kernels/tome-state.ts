@@ -4,7 +4,7 @@
 import { headDim, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../../src/model/config';
 import { clampR } from '../../src/core/tome';
 import { tomeStateLayout } from '../../src/gpu/activations';
-import type { TomeFields, UniformValues } from '../../src/gpu/kernels';
+import { tomePrefixFields, type TomeFields, type UniformValues } from '../../src/gpu/kernels';
 import { BENCH_R } from './shapes';
 
 export function firstMergingBlock(c: ModelConfig, batch: number): { state: Int32Array<ArrayBuffer>; tm: UniformValues<TomeFields> } {
@@ -30,7 +30,7 @@ export function firstMergingBlock(c: ModelConfig, batch: number): { state: Int32
     sizesIn: layout.sizes[0],
     sizesOut: layout.sizes[1],
     maps: layout.maps,
-    prefix,
+    ...tomePrefixFields(tokenLayout(c)),
   };
   return { state, tm };
 }

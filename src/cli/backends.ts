@@ -1,8 +1,8 @@
 // Picks the forward backend for the CLI: WebGPU (Dawn) when an adapter exists and the model fits
 // it, else the fast CPU path (`cpu`: ONNX Runtime with our ToMe); `reference` is the TypeScript
 // oracle. Says which on stderr. A model over the adapter's limits is one line naming the limit
-// (an error with --backend webgpu, the CPU path otherwise); where only f16 weights fit and the
-// adapter has shader-f16, those are used and stderr says so.
+// (an error with --backend webgpu, the CPU path otherwise); where only a smaller batch fits, or
+// only f16 weights and the adapter has shader-f16, those are used and stderr says so.
 import { totalmem } from 'node:os';
 import type { Backend } from '../core/backend';
 import type { ViTWeights } from '../model/weights';
@@ -35,9 +35,11 @@ export async function openCliBackend(weights: ViTWeights, choice: BackendChoice,
   const { choosePrecision, GpuLimitError } = await import('../gpu/limits');
   const memoryBytes = gpuMemoryBytes();
   let precision: 'f32' | 'f16';
+  let batch: number;
   try {
     const fit = choosePrecision(weights.config, found.adapter, { maxBatch, memoryBytes });
     precision = fit.precision;
+    batch = fit.maxBatch;
     if (fit.note) process.stderr.write(`tome: ${fit.note}\n`);
   } catch (e) {
     if (!(e instanceof GpuLimitError)) throw e;
@@ -46,7 +48,7 @@ export async function openCliBackend(weights: ViTWeights, choice: BackendChoice,
     return announce(await openCpu(weights, false));
   }
   const { createWebGpuBackend } = await import('../gpu/engine');
-  return announce(await createWebGpuBackend(weights, { adapter: found.adapter, maxBatch, precision, memoryBytes }));
+  return announce(await createWebGpuBackend(weights, { adapter: found.adapter, maxBatch: batch, precision, memoryBytes }));
 }
 
 /** The ONNX Runtime path, or the reference for an architecture it does not build graphs for

@@ -11,6 +11,7 @@ import { preprocess } from '../../src/reference/preprocess';
 import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preprocess';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
 import { rng } from '../support/random';
+import { ARCHS_WEIGHTS, GOLDEN_ARCHS, archEntries, readArchF32 } from '../support/golden-archs';
 
 const SHARED = join(__dirname, '../../../shared');
 const GOLDEN = join(SHARED, 'golden');
@@ -101,6 +102,21 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
       const gold = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
       expect(diff(gpu[i], cpu), `${e.model} ${e.image_file} vs TS`).toEqual({ differing: 0, maxDiff: 0 });
       expect(diff(gpu[i], gold), `${e.model} ${e.image_file} vs golden`).toEqual({ differing: 0, maxDiff: 0 });
+    });
+  });
+
+  it("matches the TS reference and the golden-archs inputs bit for bit with each model's own preprocessing (518 px upscale, crop_pct 1.0, CLIP mean/std)", async () => {
+    const archs = archEntries();
+    const images: RawImage[] = [];
+    const cfgs: ModelConfig[] = [];
+    for (const e of archs) {
+      images.push(await decodeImageFile(join(GOLDEN_ARCHS, e.image_file)));
+      cfgs.push(parseTimmConfig(e.model, JSON.parse(readFileSync(join(ARCHS_WEIGHTS, e.model, 'config.json'), 'utf8')) as Record<string, unknown>));
+    }
+    const gpu = await runBatch(images, cfgs);
+    archs.forEach((e, i) => {
+      expect(diff(gpu[i], preprocess(images[i], cfgs[i]).input), `${e.model} ${e.image} vs TS`).toEqual({ differing: 0, maxDiff: 0 });
+      expect(diff(gpu[i], readArchF32(e.input)), `${e.model} ${e.image} vs golden-archs`).toEqual({ differing: 0, maxDiff: 0 });
     });
   });
 
