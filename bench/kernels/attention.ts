@@ -2,7 +2,7 @@
 // each pass reads what the previous one wrote: one chunk of (image, head) pairs, every pair of
 // the batch unless their scores exceed the engine's scores buffer (attentionChunk).
 import { headDim, numPatches, prefixTokens } from '../../src/model/config';
-import { attentionChunk } from '../../src/model/gpu-budget';
+import { attentionChunk } from '../../src/gpu/budget';
 import { attentionAvKernel, attentionScoresKernel, attentionSoftmaxKernel, compileKernel, standaloneDispatch } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench } from './harness';
 

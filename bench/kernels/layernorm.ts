@@ -1,7 +1,7 @@
 // LayerNorm over every token (norm1/norm2 of the first block, norm_pre) and over the rows the
 // head reads (the final norm: cls, and dist for a distilled model; fc_norm of the pooled rows).
 import { numPatches, prefixTokens } from '../../src/model/config';
-import { headRows } from '../../src/model/gpu-budget';
+import { headRows } from '../../src/gpu/budget';
 import { compileKernel, layerNormKernel, standaloneDispatch } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench } from './harness';
 

@@ -1,7 +1,7 @@
 // Every linear layer of a block (and the classifier) with its epilogue, in every variant: the
 // figures matmul-choice.ts weighs at start-up, on all the shapes the forward runs.
 import { isHeadless, numPatches, prefixTokens } from '../../src/model/config';
-import { headRows } from '../../src/model/gpu-budget';
+import { headRows } from '../../src/gpu/budget';
 import { compileKernel, matmulKernels, MATMUL_VARIANTS, standaloneDispatch, type Epilogue } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench, type KernelTiming } from './harness';
 

@@ -1,7 +1,7 @@
 // Working buffers of a forward, allocated once per engine for the largest shapes (T0 tokens,
 // maxBatch images) and reused by every forward; smaller token counts use a prefix.
 import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
-import { attentionChunk, headRows } from '../model/gpu-budget';
+import { attentionChunk, headRows } from './budget';
 
 /** Where the parts of the ToMe state buffer start, in 4-byte words (see tome_common.wgsl). */
 export interface TomeStateLayout {

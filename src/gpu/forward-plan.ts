@@ -2,7 +2,7 @@
 // shape follows from r alone (tokenCounts), so the list, its uniforms and its bind groups are
 // built once per (batch, schedule, options) and replayed by every forward with that key.
 import { gridSize, headDim, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
-import { headRows } from '../model/gpu-budget';
+import { headRows } from './budget';
 import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import type { Activations } from './activations';
 import type { GpuWeights, LinearBuffer } from './gpu-weights';

@@ -3,7 +3,7 @@
 // layers as W^T [K, N] followed by the bias [N], LayerNorm as gamma then beta. The labels are
 // the ones src/model/gpu-budget.ts counts (a test holds the two together).
 import { gridSize, isHeadless, numPatches, prefixTokens, type ModelConfig } from '../model/config';
-import { embedLabel } from '../model/gpu-budget';
+import { embedLabel } from './budget';
 import { tensor, type ViTWeights } from '../model/weights';
 import { toHalfArray } from './f16';
 

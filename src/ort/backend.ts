@@ -3,7 +3,8 @@
 // (onnxruntime-node in the CLI, onnxruntime-web's WASM in the page) and its session options
 // come from the caller.
 import type { InferenceSession } from 'onnxruntime-common';
-import type { Backend } from '../core/backend';
+import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
+import { inputTensor } from '../reference/model-input';
 import type { ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { ortForward, SegmentSessions, type OrtRuntime } from './forward';
@@ -22,15 +23,20 @@ export interface OrtBackend extends Backend {
 
 export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): OrtBackend {
   const sessions = new SegmentSessions(weights, o.ort, o.session);
-  return {
+  const backend: OrtBackend = {
     name: 'cpu',
     config: weights.config,
     description: o.description,
     async run(inputs, opts) {
+      // Timed: the forward, as on the GPU (whose timestamps bracket the forward's pass only).
+      const tensors = inputs.map((x) => inputTensor(x, weights.config));
       const start = performance.now();
-      const results = await ortForward(weights, sessions, o.ort, inputs, opts);
+      const results = await ortForward(weights, sessions, o.ort, tensors, opts);
       return { results, timing: { ms: performance.now() - start, source: 'wall' } };
     },
+    profile: () => noKernelsToProfile(backend),
+    lost: NEVER_LOST,
+    loseDevice() {},
     async prepare(opts, batch = 1) {
       const S = weights.config.imgSize;
       await ortForward(
@@ -45,6 +51,7 @@ export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): Ort
       void sessions.dispose();
     },
   };
+  return backend;
 }
 
 /** Why the segment graphs cannot run this model (they are built for plain class-token ViTs

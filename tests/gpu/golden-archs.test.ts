@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import { attentionChunk } from '../../src/model/gpu-budget';
+import { attentionChunk } from '../../src/gpu/budget';
 import { archEntries, loadArchModel, readArchF32, type ArchCase } from '../support/golden-archs';
 import { expectMatchesArchCase } from '../support/golden-checks';
 
