@@ -142,10 +142,11 @@ class Engine implements WebGpuBackend {
     const info = this.adapterInfo;
     this.description = `WebGPU ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ')} (${this.precision}, matmul ${this.matmulVariant})`;
     void this.lost.then((r) => (this.lostReason = r));
-    // Upper bound on dispatches: every block merging (9 + 3 per attention chunk), plus the
-    // embedding, norm_pre and the tail.
+    // Upper bound on dispatches: every block merging (norm1, qkv, proj, 4 ToMe, norm2, fc1, fc2,
+    // and 3 per attention chunk), plus the embedding, norm_pre and the tail (pool, norm, head,
+    // softmax).
     const chunks = Math.ceil((a.maxBatch * c.numHeads) / a.scoresPairs);
-    this.maxDispatches = 6 + c.depth * (9 + 3 * chunks);
+    this.maxDispatches = 6 + c.depth * (10 + 3 * chunks);
     const P = numPatches(c);
     // A classifier reads back logits, probabilities and top-5; a model without a head its features.
     const headless = isHeadless(c);
