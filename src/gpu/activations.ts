@@ -66,9 +66,10 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: n
   const scoresPairs = attentionChunk(c, maxBatch, device.limits);
   return {
     image: make('image', maxBatch * 3 * c.imgSize * c.imgSize, COPY_DST),
-    x: make('x', rows * D),
-    x2: make('x2', rows * D),
-    xn: make('xn', rows * D),
+    // Copied out for a model without a head: its final tokens (ForwardResult.tokenFeatures).
+    x: make('x', rows * D, COPY_SRC),
+    x2: make('x2', rows * D, COPY_SRC),
+    xn: make('xn', rows * D, COPY_SRC),
     qkv: make('qkv', rows * 3 * D),
     hidden: make('hidden', rows * c.mlpHidden),
     scores: make('scores', scoresPairs * T0 * Math.ceil(T0 / 4) * 4),

@@ -25,6 +25,14 @@ export interface GpuBudget {
 export interface AdapterLimits {
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
+  /** WebGPU's default (16 KiB) when absent. */
+  maxComputeWorkgroupStorageSize?: number;
+}
+
+/** Workgroup memory of ToMe's ranking (tome_match.wgsl's `order`: a score, a destination and a
+ * rank per A token of the first block, one workgroup per image): what bounds the token count. */
+export function rankingWorkgroupBytes(c: ModelConfig): number {
+  return 3 * 4 * Math.ceil((numPatches(c) + prefixTokens(c)) / 2);
 }
 
 const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -141,6 +149,11 @@ export function checkGpuLimits(c: ModelConfig, opts: { precision: Precision; max
           ? "precision 'f16' halves it where the adapter has shader-f16"
           : 'too large for this adapter';
     return `${where}: buffer ${largest.label} needs ${formatBytes(largest.bytes)}, over this adapter's ${limit[0]} of ${formatBytes(limit[1] as number)}; ${help}`;
+  }
+  const workgroup = rankingWorkgroupBytes(c);
+  const workgroupLimit = limits.maxComputeWorkgroupStorageSize ?? 16384;
+  if (workgroup > workgroupLimit) {
+    return `${where}: ToMe's ranking of ${Math.ceil((numPatches(c) + prefixTokens(c)) / 2)} tokens needs ${formatBytes(workgroup)} of workgroup memory, over this adapter's maxComputeWorkgroupStorageSize of ${formatBytes(workgroupLimit)}; too many tokens for this adapter`;
   }
   if (memoryBytes !== undefined && budget.totalBytes > memoryBytes) {
     return `${where}: needs ${formatBytes(budget.totalBytes)} of GPU memory (weights ${formatBytes(budget.weightBytes)}, working buffers ${formatBytes(budget.activationBytes)}), over the ${formatBytes(memoryBytes)} available`;

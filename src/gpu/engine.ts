@@ -123,7 +123,7 @@ class Engine implements WebGpuBackend {
   private ones: Float32Array<ArrayBuffer>;
   private chain: Promise<unknown> = Promise.resolve();
   private lostReason: string | null = null;
-  private layout: { logits: number; probs: number; top5: number; features: number; maps: number; times: number };
+  private layout: { logits: number; probs: number; top5: number; features: number; tokens: number; maps: number; times: number };
 
   constructor(parts: EngineParts) {
     const ctx = parts.plan;
@@ -154,10 +154,11 @@ class Engine implements WebGpuBackend {
     const probs = logits + (headless ? 0 : a.maxBatch * a.classStride * 4);
     const top5 = probs + (headless ? 0 : a.maxBatch * a.classStride * 4);
     const features = top5 + (headless ? 0 : a.maxBatch * 40);
-    const maps = features + (headless ? a.maxBatch * c.embedDim * 4 : 0);
+    const tokens = features + (headless ? a.maxBatch * c.embedDim * 4 : 0);
+    const maps = tokens + (headless ? a.maxBatch * (P + prefixTokens(c)) * c.embedDim * 4 : 0);
     // Timestamps are read as 64-bit words: 8-byte aligned whatever the map rows add up to.
     const times = Math.ceil((maps + a.maxBatch * c.depth * P * 4) / 8) * 8;
-    this.layout = { logits, probs, top5, features, maps, times };
+    this.layout = { logits, probs, top5, features, tokens, maps, times };
     const hasTimestamps = this.features.includes('timestamp-query');
     if (hasTimestamps) {
       const count = 2 * this.maxDispatches;
@@ -316,8 +317,10 @@ class Engine implements WebGpuBackend {
     const cs = a.classStride;
     const headless = isHeadless(c);
     const D = c.embedDim;
+    const Tf = plan.tokens[c.depth];
     if (headless) {
       enc.copyBufferToBuffer(a.cls, 0, this.readback, L.features, B * D * 4);
+      enc.copyBufferToBuffer(plan.finalTokens!, 0, this.readback, L.tokens, B * Tf * D * 4);
     } else {
       enc.copyBufferToBuffer(a.logits, 0, this.readback, L.logits, B * cs * 4);
       enc.copyBufferToBuffer(a.probs, 0, this.readback, L.probs, B * cs * 4);
@@ -341,6 +344,7 @@ class Engine implements WebGpuBackend {
     const top5Words = new Uint32Array(bytes, L.top5, B * 10).slice();
     const top5Probs = new Float32Array(bytes, L.top5, B * 10).slice();
     const features = headless ? new Float32Array(bytes, L.features, B * D).slice() : null;
+    const tokenFeatures = headless ? new Float32Array(bytes, L.tokens, B * Tf * D).slice() : null;
     const maps = new Int32Array(bytes, L.maps, mapFloats).slice();
     const stamps = nQueries ? new BigUint64Array(bytes, L.times, nQueries).slice() : null;
     this.readback.unmap();
@@ -372,7 +376,14 @@ class Engine implements WebGpuBackend {
       }
       const common = { tokens: plan.tokens.slice(), tokenOfPatch, groups: canonicalGroups(tokenOfPatch[c.depth - 1]) };
       if (features) {
-        results.push({ logits: new Float32Array(0), probs: new Float32Array(0), top5: [], features: features.slice(b * D, (b + 1) * D), ...common });
+        results.push({
+          logits: new Float32Array(0),
+          probs: new Float32Array(0),
+          top5: [],
+          features: features.slice(b * D, (b + 1) * D),
+          tokenFeatures: tokenFeatures!.slice(b * Tf * D, (b + 1) * Tf * D),
+          ...common,
+        });
         continue;
       }
       results.push({

@@ -36,6 +36,9 @@ export interface ForwardPlan {
   /** Blocks that merge (r > 0) and so write their patch->token map row on the GPU; the rows of
    * the others equal the previous row and are filled in on read-back. */
   merging: boolean[];
+  /** A model without a head: the buffer holding its final tokens as forward_features returns
+   * them ([batch][tokens after the last block][D]), read back for ForwardResult.tokenFeatures. */
+  finalTokens: GPUBuffer | null;
   dispatches: Dispatch[];
   uniforms: GPUBuffer;
 }
@@ -195,7 +198,15 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const rows = headRows(c);
     layerNorm('final_norm', { rows: batch * rows, D, inStride: Tf, perImage: rows, eps: c.eps }, { x, params: w.norm, y: act.cls });
   }
-  // Without a head the pooled rows in act.cls are the output (the features).
+  // Without a head the pooled rows in act.cls are the output (the features), and every final
+  // token as forward_features returns it is read back too: normed into xn, or x itself when the
+  // norm (fc_norm) comes after the pool.
+  let finalTokens: GPUBuffer | null = null;
+  if (!w.head && c.globalPool === 'avg') finalTokens = x;
+  else if (!w.head) {
+    layerNorm('token_norm', { rows: batch * Tf, D, inStride: 1, perImage: 1, eps: c.eps }, { x, params: w.norm, y: act.xn });
+    finalTokens = act.xn;
+  }
   if (w.head) {
     matmul('head', 'bias', batch, { x: act.cls, w: w.head, y: act.logits });
     head('softmax_top5', { C: c.numClasses, batch, stride: act.classStride }, { logits: act.logits, probs: act.probs, top5: act.top5 });
@@ -210,5 +221,5 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const bindGroup = bindKernel(device, d.kernel, { buffer: uniforms, offset: i * SLOT, size: desc.uniform.bytes }, d.buffers, d.label);
     return { label: d.label, family: desc.family, block: d.block, tome: isTome(desc.family), pipeline, bindGroup, groups: desc.groups(d.values) };
   });
-  return { batch, tokens, merging, dispatches, uniforms };
+  return { batch, tokens, merging, finalTokens, dispatches, uniforms };
 }

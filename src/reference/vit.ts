@@ -90,7 +90,11 @@ export function forward(weights: ViTWeights, input: Float32Array, opts: ToMeOpti
   if (tokens.some((t, i) => t !== expected[i])) throw new Error(`forward: token counts ${tokens} differ from the schedule's ${expected}`);
 
   const common = { tokens, tokenOfPatch: maps, groups: canonicalGroups(tokenOfPatch) };
-  if (isHeadless(c)) return { logits: new Float32Array(0), probs: new Float32Array(0), top5: [], features: pooled(c, w, x, T), ...common };
+  if (isHeadless(c)) {
+    // forward_features' output: the final norm over every token, or the tokens as they are when the norm comes after the pool.
+    const tokenFeatures = c.globalPool === 'avg' ? x.slice() : layerNorm(x, T, D, w('norm.weight'), w('norm.bias'), c.eps);
+    return { logits: new Float32Array(0), probs: new Float32Array(0), top5: [], features: pooled(c, w, x, T), tokenFeatures, ...common };
+  }
   const logits = head(c, w, x, T);
   const probs = softmax(logits);
   return { logits, probs, top5: topK(probs, 5), ...common };

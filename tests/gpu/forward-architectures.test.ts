@@ -35,6 +35,8 @@ function expectSameForward(got: Awaited<ReturnType<WebGpuBackend['run']>>['resul
   expect(got.top5.map((t) => t.index)).toEqual(want.top5.map((t) => t.index));
   expect(got.features === undefined).toBe(want.features === undefined);
   if (want.features) expect(maxAbsDiff(got.features!, want.features)).toBeLessThan(logitTol);
+  expect(got.tokenFeatures?.length).toBe(want.tokenFeatures?.length);
+  if (want.tokenFeatures) expect(maxAbsDiff(got.tokenFeatures!, want.tokenFeatures)).toBeLessThan(logitTol);
 }
 
 const options: ToMeOptions[] = [

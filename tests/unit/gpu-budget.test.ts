@@ -128,6 +128,19 @@ describe('checkGpuLimits', () => {
     );
   });
 
+  it("names the workgroup memory of ToMe's ranking when the tokens are too many for it (3137 tokens: 1569 A tokens)", () => {
+    const wide = hub({
+      architecture: 'vit_tiny_patch4_224',
+      tag: 'x',
+      numClasses: 10,
+      modelArgs: { embed_dim: 32, depth: 1, num_heads: 8, patch_size: 4, img_size: 224 },
+    });
+    expect(checkGpuLimits(wide, { precision: 'f32', maxBatch: 1 }, defaults)).toBe(
+      "vit_tiny_patch4_224 (f32, batch 1): ToMe's ranking of 1569 tokens needs 18.4 KiB of workgroup memory, over this adapter's maxComputeWorkgroupStorageSize of 16.0 KiB; too many tokens for this adapter",
+    );
+    expect(checkGpuLimits(wide, { precision: 'f32', maxBatch: 1 }, { ...defaults, maxComputeWorkgroupStorageSize: 32768 })).toBeNull();
+  });
+
   it('names a weight buffer and suggests f16 when the binding limit is small', () => {
     const vitL = hub({ architecture: 'vit_large_patch16_224', tag: 'x' });
     const line = checkGpuLimits(vitL, { precision: 'f32', maxBatch: 1 }, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 8 * 2 ** 20 });
