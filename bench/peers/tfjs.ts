@@ -2,6 +2,7 @@
 // each must give the official top-1 on every golden input before it is timed.
 import type { BenchRow } from '../../src/core/results';
 import { topK } from '../../src/core/prediction';
+import { beyondPlainViT } from '../../src/model/config';
 import type { ViTWeights } from '../../src/model/weights';
 import type { ConcreteRoute } from '../../src/gpu/node-adapter';
 import { batchOf, type BenchInputs } from '../inputs';
@@ -11,9 +12,10 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 export async function tfjsPeerRows(weights: ViTWeights, golden: BenchInputs, batches: number[], repeat: number, route: ConcreteRoute): Promise<BenchRow[]> {
   const c = weights.config;
-  // The peer is the plain class-token ViT; it would misread the others' weights.
-  if (c.distilled || c.globalPool === 'avg') {
-    log(`tfjs peers: skipped (they build a plain class-token ViT; ${c.id} is ${c.distilled ? 'distilled' : 'average-pooled'})`);
+  // The peer is the plain class-token ViT with a head; it would misread the others' weights.
+  const beyond = beyondPlainViT(c);
+  if (beyond) {
+    log(`tfjs peers: skipped for ${c.id} (they build a plain class-token ViT with a head, not for ${beyond})`);
     return [];
   }
   const { usePeerBackend } = await import('./tfjs-backends');

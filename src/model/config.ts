@@ -82,6 +82,27 @@ export function prefixTokens(c: Pick<ModelConfig, 'classToken' | 'distilled' | '
   return (c.classToken ? 1 : 0) + (c.distilled ? 1 : 0) + c.registers;
 }
 
+/**
+ * What takes a model beyond the plain class-token ViT with a head (the one graph the ONNX Runtime
+ * path and the tfjs peers build), in words, or null for such a plain ViT.
+ */
+export function beyondPlainViT(c: ModelConfig): string | null {
+  const feature = (
+    [
+      [c.distilled, 'distilled models (distillation token)'],
+      [c.globalPool === 'avg', 'average-pooled models (fc_norm)'],
+      [c.registers > 0, 'models with register tokens'],
+      [!c.classToken, 'models without a class token'],
+      [c.layerScale, 'layer scale (ls1/ls2)'],
+      [c.noEmbedClass, 'a position embedding over the patches only (no_embed_class)'],
+      [c.preNorm, 'pre-norm CLIP towers (norm_pre)'],
+      [c.act !== 'gelu', 'QuickGELU'],
+      [c.numClasses === 0, 'models without a head'],
+    ] as const
+  ).find(([has]) => has);
+  return feature ? feature[1] : null;
+}
+
 /** A model without a classifier head: its output is timm's pooled pre-logits feature vector. */
 export function isHeadless(c: Pick<ModelConfig, 'numClasses'>): boolean {
   return c.numClasses === 0;

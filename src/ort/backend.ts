@@ -5,7 +5,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
 import { inputTensor } from '../reference/model-input';
-import type { ModelConfig } from '../model/config';
+import { beyondPlainViT, type ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { ortForward, SegmentSessions, type OrtRuntime } from './forward';
 
@@ -57,16 +57,6 @@ export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): Ort
 /** Why the segment graphs cannot run this model (they are built for plain class-token ViTs
  * with a head), or null when they can. */
 export function ortRefusal(c: ModelConfig): string | null {
-  const feature = [
-    [c.distilled, 'distilled models (distillation token)'],
-    [c.globalPool === 'avg', 'average-pooled models (fc_norm)'],
-    [c.registers > 0, 'models with register tokens'],
-    [!c.classToken, 'models without a class token'],
-    [c.layerScale, 'layer scale (ls1/ls2)'],
-    [c.noEmbedClass, 'a position embedding over the patches only (no_embed_class)'],
-    [c.preNorm, 'pre-norm CLIP towers (norm_pre)'],
-    [c.act !== 'gelu', 'QuickGELU'],
-    [c.numClasses === 0, 'models without a head'],
-  ].find(([has]) => has);
-  return feature ? `${c.id}: the ONNX Runtime path does not build graphs for ${String(feature[1])} yet` : null;
+  const feature = beyondPlainViT(c);
+  return feature ? `${c.id}: the ONNX Runtime path does not build graphs for ${feature} yet` : null;
 }
