@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     fileParallelism: false,
+    // The golden-archs weights are regenerated, not stored: once per run, before any test.
+    globalSetup: ['tests/support/golden-archs-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },

@@ -11,7 +11,7 @@ import type { BenchRow, EvalOutput } from '../src/core/results';
 import { median } from '../src/core/stats';
 import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../src/core/timing';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../src/core/tome';
-import { numPatches, prefixTokens } from '../src/model/config';
+import { numPatches, tokenLayout } from '../src/model/config';
 import type { ViTWeights } from '../src/model/weights';
 import { createReferenceBackend } from '../src/reference/backend';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
@@ -130,7 +130,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
   const flops = Object.fromEntries(
-    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]),
+    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c)))]),
   );
   const evalPath = join(COMMITTED_RESULTS_DIR, `eval-${c.id}.json`);
   const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;

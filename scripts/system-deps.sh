@@ -11,7 +11,13 @@ mesa_major() {
   dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | sed -E 's/^([0-9]+:)?([0-9]+).*/\2/'
 }
 
+has_numpy() {
+  python3 -c 'import numpy' 2>/dev/null || /usr/bin/python3 -c 'import numpy' 2>/dev/null
+}
+if ! has_numpy; then need_pkgs+=(python3-numpy); fi
+
 all_present() {
+  has_numpy || return 1
   for p in "${need_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || return 1
   done

@@ -1,6 +1,8 @@
 // The three attention passes of the first block (all T0 tokens), in the forward's order so
-// each pass reads what the previous one wrote.
+// each pass reads what the previous one wrote: one chunk of (image, head) pairs, every pair of
+// the batch unless their scores exceed the engine's scores buffer (attentionChunk).
 import { headDim, numPatches, prefixTokens } from '../../src/model/config';
+import { attentionChunk } from '../../src/gpu/budget';
 import { attentionAvKernel, attentionScoresKernel, attentionSoftmaxKernel, compileKernel, standaloneDispatch } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench } from './harness';
 
@@ -12,13 +14,13 @@ export const attentionBench: FamilyBench = {
     const D = c.embedDim;
     const T = numPatches(c) + prefixTokens(c);
     const Tp = Math.ceil(T / 4) * 4;
-    const bh = batch * c.numHeads;
+    const bh = attentionChunk(c, batch);
     const [scores, softmax, av] = await Promise.all([
       compileKernel(device, src, attentionScoresKernel, { headDim: hd }),
       compileKernel(device, src, attentionSoftmaxKernel, { headDim: hd }),
       compileKernel(device, src, attentionAvKernel, { headDim: hd }),
     ]);
-    const u = { T, D, propAttn: 1, scale: 1 / Math.sqrt(hd), Tp, heads: c.numHeads, rows: bh * T, sizesOff: 0 };
+    const u = { T, D, propAttn: 1, scale: 1 / Math.sqrt(hd), Tp, heads: c.numHeads, rows: bh * T, sizesOff: 0, bh0: 0 };
     const b = new BufferSet(device);
     const qkv = b.random(batch * T * 3 * D, 1);
     const s = b.zeros(bh * T * Tp);

@@ -6,6 +6,8 @@ export const headBench: FamilyBench = {
   family: 'head',
   async run(ctx, c, batch) {
     const { device } = ctx;
+    // A model without a head has no classes to rank.
+    if (c.numClasses === 0) return [];
     const kernel = await compileKernel(device, ctx.src, headKernel);
     const C = c.numClasses;
     const stride = Math.ceil(C / 4) * 4;

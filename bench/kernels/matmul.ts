@@ -1,6 +1,7 @@
 // Every linear layer of a block (and the classifier) with its epilogue, in every variant: the
 // figures matmul-choice.ts weighs at start-up, on all the shapes the forward runs.
-import { numPatches, prefixTokens } from '../../src/model/config';
+import { isHeadless, numPatches, prefixTokens } from '../../src/model/config';
+import { headRows } from '../../src/gpu/budget';
 import { compileKernel, matmulKernels, MATMUL_VARIANTS, standaloneDispatch, type Epilogue } from '../../src/gpu/kernels';
 import { BufferSet, timeDispatch, type FamilyBench, type KernelTiming } from './harness';
 
@@ -14,10 +15,11 @@ export const matmulBench: FamilyBench = {
     const layers: Array<{ layer: string; epilogue: Epilogue; M: number; N: number; K: number }> = [
       { layer: 'qkv', epilogue: 'bias', M, N: 3 * D, K: D },
       { layer: 'proj', epilogue: 'residual', M, N: D, K: D },
-      { layer: 'fc1', epilogue: 'gelu', M, N: c.mlpHidden, K: D },
+      { layer: 'fc1', epilogue: c.act === 'quickgelu' ? 'quickgelu' : 'gelu', M, N: c.mlpHidden, K: D },
       { layer: 'fc2', epilogue: 'residual', M, N: D, K: c.mlpHidden },
-      // A distilled model's two heads are one matmul over [cls, dist] (K = 2D).
-      { layer: 'head', epilogue: 'bias', M: batch, N: N4(c.numClasses), K: prefixTokens(c) * D },
+      // A distilled model's two heads are one matmul over [cls, dist] (K = 2D); a model without
+      // a head has none.
+      ...(isHeadless(c) ? [] : [{ layer: 'head', epilogue: 'bias' as const, M: batch, N: N4(c.numClasses), K: headRows(c) * D }]),
     ];
     const out: KernelTiming[] = [];
     for (const variant of MATMUL_VARIANTS) {

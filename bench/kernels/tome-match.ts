@@ -24,8 +24,9 @@ export const tomeMatchBench: FamilyBench = {
       standaloneDispatch(device, orderK, tm, { plan }),
     ];
     dispatches.forEach((d) => b.keep(d.uniform));
-    const nA = Math.ceil(tm.T / 2);
-    const nB = tm.T - nA;
+    // Registers take no part in the matching.
+    const nA = Math.ceil((tm.T - tm.regs) / 2);
+    const nB = tm.T - tm.regs - nA;
     const id = (kernel: string, what: string) => ({ family: 'tome_match' as const, kernel, what: `${what}, batch ${batch}` });
     const out = [
       // The keys read once, the metric written once.

@@ -7,7 +7,7 @@ import { forwardMacs } from '../../src/core/flops';
 import { median } from '../../src/core/stats';
 import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
 import { rPerLayer, tokenCounts, type Schedule, type ToMeOptions } from '../../src/core/tome';
-import { numPatches, prefixTokens } from '../../src/model/config';
+import { numPatches, tokenLayout } from '../../src/model/config';
 import type { ViTWeights } from '../../src/model/weights';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
@@ -44,7 +44,7 @@ const configLabel = (c: EngineConfig): string => `${c.precision} ${c.matmul}`;
 function flopsPerImage(w: ViTWeights, settings: Setting[]): Record<string, number> {
   const c = w.config;
   return Object.fromEntries(
-    settings.map((s) => [settingKey(s), 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]),
+    settings.map((s) => [settingKey(s), 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c)))]),
   );
 }
 

@@ -72,7 +72,7 @@ export async function openBackend(weights: ViTWeights, choice: BackendChoice, pl
   // Loaded here: a browser without WebGPU never downloads the engine.
   const { createWebGpuBackend } = await import('../gpu/engine');
   try {
-    const backend = await createWebGpuBackend(weights, { adapter: found, maxBatch: place.maxBatch, precision: fit.precision, memoryBytes: place.memoryBytes });
+    const backend = await createWebGpuBackend(weights, { adapter: found, maxBatch: fit.maxBatch, precision: fit.precision, memoryBytes: place.memoryBytes });
     return { backend, note: fit.note };
   } catch (e) {
     return fallBack(weights, choice, `The WebGPU engine failed to start: ${firstLine(e)}`, place);

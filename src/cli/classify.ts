@@ -1,6 +1,9 @@
 // `tome classify`: one JSON line per input; a bad input prints one line on stderr and the
-// others still run.
+// others still run. A model without a head prints its features instead of a top-5: their norm
+// and, when r > 0 was asked, their cosine similarity to the same image's r = 0 features (one more
+// forward), with --logits the vector itself.
 import type { Backend } from '../core/backend';
+import { cosineSimilarity, l2Norm } from '../core/features';
 import type { ToMeOptions } from '../core/tome';
 import { loadInput } from './input';
 
@@ -11,7 +14,10 @@ export interface ClassifyLine {
   schedule: string;
   backend: string;
   tokens: number[];
-  top5: { index: number; label: string; prob: number }[];
+  /** A classifier's five best classes. */
+  top5?: { index: number; label: string; prob: number }[];
+  /** A model without a head: its pooled feature vector, described (`values` with --logits). */
+  features?: { dim: number; norm: number; cosineToR0?: number; values?: number[] };
   groups: number[];
   logits?: number[];
   ms: number;
@@ -29,9 +35,11 @@ export async function classify(
   let failed = 0;
   for (const path of inputs) {
     let run: Awaited<ReturnType<Backend['run']>>;
+    let input: Awaited<ReturnType<typeof loadInput>>;
     try {
       // The run is inside: the GPU preprocessing can still refuse an image (device limits).
-      run = await backend.run([await loadInput(path, config)], opts);
+      input = await loadInput(path, config);
+      run = await backend.run([input], opts);
     } catch (e) {
       failed++;
       const msg = oneLine(e);
@@ -40,6 +48,19 @@ export async function classify(
     }
     const { results, timing } = run;
     const res = results[0];
+    let output: Pick<ClassifyLine, 'top5' | 'features' | 'logits'>;
+    if (res.features) {
+      const v = res.features;
+      const r0 = opts.r > 0 ? (await backend.run([input], { ...opts, r: 0 })).results[0].features! : null;
+      output = {
+        features: { dim: v.length, norm: l2Norm(v), ...(r0 ? { cosineToR0: cosineSimilarity(v, r0) } : {}), ...(withLogits ? { values: Array.from(v) } : {}) },
+      };
+    } else {
+      output = {
+        top5: res.top5.map((t) => ({ index: t.index, label: config.labels[t.index], prob: t.prob })),
+        ...(withLogits ? { logits: Array.from(res.logits) } : {}),
+      };
+    }
     emit({
       input: path,
       model: config.id,
@@ -47,9 +68,8 @@ export async function classify(
       schedule: opts.schedule,
       backend: backend.name,
       tokens: res.tokens,
-      top5: res.top5.map((t) => ({ index: t.index, label: config.labels[t.index], prob: t.prob })),
+      ...output,
       groups: Array.from(res.groups),
-      ...(withLogits ? { logits: Array.from(res.logits) } : {}),
       ms: Math.round(timing.ms * 100) / 100,
     });
   }

@@ -1,9 +1,12 @@
 // `tome eval`: top-1/top-5 over a labelled image folder for each (r, schedule). Every image is
 // decoded once and then run under every setting (preprocessed in TypeScript once for the CPU
-// backend; on the GPU, in each forward's own submission).
+// backend; on the GPU, in each forward's own submission). A model without a head has no classes
+// to score: it reports, per setting, how far the features moved from each image's r = 0 features
+// (mean cosine similarity), with tokens and time, and says so on stderr.
 import { join } from 'node:path';
 import type { Backend } from '../core/backend';
-import type { EvalRow } from '../core/results';
+import { cosineSimilarity } from '../core/features';
+import type { EvalRow, FeatureEvalRow } from '../core/results';
 import type { Schedule, ToMeOptions } from '../core/tome';
 import type { ModelInput } from '../core/backend';
 import { loadInput } from './input';
@@ -15,6 +18,8 @@ interface Tally {
   n: number;
   top1: number;
   top5: number;
+  /** Sum of the cosine similarities to r = 0 (a model without a head). */
+  cosine: number;
   finalTokens: number;
   ms: number;
 }
@@ -28,10 +33,16 @@ export async function evaluate(
   schedules: Schedule[],
   limit: number | undefined,
   batch: number,
-): Promise<EvalRow[]> {
+): Promise<EvalRow[] | FeatureEvalRow[]> {
+  const headless = backend.config.numClasses === 0;
+  if (headless) {
+    process.stderr.write(
+      `tome: ${backend.config.id} has no classifier head (num_classes 0): eval reports how far its features move from r = 0 (mean cosine similarity), tokens and time, no top-1/top-5\n`,
+    );
+  }
   const rows = readLabels(labelsPath ?? join(dir, 'labels.tsv')).slice(0, limit);
   const combos = schedules.flatMap((schedule) => rs.map((r) => ({ ...settings, r, schedule })));
-  const tallies: Tally[] = combos.map(() => ({ n: 0, top1: 0, top5: 0, finalTokens: 0, ms: 0 }));
+  const tallies: Tally[] = combos.map(() => ({ n: 0, top1: 0, top5: 0, cosine: 0, finalTokens: 0, ms: 0 }));
   const progress = new Progress('eval', rows.length);
   let skipped = 0;
   for (let start = 0; start < rows.length; start += batch) {
@@ -48,33 +59,38 @@ export async function evaluate(
       }
     }
     if (inputs.length) {
+      // The features at r = 0 that every setting's are compared with.
+      const base = headless ? (await backend.run(inputs, { ...settings, r: 0, schedule: 'constant' })).results.map((res) => res.features!) : [];
       for (let c = 0; c < combos.length; c++) {
         const { results, timing } = await backend.run(inputs, combos[c]);
         const t = tallies[c];
         t.ms += timing.ms;
         results.forEach((res, i) => {
           t.n++;
-          if (res.top5[0].index === labels[i]) t.top1++;
+          if (headless) t.cosine += cosineSimilarity(res.features!, base[i]);
+          else if (res.top5[0].index === labels[i]) t.top1++;
           if (res.top5.some((x) => x.index === labels[i])) t.top5++;
           t.finalTokens += res.tokens[res.tokens.length - 1];
         });
       }
     }
     const first = tallies[0];
-    progress.update(Math.min(start + batch, rows.length), first.n ? `top1@${combos[0].r}=${((100 * first.top1) / first.n).toFixed(1)}%` : '');
+    const shown = headless ? `cos@${combos[0].r}=${(first.cosine / first.n).toFixed(4)}` : `top1@${combos[0].r}=${((100 * first.top1) / first.n).toFixed(1)}%`;
+    progress.update(Math.min(start + batch, rows.length), first.n ? shown : '');
   }
   if (skipped) process.stderr.write(`tome: ${skipped} image(s) could not be read and were skipped\n`);
   return combos.map((c, i) => {
     const t = tallies[i];
     const n = Math.max(t.n, 1);
+    const common = { meanFinalTokens: t.finalTokens / n, msPerImage: Math.round((t.ms / n) * 100) / 100 };
+    if (headless) return { r: c.r, schedule: c.schedule, n: t.n, meanCosineToR0: t.cosine / n, ...common };
     return {
       r: c.r,
       schedule: c.schedule,
       n: t.n,
       top1: t.top1 / n,
       top5: t.top5 / n,
-      meanFinalTokens: t.finalTokens / n,
-      msPerImage: Math.round((t.ms / n) * 100) / 100,
+      ...common,
     };
-  });
+  }) as EvalRow[] | FeatureEvalRow[];
 }

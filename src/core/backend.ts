@@ -9,9 +9,19 @@ import type { ForwardProfile } from './profile';
 import type { ToMeOptions } from './tome';
 
 export interface ForwardResult {
+  /** A classifier's logits (config.numClasses values), their softmax and its top-5. A model
+   * without a head (numClasses 0) has none: these are empty and its output is `features`. */
   logits: Float32Array;
   probs: Float32Array;
   top5: Top[];
+  /** Only for a model without a head: timm's pooled pre-logits feature vector (embedDim values:
+   * the normed class token, or fc_norm of the mean of the tokens after the prefix). */
+  features?: Float32Array;
+  /** Only for a model without a head: every token after the last block as timm's
+   * forward_features returns it (after the final norm; as they are for an fc_norm model),
+   * [tokens after the last block, embedDim] in their final order (tokenOfPatch's last row indexes
+   * them). What the page's feature colours project. */
+  tokenFeatures?: Float32Array;
   /** Token count entering block 0, then after each block (depth + 1 numbers). */
   tokens: number[];
   /** Patch->token map after each block: depth rows of numPatches token indices (-1 = pruned). */

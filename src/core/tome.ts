@@ -1,6 +1,8 @@
 // Backend-independent ToMe bookkeeping shared by the CPU reference, the GPU engine, the CLI
 // and the UI: the r schedule, the token counts it implies, the patch->token map's start, and
-// canonical merge groups.
+// canonical merge groups. Token counts include every prefix token; the clamp counts only the
+// tokens that take part in the matching (registers do not: see TokenLayout).
+import { CLASS_TOKEN_ONLY, type TokenLayout } from '../model/config';
 
 export type Schedule = 'constant' | 'decreasing';
 export type MergeMode = 'merge' | 'prune';
@@ -31,50 +33,60 @@ export function rPerLayer(depth: number, r: number, schedule: Schedule): number[
   return Array.from({ length: depth }, (_, i) => Math.trunc(minVal + step * i));
 }
 
-/**
- * r actually applied in a block with T tokens, of which `protectedTokens` (the class token, and
- * the distillation token when there is one) are never merged: as the official
- * bipartite_soft_matching, r = min(r, (T - protected) // 2).
- */
-export function clampR(r: number, tokens: number, protectedTokens = 1): number {
-  return Math.min(r, Math.floor((tokens - protectedTokens) / 2));
+/** Tokens before the patches. */
+export function prefixCount(l: TokenLayout): number {
+  return (l.classToken ? 1 : 0) + (l.distToken ? 1 : 0) + l.registers;
 }
 
 /**
- * Token count entering block 0, then after each block, for `prefixTokens` tokens before the
- * patches (1: class token; 2: class + distillation). Depends on r only, never on the image.
+ * r actually applied in a block with T tokens (prefix included), as the official
+ * bipartite_soft_matching on the tokens that take part: r = min(r, (T' - protected) // 2), T'
+ * without the registers (they are taken out of the matching), `protected` the class and
+ * distillation tokens (never merged).
  */
-export function tokenCounts(numPatches: number, rs: number[], prefixTokens = 1): number[] {
-  const out = [numPatches + prefixTokens];
-  let t = numPatches + prefixTokens;
+export function clampR(r: number, tokens: number, layout: TokenLayout = CLASS_TOKEN_ONLY): number {
+  const matched = tokens - layout.registers;
+  const protectedTokens = (layout.classToken ? 1 : 0) + (layout.distToken ? 1 : 0);
+  return Math.max(0, Math.min(r, Math.floor((matched - protectedTokens) / 2)));
+}
+
+/**
+ * Token count entering block 0, then after each block, prefix tokens included. Depends on r
+ * only, never on the image.
+ */
+export function tokenCounts(numPatches: number, rs: number[], layout: TokenLayout = CLASS_TOKEN_ONLY): number[] {
+  let t = numPatches + prefixCount(layout);
+  const out = [t];
   for (const r of rs) {
-    t -= clampR(r, t, prefixTokens);
+    t -= clampR(r, t, layout);
     out.push(t);
   }
   return out;
 }
 
 /** Effective (clamped) r per block. */
-export function effectiveR(numPatches: number, rs: number[], prefixTokens = 1): number[] {
-  const counts = tokenCounts(numPatches, rs, prefixTokens);
+export function effectiveR(numPatches: number, rs: number[], layout: TokenLayout = CLASS_TOKEN_ONLY): number[] {
+  const counts = tokenCounts(numPatches, rs, layout);
   return rs.map((_, i) => counts[i] - counts[i + 1]);
 }
 
 /** Largest r for which the last block still merges r tokens under a constant schedule. */
-export function maxUsefulR(numPatches: number, depth: number, prefixTokens = 1): number {
+export function maxUsefulR(numPatches: number, depth: number, layout: TokenLayout = CLASS_TOKEN_ONLY): number {
+  const prefix = prefixCount(layout);
   let best = 0;
   for (let r = 1; r <= numPatches; r++) {
-    const counts = tokenCounts(numPatches, new Array<number>(depth).fill(r), prefixTokens);
+    const counts = tokenCounts(numPatches, new Array<number>(depth).fill(r), layout);
     if (counts[depth] < counts[depth - 1]) best = r;
-    if (counts[depth] <= prefixTokens + 1) break;
+    if (counts[depth] <= prefix + 1) break;
   }
   return best;
 }
 
-/** Patch->token map before any merge: patch p is token p + prefixTokens (the class token, and
- * the distillation token when there is one, come first). */
-export function initialTokenOfPatch(numPatches: number, prefixTokens = 1): Int32Array {
-  return Int32Array.from({ length: numPatches }, (_, p) => p + prefixTokens);
+/** Patch->token map before any merge: patch p is token p + the prefix tokens (class,
+ * distillation, registers come first). */
+export function initialTokenOfPatch(numPatches: number, layout: TokenLayout = CLASS_TOKEN_ONLY): Int32Array {
+  const prefix = prefixCount(layout);
+  return Int32Array.from({ length: numPatches }, (_, p) => p + prefix);
 }
 
 /**

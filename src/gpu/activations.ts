@@ -1,6 +1,7 @@
 // Working buffers of a forward, allocated once per engine for the largest shapes (T0 tokens,
 // maxBatch images) and reused by every forward; smaller token counts use a prefix.
 import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { attentionChunk, headRows } from './budget';
 
 /** Where the parts of the ToMe state buffer start, in 4-byte words (see tome_common.wgsl). */
 export interface TomeStateLayout {
@@ -23,13 +24,16 @@ export interface Activations {
   xn: GPUBuffer;
   qkv: GPUBuffer;
   hidden: GPUBuffer;
-  /** Attention probabilities: [batch][heads][T0][T0 rounded up to 4]. */
+  /** Attention probabilities of a chunk of `scoresPairs` (image, head) pairs: [pairs][T0][T0
+   * rounded up to 4]. */
   scores: GPUBuffer;
+  /** (image, head) pairs one attention pass holds (attentionChunk: all of them unless too many). */
+  scoresPairs: number;
   metric: GPUBuffer;
   /** Matching plans, token sizes and patch->token maps, laid out by `tomeLayout`. */
   tome: GPUBuffer;
-  /** The head's input per image: the normed prefix rows (cls, and dist when distilled) or the
-   * fc_norm of the pooled tokens. */
+  /** The head's input per image: the normed class token (and distillation token when
+   * distilled) or the fc_norm of the pooled tokens; the output itself for a model without a head. */
   cls: GPUBuffer;
   logits: GPUBuffer;
   probs: GPUBuffer;
@@ -59,17 +63,20 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: n
     device.createBuffer({ label, size: Math.max(16, floats * 4), usage: GPUBufferUsage.STORAGE | extraUsage });
   const { COPY_SRC, COPY_DST } = GPUBufferUsage;
   const tomeLayout = tomeStateLayout(c, maxBatch);
+  const scoresPairs = attentionChunk(c, maxBatch, device.limits);
   return {
     image: make('image', maxBatch * 3 * c.imgSize * c.imgSize, COPY_DST),
-    x: make('x', rows * D),
-    x2: make('x2', rows * D),
-    xn: make('xn', rows * D),
+    // Copied out for a model without a head: its final tokens (ForwardResult.tokenFeatures).
+    x: make('x', rows * D, COPY_SRC),
+    x2: make('x2', rows * D, COPY_SRC),
+    xn: make('xn', rows * D, COPY_SRC),
     qkv: make('qkv', rows * 3 * D),
     hidden: make('hidden', rows * c.mlpHidden),
-    scores: make('scores', maxBatch * c.numHeads * T0 * Math.ceil(T0 / 4) * 4),
+    scores: make('scores', scoresPairs * T0 * Math.ceil(T0 / 4) * 4),
+    scoresPairs,
     metric: make('metric', rows * (D / c.numHeads)),
     tome: make('tome state', tomeLayout.words, COPY_SRC | COPY_DST),
-    cls: make('cls', maxBatch * D * prefixTokens(c)),
+    cls: make('cls', maxBatch * D * headRows(c), COPY_SRC),
     logits: make('logits', maxBatch * classStride, COPY_SRC),
     probs: make('probs', maxBatch * classStride, COPY_SRC),
     top5: make('top5', maxBatch * 10, COPY_SRC),

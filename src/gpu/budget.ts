@@ -4,7 +4,7 @@
 // checkGpuLimits turns that into one line naming the adapter limit a model would exceed, so a
 // model too big for an adapter is refused before any upload instead of losing the device.
 // Not counted: the preprocessing windows (per image, bounded) and start-up matmul timing buffers.
-import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { isHeadless, numPatches, prefixTokens, type ModelConfig } from '../model/config';
 import { formatBytes } from '../core/format';
 
 export type Precision = 'f32' | 'f16';
@@ -25,6 +25,14 @@ export interface GpuBudget {
 export interface AdapterLimits {
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
+  /** WebGPU's default (16 KiB) when absent. */
+  maxComputeWorkgroupStorageSize?: number;
+}
+
+/** Workgroup memory of ToMe's ranking (tome_match.wgsl's `order`: a score, a destination and a
+ * rank per A token of the first block, one workgroup per image): what bounds the token count. */
+export function rankingWorkgroupBytes(c: ModelConfig): number {
+  return 3 * 4 * Math.ceil((numPatches(c) + prefixTokens(c)) / 2);
 }
 
 const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -35,8 +43,36 @@ function linearBytes(N: number, K: number, precision: Precision): number {
   return ceil4((K * Np + Np) * (precision === 'f16' ? 2 : 4));
 }
 
-/** Every buffer the engine allocates for `c`, weights then activations. */
-export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch: number }): GpuBudget {
+/**
+ * The largest attention scores buffer the engine makes: WebGPU's default
+ * maxStorageBufferBindingSize (or the adapter's limits, if lower). When a batch's scores (batch x
+ * heads x T0 x T0) are larger, a block runs its attention in chunks of (image, head) pairs, so
+ * the scores never stop a model (DINOv2 at 518 px, 1370+ tokens; ViT-L/14 has 16 heads).
+ */
+const SCORES_BYTES_MAX = 128 * 2 ** 20;
+
+/** (image, head) pairs whose attention scores one pass holds: all of them when they fit, else as
+ * many as fit (at least one, whose size the limit check then judges). */
+export function attentionChunk(c: ModelConfig, maxBatch: number, limits?: AdapterLimits): number {
+  const T0 = numPatches(c) + prefixTokens(c);
+  const perPair = T0 * ceil4(T0) * 4;
+  const cap = Math.min(SCORES_BYTES_MAX, limits?.maxStorageBufferBindingSize ?? Infinity, limits?.maxBufferSize ?? Infinity);
+  return Math.max(1, Math.min(maxBatch * c.numHeads, Math.floor(cap / perPair)));
+}
+
+/** Rows the head reads per image: the normed class token (and distillation token), or the pooled one. */
+export function headRows(c: ModelConfig): number {
+  return c.distilled ? 2 : 1;
+}
+
+/** The label of the buffer holding the prefix tokens and the position embedding, e.g. "cls+reg+pos_embed". */
+export function embedLabel(c: ModelConfig): string {
+  return [c.classToken && 'cls', c.distilled && 'dist', c.registers > 0 && 'reg', 'pos_embed'].filter(Boolean).join('+');
+}
+
+/** Every buffer the engine allocates for `c`, weights then activations (the attention scores
+ * sized for `limits`, as the engine sizes them for its device's). */
+export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch: number }, limits?: AdapterLimits): GpuBudget {
   const D = c.embedDim;
   const H = c.mlpHidden;
   const P = numPatches(c);
@@ -57,11 +93,13 @@ export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch
   }
   // The patch embedding stays f32 (a small share of the FLOPs).
   weights('patch_embed.proj', linearBytes(D, 3 * c.patchSize * c.patchSize, 'f32'));
-  weights(c.distilled ? 'cls+dist+pos_embed' : 'cls+pos_embed', (prefixTokens(c) * D + T0 * D) * 4);
+  weights(embedLabel(c), (prefixTokens(c) * D + T0 * D) * 4);
+  if (c.preNorm) weights('norm_pre', 2 * D * 4);
   weights(c.globalPool === 'avg' ? 'fc_norm' : 'norm', 2 * D * 4);
-  // A distilled model's two heads are one Linear over [cls, dist] (K = 2D).
-  if (c.distilled) weights('head+head_dist', linearBytes(c.numClasses, 2 * D, opts.precision));
-  else weights('head', linearBytes(c.numClasses, D, opts.precision));
+  // A distilled model's two heads are one Linear over [cls, dist] (K = 2D); a model without a
+  // head has none (its output is the pooled features).
+  if (c.distilled && !isHeadless(c)) weights('head+head_dist', linearBytes(c.numClasses, 2 * D, opts.precision));
+  else if (!isHeadless(c)) weights('head', linearBytes(c.numClasses, D, opts.precision));
 
   const rows = B * T0;
   const classStride = ceil4(c.numClasses);
@@ -72,10 +110,10 @@ export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch
   act('xn', rows * D);
   act('qkv', rows * 3 * D);
   act('hidden', rows * H);
-  act('scores', B * c.numHeads * T0 * ceil4(T0));
+  act('scores', attentionChunk(c, B, limits) * T0 * ceil4(T0));
   act('metric', rows * (D / c.numHeads));
   act('tome state', B * planWords * T0 + 2 * B * T0 + B * c.depth * P);
-  act('cls', B * D * prefixTokens(c));
+  act('cls', B * D * headRows(c));
   act('logits', B * classStride);
   act('probs', B * classStride);
   act('top5', B * 10);
@@ -91,7 +129,7 @@ export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch
  * given), else one line naming the buffer, the limit and what would help.
  */
 export function checkGpuLimits(c: ModelConfig, opts: { precision: Precision; maxBatch: number }, limits: AdapterLimits, memoryBytes?: number): string | null {
-  const budget = gpuBudget(c, opts);
+  const budget = gpuBudget(c, opts, limits);
   const largest = budget.buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   // Every buffer is bound whole as a storage buffer, so both limits apply to each.
   const limit = [
@@ -111,6 +149,11 @@ export function checkGpuLimits(c: ModelConfig, opts: { precision: Precision; max
           ? "precision 'f16' halves it where the adapter has shader-f16"
           : 'too large for this adapter';
     return `${where}: buffer ${largest.label} needs ${formatBytes(largest.bytes)}, over this adapter's ${limit[0]} of ${formatBytes(limit[1] as number)}; ${help}`;
+  }
+  const workgroup = rankingWorkgroupBytes(c);
+  const workgroupLimit = limits.maxComputeWorkgroupStorageSize ?? 16384;
+  if (workgroup > workgroupLimit) {
+    return `${where}: ToMe's ranking of ${Math.ceil((numPatches(c) + prefixTokens(c)) / 2)} tokens needs ${formatBytes(workgroup)} of workgroup memory, over this adapter's maxComputeWorkgroupStorageSize of ${formatBytes(workgroupLimit)}; too many tokens for this adapter`;
   }
   if (memoryBytes !== undefined && budget.totalBytes > memoryBytes) {
     return `${where}: needs ${formatBytes(budget.totalBytes)} of GPU memory (weights ${formatBytes(budget.weightBytes)}, working buffers ${formatBytes(budget.activationBytes)}), over the ${formatBytes(memoryBytes)} available`;

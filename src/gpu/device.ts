@@ -13,8 +13,9 @@ export async function browserAdapter(): Promise<GPUAdapter> {
 /**
  * A device for the engine: timestamp queries when the adapter has them (GPU times and the
  * profile), shader-f16 only when f16 is asked for, and the adapter's own ceilings for the
- * limits bigger models hit first (one buffer of a batch's hidden activations, and the storage
- * buffers per stage, which the GL route keeps at 4 unless raised).
+ * limits bigger models hit first (one buffer of a batch's hidden activations, the storage
+ * buffers per stage, which the GL route keeps at 4 unless raised, and the workgroup memory
+ * ToMe's ranking needs for more than 2730 tokens).
  */
 export function requestEngineDevice(adapter: GPUAdapter, opts: { f16?: boolean } = {}): Promise<GPUDevice> {
   const wanted: GPUFeatureName[] = ['timestamp-query'];
@@ -25,6 +26,8 @@ export function requestEngineDevice(adapter: GPUAdapter, opts: { f16?: boolean }
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
       maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+      // ToMe's ranking keeps the first block's A tokens in workgroup memory (budget.ts).
+      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
     },
   });
 }

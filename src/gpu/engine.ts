@@ -1,7 +1,7 @@
 // The WebGPU ViT+ToMe engine: whole forward passes in our WGSL kernels, one command
 // submission per forward (per batch chunk), no read-back until the end. Runs unchanged in the
 // browser (navigator.gpu) and in Node (pass an adapter from node-adapter.ts).
-import { numPatches, headDim, prefixTokens, type ModelConfig } from '../model/config';
+import { numPatches, headDim, isHeadless, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import { isFrame, type Backend, type ForwardResult, type ModelInput, type RunOutput, type Timing } from '../core/backend';
 import type { RawImage } from '../core/preprocess';
 import type { ForwardProfile } from '../core/profile';
@@ -123,7 +123,7 @@ class Engine implements WebGpuBackend {
   private ones: Float32Array<ArrayBuffer>;
   private chain: Promise<unknown> = Promise.resolve();
   private lostReason: string | null = null;
-  private layout: { logits: number; probs: number; top5: number; maps: number; times: number };
+  private layout: { logits: number; probs: number; top5: number; features: number; tokens: number; maps: number; times: number };
 
   constructor(parts: EngineParts) {
     const ctx = parts.plan;
@@ -142,16 +142,23 @@ class Engine implements WebGpuBackend {
     const info = this.adapterInfo;
     this.description = `WebGPU ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ')} (${this.precision}, matmul ${this.matmulVariant})`;
     void this.lost.then((r) => (this.lostReason = r));
-    // Upper bound on dispatches: every block merging.
-    this.maxDispatches = 4 + c.depth * 16;
+    // Upper bound on dispatches: every block merging (norm1, qkv, proj, 4 ToMe, norm2, fc1, fc2,
+    // and 3 per attention chunk), plus the embedding, norm_pre and the tail (pool, norm, head,
+    // softmax).
+    const chunks = Math.ceil((a.maxBatch * c.numHeads) / a.scoresPairs);
+    this.maxDispatches = 6 + c.depth * (10 + 3 * chunks);
     const P = numPatches(c);
+    // A classifier reads back logits, probabilities and top-5; a model without a head its features.
+    const headless = isHeadless(c);
     const logits = 0;
-    const probs = logits + a.maxBatch * a.classStride * 4;
-    const top5 = probs + a.maxBatch * a.classStride * 4;
-    const maps = top5 + a.maxBatch * 40;
+    const probs = logits + (headless ? 0 : a.maxBatch * a.classStride * 4);
+    const top5 = probs + (headless ? 0 : a.maxBatch * a.classStride * 4);
+    const features = top5 + (headless ? 0 : a.maxBatch * 40);
+    const tokens = features + (headless ? a.maxBatch * c.embedDim * 4 : 0);
+    const maps = tokens + (headless ? a.maxBatch * (P + prefixTokens(c)) * c.embedDim * 4 : 0);
     // Timestamps are read as 64-bit words: 8-byte aligned whatever the map rows add up to.
     const times = Math.ceil((maps + a.maxBatch * c.depth * P * 4) / 8) * 8;
-    this.layout = { logits, probs, top5, maps, times };
+    this.layout = { logits, probs, top5, features, tokens, maps, times };
     const hasTimestamps = this.features.includes('timestamp-query');
     if (hasTimestamps) {
       const count = 2 * this.maxDispatches;
@@ -308,9 +315,17 @@ class Engine implements WebGpuBackend {
     }
     const L = this.layout;
     const cs = a.classStride;
-    enc.copyBufferToBuffer(a.logits, 0, this.readback, L.logits, B * cs * 4);
-    enc.copyBufferToBuffer(a.probs, 0, this.readback, L.probs, B * cs * 4);
-    enc.copyBufferToBuffer(a.top5, 0, this.readback, L.top5, B * 40);
+    const headless = isHeadless(c);
+    const D = c.embedDim;
+    const Tf = plan.tokens[c.depth];
+    if (headless) {
+      enc.copyBufferToBuffer(a.cls, 0, this.readback, L.features, B * D * 4);
+      enc.copyBufferToBuffer(plan.finalTokens!, 0, this.readback, L.tokens, B * Tf * D * 4);
+    } else {
+      enc.copyBufferToBuffer(a.logits, 0, this.readback, L.logits, B * cs * 4);
+      enc.copyBufferToBuffer(a.probs, 0, this.readback, L.probs, B * cs * 4);
+      enc.copyBufferToBuffer(a.top5, 0, this.readback, L.top5, B * 40);
+    }
     const mapFloats = B * c.depth * numPatches(c);
     enc.copyBufferToBuffer(a.tome, a.tomeLayout.maps * 4, this.readback, L.maps, mapFloats * 4);
     const nQueries = ts ? (profiled ? 2 * plan.dispatches.length : 2) : 0;
@@ -328,6 +343,8 @@ class Engine implements WebGpuBackend {
     const probs = new Float32Array(bytes, L.probs, B * cs).slice();
     const top5Words = new Uint32Array(bytes, L.top5, B * 10).slice();
     const top5Probs = new Float32Array(bytes, L.top5, B * 10).slice();
+    const features = headless ? new Float32Array(bytes, L.features, B * D).slice() : null;
+    const tokenFeatures = headless ? new Float32Array(bytes, L.tokens, B * Tf * D).slice() : null;
     const maps = new Int32Array(bytes, L.maps, mapFloats).slice();
     const stamps = nQueries ? new BigUint64Array(bytes, L.times, nQueries).slice() : null;
     this.readback.unmap();
@@ -354,16 +371,26 @@ class Engine implements WebGpuBackend {
       // Only merging blocks wrote their row; a block that does not merge keeps the previous one.
       const tokenOfPatch: Int32Array[] = [];
       for (let l = 0; l < c.depth; l++) {
-        const prev = l > 0 ? tokenOfPatch[l - 1] : initialTokenOfPatch(P, prefixTokens(c));
+        const prev = l > 0 ? tokenOfPatch[l - 1] : initialTokenOfPatch(P, tokenLayout(c));
         tokenOfPatch.push(plan.merging[l] ? maps.slice((b * c.depth + l) * P, (b * c.depth + l + 1) * P) : prev.slice());
+      }
+      const common = { tokens: plan.tokens.slice(), tokenOfPatch, groups: canonicalGroups(tokenOfPatch[c.depth - 1]) };
+      if (features) {
+        results.push({
+          logits: new Float32Array(0),
+          probs: new Float32Array(0),
+          top5: [],
+          features: features.slice(b * D, (b + 1) * D),
+          tokenFeatures: tokenFeatures!.slice(b * Tf * D, (b + 1) * Tf * D),
+          ...common,
+        });
+        continue;
       }
       results.push({
         logits: logits.slice(b * cs, b * cs + C),
         probs: probs.slice(b * cs, b * cs + C),
         top5: Array.from({ length: 5 }, (_, k) => ({ index: top5Words[b * 10 + 2 * k], prob: top5Probs[b * 10 + 2 * k + 1] })),
-        tokens: plan.tokens.slice(),
-        tokenOfPatch,
-        groups: canonicalGroups(tokenOfPatch[c.depth - 1]),
+        ...common,
       });
     }
     return { results, ms, source, profile };

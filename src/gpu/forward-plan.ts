@@ -1,11 +1,22 @@
 // Encodes the dispatch list of one whole forward for a given batch size and r schedule. Every
 // shape follows from r alone (tokenCounts), so the list, its uniforms and its bind groups are
 // built once per (batch, schedule, options) and replayed by every forward with that key.
-import { gridSize, headDim, numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { gridSize, headDim, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
+import { headRows } from './budget';
 import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import type { Activations } from './activations';
 import type { GpuWeights, LinearBuffer } from './gpu-weights';
-import { bindKernel, type Epilogue, type Family, type Kernel, type KernelSet, type MatmulVariant, type UniformFields, type UniformValues } from './kernels';
+import {
+  bindKernel,
+  tomePrefixFields,
+  type Epilogue,
+  type Family,
+  type Kernel,
+  type KernelSet,
+  type MatmulVariant,
+  type UniformFields,
+  type UniformValues,
+} from './kernels';
 
 export interface Dispatch {
   label: string;
@@ -25,6 +36,9 @@ export interface ForwardPlan {
   /** Blocks that merge (r > 0) and so write their patch->token map row on the GPU; the rows of
    * the others equal the previous row and are filled in on read-back. */
   merging: boolean[];
+  /** A model without a head: the buffer holding its final tokens as forward_features returns
+   * them ([batch][tokens after the last block][D]), read back for ForwardResult.tokenFeatures. */
+  finalTokens: GPUBuffer | null;
   dispatches: Dispatch[];
   uniforms: GPUBuffer;
 }
@@ -60,8 +74,11 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const P = numPatches(c);
   const prefix = prefixTokens(c);
   const T0 = P + prefix;
-  const rs = effectiveR(P, rPerLayer(c.depth, tome.r, tome.schedule), prefix);
-  const tokens = tokenCounts(P, rs, prefix);
+  const layout = tokenLayout(c);
+  const rs = effectiveR(P, rPerLayer(c.depth, tome.r, tome.schedule), layout);
+  const tokens = tokenCounts(P, rs, layout);
+  const pairs = batch * c.numHeads;
+  const chunk = act.scoresPairs;
 
   // Dispatches are recorded in order; each gets its own uniform slot, packed at the end.
   const recorded: Array<{ label: string; block: number; kernel: Kernel; values: UniformValues<UniformFields>; buffers: Record<string, GPUBuffer> }> = [];
@@ -72,7 +89,12 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
       recorded.push({ label, block, kernel, values, buffers });
   const patchEmbed = dispatcher(k.patchEmbed);
   const layerNorm = dispatcher(k.layerNorm);
-  const mm = { bias: dispatcher(k.matmul.bias), gelu: dispatcher(k.matmul.gelu), residual: dispatcher(k.matmul.residual) };
+  const mm = {
+    bias: dispatcher(k.matmul.bias),
+    gelu: dispatcher(k.matmul.gelu),
+    quickgelu: dispatcher(k.matmul.quickgelu),
+    residual: dispatcher(k.matmul.residual),
+  };
   // N and K come with the weights.
   const matmul = (label: string, epilogue: Epilogue, M: number, b: { x: GPUBuffer; w: LinearBuffer; y: GPUBuffer }) =>
     mm[epilogue](label, { M, N: b.w.N, K: b.w.K }, { x: b.x, w: b.w.buffer, y: b.y });
@@ -94,6 +116,11 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const st = act.tomeLayout;
   let x = act.x;
   let x2 = act.x2;
+  if (w.normPre) {
+    // Pre-norm (CLIP): LayerNorm of every token after the position embedding, into the partner buffer.
+    layerNorm('norm_pre', { rows: batch * T0, D, inStride: 1, perImage: 1, eps: c.eps }, { x, params: w.normPre, y: x2 });
+    [x, x2] = [x2, x];
+  }
   let sizesIn = st.sizes[0];
   let sizesOut = st.sizes[1];
   let lastMapRow = 0; // 1 + the last block that wrote a map row
@@ -107,19 +134,24 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const M = batch * T;
     layerNorm('norm1', { rows: M, D, inStride: 1, perImage: 1, eps: c.eps }, { x, params: bw.norm1, y: act.xn });
     matmul('qkv', 'bias', M, { x: act.xn, w: bw.qkv, y: act.qkv });
-    const att = {
-      T,
-      D,
-      propAttn: tome.propAttn ? 1 : 0,
-      scale: 1 / Math.sqrt(hd),
-      Tp: Math.ceil(T / 4) * 4,
-      heads: c.numHeads,
-      rows: batch * c.numHeads * T,
-      sizesOff: sizesIn,
-    };
-    attnScores('attn_scores', att, { qkv: act.qkv, sizes: act.tome, s: act.scores });
-    attnSoftmax('attn_softmax', att, { s: act.scores });
-    attnAv('attn_av', att, { qkv: act.qkv, s: act.scores, y: act.xn });
+    // The scores buffer holds `chunk` (image, head) pairs: all of them unless they are too many.
+    for (let bh0 = 0; bh0 < pairs; bh0 += chunk) {
+      const att = {
+        T,
+        D,
+        propAttn: tome.propAttn ? 1 : 0,
+        scale: 1 / Math.sqrt(hd),
+        Tp: Math.ceil(T / 4) * 4,
+        heads: c.numHeads,
+        rows: Math.min(chunk, pairs - bh0) * T,
+        sizesOff: sizesIn,
+        bh0,
+      };
+      attnScores('attn_scores', att, { qkv: act.qkv, sizes: act.tome, s: act.scores });
+      attnSoftmax('attn_softmax', att, { s: act.scores });
+      attnAv('attn_av', att, { qkv: act.qkv, s: act.scores, y: act.xn });
+    }
+    // Layer scale ls1 is folded into proj's weights (gpu-weights.ts), ls2 into fc2's.
     matmul('proj', 'residual', M, { x: act.xn, w: bw.proj, y: x });
     merging.push(r > 0);
     if (r > 0) {
@@ -139,7 +171,7 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
         sizesIn,
         sizesOut,
         maps: st.maps,
-        prefix,
+        ...tomePrefixFields(layout),
       };
       tomeMetric('tome_metric', tm, { qkv: act.qkv, metric: act.metric });
       tomeSimilarity('tome_similarity', tm, { metric: act.metric, plan: act.tome });
@@ -151,7 +183,7 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     }
     const Mn = batch * Tn;
     layerNorm('norm2', { rows: Mn, D, inStride: 1, perImage: 1, eps: c.eps }, { x, params: bw.norm2, y: act.xn });
-    matmul('fc1', 'gelu', Mn, { x: act.xn, w: bw.fc1, y: act.hidden });
+    matmul('fc1', c.act === 'quickgelu' ? 'quickgelu' : 'gelu', Mn, { x: act.xn, w: bw.fc1, y: act.hidden });
     matmul('fc2', 'residual', Mn, { x: act.hidden, w: bw.fc2, y: x });
   }
   block = -1;
@@ -161,12 +193,24 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     pool('pool', { T: Tf, D, prefix, batch }, { x, y: act.xn });
     layerNorm('fc_norm', { rows: batch, D, inStride: 1, perImage: 1, eps: c.eps }, { x: act.xn, params: w.norm, y: act.cls });
   } else {
-    // The final norm reads only each image's prefix rows (cls, and dist when distilled), which
-    // land side by side: the head reads them as one row of prefix * D.
-    layerNorm('final_norm', { rows: batch * prefix, D, inStride: Tf, perImage: prefix, eps: c.eps }, { x, params: w.norm, y: act.cls });
+    // The final norm reads only each image's first rows (cls, and dist when distilled), which
+    // land side by side: the head reads them as one row of headRows * D.
+    const rows = headRows(c);
+    layerNorm('final_norm', { rows: batch * rows, D, inStride: Tf, perImage: rows, eps: c.eps }, { x, params: w.norm, y: act.cls });
   }
-  matmul('head', 'bias', batch, { x: act.cls, w: w.head, y: act.logits });
-  head('softmax_top5', { C: c.numClasses, batch, stride: act.classStride }, { logits: act.logits, probs: act.probs, top5: act.top5 });
+  // Without a head the pooled rows in act.cls are the output (the features), and every final
+  // token as forward_features returns it is read back too: normed into xn, or x itself when the
+  // norm (fc_norm) comes after the pool.
+  let finalTokens: GPUBuffer | null = null;
+  if (!w.head && c.globalPool === 'avg') finalTokens = x;
+  else if (!w.head) {
+    layerNorm('token_norm', { rows: batch * Tf, D, inStride: 1, perImage: 1, eps: c.eps }, { x, params: w.norm, y: act.xn });
+    finalTokens = act.xn;
+  }
+  if (w.head) {
+    matmul('head', 'bias', batch, { x: act.cls, w: w.head, y: act.logits });
+    head('softmax_top5', { C: c.numClasses, batch, stride: act.classStride }, { logits: act.logits, probs: act.probs, top5: act.top5 });
+  }
 
   const uniforms = device.createBuffer({ label: 'forward uniforms', size: recorded.length * SLOT, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
   const view = new DataView(uniforms.getMappedRange());
@@ -177,5 +221,5 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const bindGroup = bindKernel(device, d.kernel, { buffer: uniforms, offset: i * SLOT, size: desc.uniform.bytes }, d.buffers, d.label);
     return { label: d.label, family: desc.family, block: d.block, tome: isTome(desc.family), pipeline, bindGroup, groups: desc.groups(d.values) };
   });
-  return { batch, tokens, merging, dispatches, uniforms };
+  return { batch, tokens, merging, finalTokens, dispatches, uniforms };
 }

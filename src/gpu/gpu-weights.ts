@@ -2,7 +2,8 @@
 // tensor group (never one giant buffer: ViT-Base exceeds the 128 MiB binding limit), linear
 // layers as W^T [K, N] followed by the bias [N], LayerNorm as gamma then beta. The labels are
 // the ones src/model/gpu-budget.ts counts (a test holds the two together).
-import { gridSize, numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { gridSize, isHeadless, numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { embedLabel } from './budget';
 import { tensor, type ViTWeights } from '../model/weights';
 import { toHalfArray } from './f16';
 
@@ -25,14 +26,18 @@ export interface BlockBuffers {
 }
 
 export interface GpuWeights {
+  /** The patch embedding; a pre-norm (CLIP) tower's conv has no bias: zeros. */
   patch: LinearBuffer;
-  /** The prefix tokens (cls [D], then dist [D] when distilled) then pos_embed [T0, D]. */
+  /** The prefix tokens ([cls][dist][registers], [prefix, D]) then a position row per token
+   * [T0, D] (zero rows for the prefix tokens of a no_embed_class model). */
   embedExtra: GPUBuffer;
+  /** norm_pre of a pre-norm tower, else null. */
+  normPre: GPUBuffer | null;
   blocks: BlockBuffers[];
   /** The final norm: `norm` (token pooling) or `fc_norm` (average pooling). */
   norm: GPUBuffer;
-  /** The classifier; for a distilled model both heads in one (distilledHead). */
-  head: LinearBuffer;
+  /** The classifier (for a distilled model both heads in one: distilledHead); null without a head. */
+  head: LinearBuffer | null;
   bytes: number;
 }
 
@@ -75,8 +80,21 @@ function linearFrom(device: GPUDevice, weight: Float32Array, bias: Float32Array,
   return { buffer, N: Np, K };
 }
 
-function linear(device: GPUDevice, w: ViTWeights, name: string, N: number, K: number, precision: Precision): LinearBuffer {
-  return linearFrom(device, tensor(w, name + '.weight'), tensor(w, name + '.bias'), name, N, K, precision);
+function linear(device: GPUDevice, w: ViTWeights, name: string, N: number, K: number, precision: Precision, gamma?: Float32Array): LinearBuffer {
+  const weight = tensor(w, name + '.weight');
+  const bias = tensor(w, name + '.bias');
+  if (!gamma) return linearFrom(device, weight, bias, name, N, K, precision);
+  const folded = foldLayerScale(weight, bias, gamma, K);
+  return linearFrom(device, folded.weight, folded.bias, name, N, K, precision);
+}
+
+/**
+ * Layer scale folded into the Linear before it: gamma ⊙ (W x + b) = (diag(gamma) W) x + gamma ⊙ b,
+ * so proj and fc2 carry ls1 and ls2 and the forward needs no kernel for them (the products are
+ * rounded once more than timm's, far inside the golden tolerances: tests/gpu/golden-archs.test.ts).
+ */
+export function foldLayerScale(weight: Float32Array, bias: Float32Array, gamma: Float32Array, K: number): { weight: Float32Array; bias: Float32Array } {
+  return { weight: weight.map((v, i) => v * gamma[Math.floor(i / K)]), bias: bias.map((v, n) => v * gamma[n]) };
 }
 
 /**
@@ -113,54 +131,66 @@ function concat(...parts: Float32Array[]): Float32Array {
   return out;
 }
 
+/** The prefix tokens in timm's order, then a position row per token (zeros for the prefix when
+ * pos_embed covers the patches only: adding them is exact). */
+function embedRows(w: ViTWeights): Float32Array {
+  const c = w.config;
+  const D = c.embedDim;
+  const prefix = [c.classToken && tensor(w, 'cls_token'), c.distilled && tensor(w, 'dist_token'), c.registers > 0 && tensor(w, 'reg_token')].filter(
+    (t): t is Float32Array => !!t,
+  );
+  const pos = tensor(w, 'pos_embed');
+  const rows = numPatches(c) + (c.noEmbedClass ? 0 : prefixTokens(c));
+  if (pos.length !== rows * D) throw new Error('pos_embed does not match the patch grid');
+  return concat(...prefix, ...(c.noEmbedClass ? [new Float32Array(prefixTokens(c) * D)] : []), pos);
+}
+
 export function uploadWeights(device: GPUDevice, w: ViTWeights, precision: Precision): GpuWeights {
   const c = w.config;
   const D = c.embedDim;
   checkGpuShapes(c);
   const ln = (name: string) => upload(device, concat(tensor(w, name + '.weight'), tensor(w, name + '.bias')), name);
+  const gamma = (name: string) => (c.layerScale ? tensor(w, name) : undefined);
   const blocks: BlockBuffers[] = [];
   for (let i = 0; i < c.depth; i++) {
     const b = `blocks.${i}.`;
     blocks.push({
       norm1: ln(b + 'norm1'),
       qkv: linear(device, w, b + 'attn.qkv', 3 * D, D, precision),
-      proj: linear(device, w, b + 'attn.proj', D, D, precision),
+      proj: linear(device, w, b + 'attn.proj', D, D, precision, gamma(b + 'ls1.gamma')),
       norm2: ln(b + 'norm2'),
       fc1: linear(device, w, b + 'mlp.fc1', c.mlpHidden, D, precision),
-      fc2: linear(device, w, b + 'mlp.fc2', D, c.mlpHidden, precision),
+      fc2: linear(device, w, b + 'mlp.fc2', D, c.mlpHidden, precision, gamma(b + 'ls2.gamma')),
     });
   }
   // The patch embedding kernel is f32 only: it is a small share of the FLOPs.
   const patchK = 3 * c.patchSize * c.patchSize;
-  const patch = linear(device, w, 'patch_embed.proj', D, patchK, 'f32');
-  const prefix = c.distilled ? [tensor(w, 'cls_token'), tensor(w, 'dist_token')] : [tensor(w, 'cls_token')];
-  if (tensor(w, 'pos_embed').length !== (numPatches(c) + prefixTokens(c)) * D) throw new Error('pos_embed does not match the patch grid');
-  const embedExtra = upload(device, concat(...prefix, tensor(w, 'pos_embed')), c.distilled ? 'cls+dist+pos_embed' : 'cls+pos_embed');
-  let head: LinearBuffer;
-  if (c.distilled) {
+  const patchBias = c.preNorm ? new Float32Array(D) : tensor(w, 'patch_embed.proj.bias');
+  const patch = linearFrom(device, tensor(w, 'patch_embed.proj.weight'), patchBias, 'patch_embed.proj', D, patchK, 'f32');
+  const embedExtra = upload(device, embedRows(w), embedLabel(c));
+  let head: LinearBuffer | null = null;
+  if (c.distilled && !isHeadless(c)) {
     const both = distilledHead(tensor(w, 'head.weight'), tensor(w, 'head.bias'), tensor(w, 'head_dist.weight'), tensor(w, 'head_dist.bias'), c.numClasses, D);
     head = linearFrom(device, both.weight, both.bias, 'head+head_dist', c.numClasses, 2 * D, precision);
-  } else head = linear(device, w, 'head', c.numClasses, D, precision);
+  } else if (!isHeadless(c)) head = linear(device, w, 'head', c.numClasses, D, precision);
   const out: GpuWeights = {
     patch,
     embedExtra,
+    normPre: c.preNorm ? ln('norm_pre') : null,
     blocks,
     norm: ln(c.globalPool === 'avg' ? 'fc_norm' : 'norm'),
     head,
     bytes: 0,
   };
-  const all = [
-    patch.buffer,
-    embedExtra,
-    out.norm,
-    out.head.buffer,
-    ...blocks.flatMap((b) => [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer]),
-  ];
-  out.bytes = all.reduce((s, b) => s + b.size, 0);
+  out.bytes = allBuffers(out).reduce((s, b) => s + b.size, 0);
   return out;
 }
 
+function allBuffers(g: GpuWeights): GPUBuffer[] {
+  const top = [g.patch.buffer, g.embedExtra, g.normPre, g.norm, g.head?.buffer].filter((b): b is GPUBuffer => !!b);
+  return [...top, ...g.blocks.flatMap((b) => [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer])];
+}
+
 export function destroyWeights(g: GpuWeights): void {
-  for (const b of [g.patch.buffer, g.embedExtra, g.norm, g.head.buffer]) b.destroy();
-  for (const b of g.blocks) for (const x of [b.norm1, b.qkv.buffer, b.proj.buffer, b.norm2, b.fc1.buffer, b.fc2.buffer]) x.destroy();
+  for (const b of allBuffers(g)) b.destroy();
 }

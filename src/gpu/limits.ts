@@ -25,19 +25,31 @@ export function assertFits(c: ModelConfig, limits: AdapterLimits, o: FitOptions)
   if (line) throw new GpuLimitError(line);
 }
 
+/** The batch sizes to try, largest first: maxBatch, then halved down to 1. */
+function batchesFrom(maxBatch: number): number[] {
+  const out = [maxBatch];
+  while (out[out.length - 1] > 1) out.push(Math.floor(out[out.length - 1] / 2));
+  return out;
+}
+
 /**
- * f32 when the model fits; else f16 weights (half the matmul weights' memory) when the adapter
- * has shader-f16 and that fits, with a note saying so; else GpuLimitError with f32's line.
+ * f32 at `maxBatch` when the model fits; else f32 at a smaller batch (halving: a batch's
+ * activations, e.g. DINOv2-L's MLP at 518 px, are what stops it), with a note saying so; else
+ * f16 weights (half the matmul weights' memory) when the adapter has shader-f16 and that fits,
+ * with a note; else GpuLimitError with f32's line at batch 1.
  */
 export function choosePrecision(
   c: ModelConfig,
   adapter: { limits: AdapterLimits; features: ReadonlySet<string> },
   o: Omit<FitOptions, 'precision'>,
-): { precision: Precision; note?: string } {
-  const f32 = checkGpuLimits(c, { precision: 'f32', maxBatch: o.maxBatch }, adapter.limits, o.memoryBytes);
-  if (!f32) return { precision: 'f32' };
-  if (adapter.features.has('shader-f16') && !checkGpuLimits(c, { precision: 'f16', maxBatch: o.maxBatch }, adapter.limits, o.memoryBytes)) {
-    return { precision: 'f16', note: `${f32.replace(/; precision 'f16'.*$/, '')}: using f16 weights, which fit` };
-  }
+): { precision: Precision; maxBatch: number; note?: string } {
+  const check = (precision: Precision, maxBatch: number) => checkGpuLimits(c, { precision, maxBatch }, adapter.limits, o.memoryBytes);
+  const first = check('f32', o.maxBatch);
+  if (!first) return { precision: 'f32', maxBatch: o.maxBatch };
+  const smaller = batchesFrom(o.maxBatch).find((b) => b < o.maxBatch && !check('f32', b));
+  if (smaller) return { precision: 'f32', maxBatch: smaller, note: `${first}: using batches of ${smaller}, which fit` };
+  const f32 = check('f32', 1)!;
+  const f16 = adapter.features.has('shader-f16') ? batchesFrom(o.maxBatch).find((b) => !check('f16', b)) : undefined;
+  if (f16) return { precision: 'f16', maxBatch: f16, note: `${f32.replace(/; precision 'f16'.*$/, '')}: using f16 weights, which fit` };
   throw new GpuLimitError(f32);
 }

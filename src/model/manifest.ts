@@ -215,12 +215,25 @@ function configFromMetadata(meta: Record<string, unknown>, file: string): ModelC
   if (!Array.isArray(labels) || labels.length !== c.numClasses || labels.some((l) => typeof l !== 'string')) {
     fail(file, `userDefinedMetadata.config.labels must be ${String(c.numClasses)} strings`);
   }
-  // Manifests written before distilled and avg-pool models existed are plain class-token ViTs.
-  const distilled = c.distilled ?? false;
-  const globalPool = c.globalPool ?? 'token';
-  if (typeof distilled !== 'boolean') fail(file, 'userDefinedMetadata.config.distilled must be true or false');
-  if (globalPool !== 'token' && globalPool !== 'avg') fail(file, 'userDefinedMetadata.config.globalPool must be "token" or "avg"');
-  return { ...c, distilled, globalPool } as unknown as ModelConfig;
+  // Manifests written before distilled and avg-pool models existed are plain class-token ViTs,
+  // and those written before the other families lack their fields: timm's defaults.
+  const family = {
+    classToken: c.classToken ?? true,
+    distilled: c.distilled ?? false,
+    registers: c.registers ?? 0,
+    layerScale: c.layerScale ?? false,
+    noEmbedClass: c.noEmbedClass ?? false,
+    preNorm: c.preNorm ?? false,
+    act: c.act ?? 'gelu',
+    globalPool: c.globalPool ?? 'token',
+  };
+  for (const k of ['classToken', 'distilled', 'layerScale', 'noEmbedClass', 'preNorm'] as const) {
+    if (typeof family[k] !== 'boolean') fail(file, `userDefinedMetadata.config.${k} must be true or false`);
+  }
+  if (!Number.isInteger(family.registers) || (family.registers as number) < 0) fail(file, 'userDefinedMetadata.config.registers must be a count');
+  if (family.act !== 'gelu' && family.act !== 'quickgelu') fail(file, 'userDefinedMetadata.config.act must be "gelu" or "quickgelu"');
+  if (family.globalPool !== 'token' && family.globalPool !== 'avg') fail(file, 'userDefinedMetadata.config.globalPool must be "token" or "avg"');
+  return { ...c, ...family } as unknown as ModelConfig;
 }
 
 function shardsFromMetadata(meta: Record<string, unknown>, file: string): ShardInfo[] {

@@ -6,7 +6,7 @@
 // weights stay [out, in] (MatMul with transpose_b), the patch filter is OIHW (transposed to
 // HWIO in the graph). No ToMe: the graph is the plain model, r = 0.
 // Pure: plain JSON and numbers, no tfjs import, so the converter and the browser can both use it.
-import { gridSize, headDim, prefixTokens, type ModelConfig } from './config';
+import { beyondPlainViT, gridSize, headDim, prefixTokens, type ModelConfig } from './config';
 
 /** TF.js's JSON form of a TensorFlow AttrValue (strings base64, integers as decimal strings). */
 type AttrValue =
@@ -66,6 +66,13 @@ const KNOWN_CONFIG_FIELDS = new Set([
   'numClasses',
   'distilled',
   'globalPool',
+  // The families' fields: known, and refused below unless they are the plain ViT's.
+  'classToken',
+  'registers',
+  'layerScale',
+  'noEmbedClass',
+  'preNorm',
+  'act',
   'eps',
   'mean',
   'std',
@@ -180,6 +187,8 @@ class GraphBuilder {
 export function vitGraph(config: ModelConfig, weightNames: Iterable<string>): VitGraph {
   const unknown = Object.keys(config).filter((k) => !KNOWN_CONFIG_FIELDS.has(k));
   if (unknown.length) throw new Error(`TF.js graph: ${config.id} has config fields the graph does not express (${unknown.join(', ')})`);
+  const beyond = beyondPlainViT(config, ['distilled', 'avgPool']);
+  if (beyond) throw new Error(`TF.js graph: ${config.id}: the graph does not express ${beyond}`);
   const names = new Set(weightNames);
   const g = new GraphBuilder(names);
   const c = config;

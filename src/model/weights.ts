@@ -1,6 +1,6 @@
 // In-memory weights of one ViT, shared by every backend: timm tensor names -> float32 data.
 import { featureOfTensor } from './architecture';
-import { expectedTensors, type ModelConfig } from './config';
+import { expectedTensors, numPatches, type ModelConfig } from './config';
 import type { RawTensor } from './safetensors';
 
 export interface ViTWeights {
@@ -22,20 +22,49 @@ export function checkTensors(config: ModelConfig, tensors: Map<string, RawTensor
       `${source}: tensor ${extra[0]} (${featureOfTensor(extra[0])}) is not part of ${describeArchitecture(config)}${extra.length > 1 ? ` (nor ${extra.length - 1} more)` : ''}`,
     );
   }
-  for (const [name, shape] of expected) {
-    const t = tensors.get(name);
-    if (!t) throw new Error(`${source}: tensor ${name} is missing (config.json describes ${describeArchitecture(config)})`);
+  const checkShape = (name: string, shape: number[]) => {
+    const t = tensors.get(name)!;
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`${source}: tensor ${name} has shape [${t.shape}], config implies [${shape}] (config.json and the weights disagree)`);
+      throw new Error(
+        `${source}: tensor ${name} has shape [${t.shape}], config implies [${shape}] (config.json and the weights disagree${posEmbedHint(config, name, t.shape)})`,
+      );
     }
     if (t.data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`${source}: tensor ${name} has the wrong length`);
+  };
+  // The patch embedding first (other dims or patch size: nothing else would match either),
+  // then missing tensors (each names a feature), then the other shapes.
+  const patch = expected.find(([name]) => name === 'patch_embed.proj.weight')!;
+  if (tensors.has(patch[0])) checkShape(...patch);
+  for (const [name] of expected) {
+    if (!tensors.has(name)) throw new Error(`${source}: tensor ${name} is missing (config.json describes ${describeArchitecture(config)})`);
   }
+  for (const [name, shape] of expected) checkShape(name, shape);
 }
 
-/** E.g. "deit_small_distilled_patch16_224 (D=384, depth 12, distilled)" for error messages. */
-function describeArchitecture(c: ModelConfig): string {
-  const kind = c.distilled ? ', distilled' : c.globalPool === 'avg' ? ', avg pool + fc_norm' : '';
-  return `${c.architecture} (D=${c.embedDim}, depth ${c.depth}${kind})`;
+/** Why pos_embed's rows differ when they differ by the prefix tokens: no_embed_class. */
+function posEmbedHint(c: ModelConfig, name: string, shape: number[]): string {
+  if (name !== 'pos_embed' || c.registers + (c.classToken ? 1 : 0) + (c.distilled ? 1 : 0) === 0) return '';
+  return shape[1] === numPatches(c)
+    ? ': its rows cover the patches only (no_embed_class)'
+    : shape[1] > numPatches(c)
+      ? ': it has rows for the prefix tokens too'
+      : '';
+}
+
+/** E.g. "vit_small_patch14_reg4_dinov2 (D=384, depth 12, 4 registers, layer scale, no head)" for error messages. */
+export function describeArchitecture(c: ModelConfig): string {
+  const features = [
+    c.distilled && 'distilled',
+    !c.classToken && 'no class token',
+    c.registers > 0 && `${c.registers} register${c.registers > 1 ? 's' : ''}`,
+    c.layerScale && 'layer scale',
+    c.noEmbedClass && 'pos_embed over the patches only',
+    c.preNorm && 'pre-norm',
+    c.act === 'quickgelu' && 'QuickGELU',
+    c.globalPool === 'avg' && 'avg pool + fc_norm',
+    c.numClasses === 0 && 'no head',
+  ].filter(Boolean);
+  return `${c.architecture} (D=${c.embedDim}, depth ${c.depth}${features.map((f) => `, ${f}`).join('')})`;
 }
 
 export function tensor(w: ViTWeights, name: string): Float32Array {

@@ -5,7 +5,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
 import { inputTensor } from '../reference/model-input';
-import type { ModelConfig } from '../model/config';
+import { beyondPlainViT, type ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { ortForward, SegmentSessions, type OrtRuntime } from './forward';
 
@@ -54,10 +54,9 @@ export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): Ort
   return backend;
 }
 
-/** Why the segment graphs cannot run this model (they are built for plain class-token ViTs),
- * or null when they can. */
+/** Why the segment graphs cannot run this model (they are built for plain class-token ViTs
+ * with a head), or null when they can. */
 export function ortRefusal(c: ModelConfig): string | null {
-  if (c.distilled) return `${c.id}: the ONNX Runtime path does not build graphs for distilled models (distillation token) yet`;
-  if (c.globalPool === 'avg') return `${c.id}: the ONNX Runtime path does not build graphs for average-pooled models (fc_norm) yet`;
-  return null;
+  const feature = beyondPlainViT(c);
+  return feature ? `${c.id}: the ONNX Runtime path does not build graphs for ${feature} yet` : null;
 }

@@ -152,35 +152,58 @@ export function geluInPlace(x: Float32Array): Float32Array {
   return x;
 }
 
+/** CLIP's QuickGELU, in place: x·σ(1.702·x) (timm's QuickGELU, `x * sigmoid(1.702 * x)`). */
+export function quickGeluInPlace(x: Float32Array): Float32Array {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    x[i] = v / (1 + Math.exp(-1.702 * v));
+  }
+  return x;
+}
+
 /** Residual connection, in place: x += y. */
 export function addInPlace(x: Float32Array, y: Float32Array): Float32Array {
   for (let i = 0; i < x.length; i++) x[i] += y[i];
   return x;
 }
 
+/** Residual connection through a layer scale, in place: x += gamma ⊙ y (timm's LayerScale
+ * multiplies in float32 before the add; y has rows of D = gamma.length). */
+export function addScaledInPlace(x: Float32Array, y: Float32Array, gamma: Float32Array): Float32Array {
+  const D = gamma.length;
+  for (let i = 0; i < x.length; i++) x[i] += Math.fround(y[i] * gamma[i % D]);
+  return x;
+}
+
 /**
- * Patch embedding + class token (+ distillation token) + position embedding. The 16x16/stride-16
- * conv is an im2col (each patch flattened in the conv weight's [channel, ky, kx] order) followed
- * by a Linear with the conv weight seen as [D, 3·p·p]. Input: CHW [3, S, S]. Output:
- * [prefix + (S/p)², D]: cls first, then dist when given, then patch p = row·grid + col.
+ * Patch embedding + timm's _pos_embed. The patch/stride-patch conv is an im2col (each patch
+ * flattened in the conv weight's [channel, ky, kx] order) followed by a Linear with the conv
+ * weight seen as [D, 3·p·p] (`bias` null: a CLIP tower's conv has none). `prefix` holds the
+ * tokens put before the patches, in order ([class][distillation][registers], n rows of D, n may
+ * be 0). `posEmbed` has either a row for every token, added after the prefix is put in front, or
+ * (timm's no_embed_class) a row per patch only, added to the patches before it is. Input: CHW
+ * [3, S, S]. Output: [n + (S/p)², D], patch p = row·grid + col after the prefix.
  */
 export function patchEmbed(
   image: Float32Array,
   imgSize: number,
   patchSize: number,
   weight: Float32Array,
-  bias: Float32Array,
-  clsToken: Float32Array,
+  bias: Float32Array | null,
+  prefix: Float32Array,
   posEmbed: Float32Array,
   D: number,
-  distToken: Float32Array | null = null,
 ): Float32Array {
   const grid = imgSize / patchSize;
   const P = grid * grid;
   const K = 3 * patchSize * patchSize;
+  const n = prefix.length / D;
   if (image.length !== 3 * imgSize * imgSize) {
     throw new Error(`patchEmbed: input has ${image.length} values, expected 3x${imgSize}x${imgSize}`);
   }
+  if (posEmbed.length !== P * D && posEmbed.length !== (P + n) * D)
+    throw new Error(`patchEmbed: pos_embed has ${posEmbed.length / D} rows for ${n} + ${P} tokens`);
+  const patchesOnly = posEmbed.length === P * D && n > 0;
   const cols = new Float32Array(P * K);
   for (let p = 0; p < P; p++) {
     const y0 = Math.floor(p / grid) * patchSize;
@@ -194,11 +217,11 @@ export function patchEmbed(
     }
   }
   const emb = matmulABt(cols, P, K, weight, D, bias);
-  const prefix = distToken ? 2 : 1;
-  const x = new Float32Array((P + prefix) * D);
-  for (let d = 0; d < D; d++) x[d] = clsToken[d] + posEmbed[d];
-  if (distToken) for (let d = 0; d < D; d++) x[D + d] = distToken[d] + posEmbed[D + d];
-  for (let i = prefix * D; i < x.length; i++) x[i] = emb[i - prefix * D] + posEmbed[i];
+  const x = new Float32Array((P + n) * D);
+  x.set(prefix);
+  if (!patchesOnly) for (let i = 0; i < n * D; i++) x[i] += posEmbed[i];
+  const posOffset = patchesOnly ? 0 : n * D;
+  for (let i = 0; i < P * D; i++) x[n * D + i] = emb[i] + posEmbed[posOffset + i];
   return x;
 }
 
@@ -278,7 +301,8 @@ export function meanTokens(x: Float32Array, T: number, D: number, from: number):
   return Float32Array.from(sum, (v) => v / (T - from));
 }
 
-/** Classifier: final LayerNorm on the class token (token 0) only, then the head Linear. */
+/** Classifier: final LayerNorm on the class token (token 0) only, then the head Linear. Also
+ * the general form "LayerNorm of one row, then a Linear" (fc_norm of the pooled tokens). */
 export function classifierHead(
   x: Float32Array,
   D: number,

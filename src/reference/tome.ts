@@ -1,48 +1,65 @@
 // ToMe's bipartite soft matching and merge, as the official implementation
 // (facebookresearch/ToMe tome/merge.py: bipartite_soft_matching, merge_wavg, merge_source),
-// for one image with a class token, and optionally a distillation token at index 1 (DeiT
-// distilled). The r schedule, its clamp, token counts and canonical groups live in
-// src/core/tome.ts and are shared with the GPU engine.
-import type { MergeMode } from '../core/tome';
+// for one image, with the rules for the prefix tokens of TokenLayout: a class token (A_0, never
+// a source, unmerged A kept in original order), a distillation token at index 1 (B_0, never a
+// destination, kept at index 1), no class token (nothing protected, unmerged A in decreasing
+// score order as merge.py's argsort leaves them), and registers (taken out of the sequence
+// before the matching, put back unchanged right after the class token). The r schedule, its
+// clamp, token counts and canonical groups live in src/core/tome.ts and are shared with the GPU
+// engine.
+import { clampR, type MergeMode } from '../core/tome';
+import { CLASS_TOKEN_ONLY, type TokenLayout } from '../model/config';
 
 export interface MergePlan {
-  /** Tokens entering the merge (prefix tokens included). */
+  /** Tokens entering the merge (prefix tokens and registers included). */
   T: number;
-  /** Tokens merged away (already clamped to (T - protected) // 2). */
+  /** Tokens merged away (already clamped: clampR). */
   r: number;
-  /** A distillation token at index 1 (B_0): never a destination, kept at index 1. */
-  distillToken: boolean;
-  /** For each A token (token 2a), its most similar B token b (token 2b + 1); -1 for cls. */
+  layout: TokenLayout;
+  /** For each A token a (position 2a of the matched sequence, registers left out), its most
+   * similar B token b (position 2b + 1); -1 for the class token. */
   bestB: Int32Array;
-  /** Cosine similarity of each A token to its best B; -Infinity for cls (never a source). */
+  /** Cosine similarity of each A token to its best B; -Infinity for the class token. */
   bestScore: Float32Array;
   /** The r merged A tokens, strongest match first. */
   srcA: Int32Array;
-  /** The A tokens that stay, in original order (cls first). */
+  /** The A tokens that stay, in their new order: original order (class token first), or without
+   * a class token in decreasing score order. */
   keptA: Int32Array;
 }
 
+/** Where the registers sit in the full sequence: [first, first + registers). */
+function registersAt(l: TokenLayout): number {
+  return (l.classToken ? 1 : 0) + (l.distToken ? 1 : 0);
+}
+
+/** Position in the full sequence of position u of the matched sequence (the registers left out). */
+export function fullPosition(u: number, l: TokenLayout): number {
+  return u < registersAt(l) ? u : u + l.registers;
+}
+
 /**
- * Matches A = even tokens against B = odd tokens on the L2-normalised metric [T, C] and picks
- * the r A tokens with the highest best-score; r must already be clamped (clampR) by the caller.
- * The class token (A_0) is never a source; with a distillation token, B_0 (token 1) is never
- * a destination (the official scores[..., 0, :] and scores[..., :, 0] = -inf). Ties (never
- * exact in the golden set: its `exact_tie` is false everywhere) go to the lower index, for the
- * best B as for the ranking.
+ * Matches A = even tokens against B = odd tokens of the matched sequence (every token but the
+ * registers) on the L2-normalised metric [T, C] (all T tokens' rows) and picks the r A tokens
+ * with the highest best-score; r must already be clamped (clampR) by the caller. The class token
+ * (A_0) is never a source; a distillation token, B_0 (token 1), is never a destination (the
+ * official scores[..., 0, :] and scores[..., :, 0] = -inf). Ties (never exact in the golden
+ * sets: `exact_tie` is false everywhere) go to the lower index, for the best B as for the ranking.
  */
-export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: number, opts: { distillToken?: boolean } = {}): MergePlan {
-  const distillToken = opts.distillToken ?? false;
-  const nA = Math.ceil(T / 2);
-  const nB = Math.floor(T / 2);
+export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: number, layout: TokenLayout = CLASS_TOKEN_ONLY): MergePlan {
+  const Tm = T - layout.registers;
+  const nA = Math.ceil(Tm / 2);
+  const nB = Math.floor(Tm / 2);
   const bestB = new Int32Array(nA).fill(-1);
   const bestScore = new Float32Array(nA).fill(-Infinity);
-  const firstB = distillToken ? 1 : 0;
-  for (let a = 1; a < nA; a++) {
-    const ao = 2 * a * C;
+  const firstA = layout.classToken ? 1 : 0;
+  const firstB = layout.distToken ? 1 : 0;
+  for (let a = firstA; a < nA; a++) {
+    const ao = fullPosition(2 * a, layout) * C;
     let best = -Infinity;
     let arg = -1;
     for (let b = firstB; b < nB; b++) {
-      const bo = (2 * b + 1) * C;
+      const bo = fullPosition(2 * b + 1, layout) * C;
       let s = 0;
       for (let c = 0; c < C; c++) s += metric[ao + c] * metric[bo + c];
       if (s > best) {
@@ -53,31 +70,37 @@ export function bipartiteMatch(metric: Float32Array, T: number, C: number, r: nu
     bestB[a] = arg;
     bestScore[a] = best;
   }
-  return planFromBest(T, r, bestB, bestScore, distillToken);
+  return planFromBest(T, r, bestB, bestScore, layout);
 }
 
 /**
- * The ranking half of the matching, from each A token's best B and score (entry 0, cls, is
- * ignored: it is never a source): the r A tokens with the highest score merge, ties to the lower
- * index. Shared with backends that compute the scores elsewhere (the ONNX Runtime path). r must
- * already be clamped to (T - protected) // 2.
+ * The ranking half of the matching, from each A token's best B and score (with a class token,
+ * entry 0 is ignored: it is never a source): the r A tokens with the highest score merge, ties to
+ * the lower index. Shared with backends that compute the scores elsewhere (the ONNX Runtime
+ * path). r must already be clamped (clampR).
  */
-export function planFromBest(T: number, r: number, bestB: Int32Array, bestScore: Float32Array, distillToken = false): MergePlan {
-  const nA = Math.ceil(T / 2);
+export function planFromBest(T: number, r: number, bestB: Int32Array, bestScore: Float32Array, layout: TokenLayout = CLASS_TOKEN_ONLY): MergePlan {
+  const nA = Math.ceil((T - layout.registers) / 2);
   if (bestB.length !== nA || bestScore.length !== nA) throw new Error(`planFromBest: ${bestB.length} best-B entries for ${nA} A tokens`);
-  if (r < 0 || r > Math.floor((T - (distillToken ? 2 : 1)) / 2)) throw new Error(`planFromBest: r=${r} out of range for ${T} tokens`);
-  bestB[0] = -1;
-  bestScore[0] = -Infinity;
+  if (r < 0 || r > clampR(r, T, layout)) throw new Error(`planFromBest: r=${r} out of range for ${T} tokens`);
+  if (layout.classToken) {
+    bestB[0] = -1;
+    bestScore[0] = -Infinity;
+  }
   const order = Array.from({ length: nA }, (_, a) => a);
   order.sort((x, y) => bestScore[y] - bestScore[x] || x - y);
   const srcA = Int32Array.from(order.slice(0, r));
-  const keptA = Int32Array.from(order.slice(r)).sort();
-  return { T, r, distillToken, bestB, bestScore, srcA, keptA };
+  // merge.py sorts the unmerged A tokens back into order only when there is a class token.
+  const kept = Int32Array.from(order.slice(r));
+  const keptA = layout.classToken ? kept.sort() : kept;
+  return { T, r, layout, bestB, bestScore, srcA, keptA };
 }
 
-/** Merges of a plan as [src, dst] token positions (as the golden `merges`), sorted by src. */
+/** Merges of a plan as [src, dst] positions in the full sequence (as the golden `merges`:
+ * class token and registers counted), sorted by src. */
 export function mergePairs(plan: MergePlan): Array<[number, number]> {
-  return [...plan.srcA].sort((x, y) => x - y).map((a) => [2 * a, 2 * plan.bestB[a] + 1]);
+  const full = (u: number) => fullPosition(u, plan.layout);
+  return [...plan.srcA].sort((x, y) => x - y).map((a) => [full(2 * a), full(2 * plan.bestB[a] + 1)]);
 }
 
 export interface MergeResult {
@@ -88,21 +111,26 @@ export interface MergeResult {
 }
 
 /**
- * Position of every token after a plan (sources: their destination's, or -1 when pruned).
- * New order, as merge.py: kept A tokens (cls first), then every B token, both in original
- * order; with a distillation token, cat([unm[:1], dst[:1], unm[1:], dst[1:]]) so that it stays
- * at index 1.
+ * Position of every token after a plan (sources: their destination's, or -1 when pruned). New
+ * order, as merge.py on the matched sequence: kept A tokens (keptA's order), then every B token
+ * in original order; with a distillation token, cat([unm[:1], dst[:1], unm[1:], dst[1:]]) so
+ * that it stays at index 1. The registers are put back where they were, after the class and
+ * distillation tokens, and everything after them shifts by their count.
  */
 function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
-  const { T } = plan;
+  const { T, layout } = plan;
+  const dist = layout.distToken;
   const nKept = plan.keptA.length;
-  const nB = Math.floor(T / 2);
-  const keptPos = (i: number) => (plan.distillToken && i > 0 ? i + 1 : i);
-  const bPos = (b: number) => (plan.distillToken ? (b === 0 ? 1 : nKept + b) : nKept + b);
+  const nB = Math.floor((T - layout.registers) / 2);
+  const full = (u: number) => fullPosition(u, layout);
+  const keptPos = (i: number) => full(dist && i > 0 ? i + 1 : i);
+  const bPos = (b: number) => full(dist ? (b === 0 ? 1 : nKept + b) : nKept + b);
   const pos = new Int32Array(T);
-  for (let i = 0; i < nKept; i++) pos[2 * plan.keptA[i]] = keptPos(i);
-  for (let b = 0; b < nB; b++) pos[2 * b + 1] = bPos(b);
-  for (const a of plan.srcA) pos[2 * a] = mode === 'merge' ? bPos(plan.bestB[a]) : -1;
+  const first = registersAt(layout);
+  for (let g = 0; g < layout.registers; g++) pos[first + g] = first + g;
+  for (let i = 0; i < nKept; i++) pos[full(2 * plan.keptA[i])] = keptPos(i);
+  for (let b = 0; b < nB; b++) pos[full(2 * b + 1)] = bPos(b);
+  for (const a of plan.srcA) pos[full(2 * a)] = mode === 'merge' ? bPos(plan.bestB[a]) : -1;
   return pos;
 }
 
@@ -114,7 +142,7 @@ function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
  */
 export function applyMerge(x: Float32Array, T: number, D: number, size: Float32Array, tokenOfPatch: Int32Array, plan: MergePlan, mode: MergeMode): MergeResult {
   if (plan.T !== T) throw new Error(`applyMerge: plan is for ${plan.T} tokens, got ${T}`);
-  const T2 = plan.keptA.length + Math.floor(T / 2);
+  const T2 = T - plan.r;
   const newIndex = newPositions(plan, mode);
 
   // Sizes add in token order (float32, as the official scatter_reduce). Σ sᵢxᵢ is accumulated

@@ -8,7 +8,10 @@
 // header. S rows are Tp = T rounded up to 4 wide; padding columns hold -inf, so they get
 // probability 0 and the V rows they touch (clamped to T - 1) do not matter.
 // sizesOff: where this block's token sizes start in `sizes` (the ToMe state buffer, f32).
-struct Dims { T: u32, D: u32, propAttn: u32, scale: f32, Tp: u32, heads: u32, rows: u32, sizesOff: u32 }
+// The scores buffer holds a chunk of (image, head) pairs, from pair bh0 on (`rows` = pairs in
+// the chunk x T): when a whole batch's scores would not fit one buffer (DINOv2's 1370 tokens),
+// a block runs the three passes once per chunk.
+struct Dims { T: u32, D: u32, propAttn: u32, scale: f32, Tp: u32, heads: u32, rows: u32, sizesOff: u32, bh0: u32 }
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> sizes: array<f32>;
@@ -26,7 +29,7 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>) {
   let T = dims.T;
   let j0 = gid.x * 4u;
   let i0 = gid.y * 4u;
-  let bh = gid.z;
+  let bh = gid.z + dims.bh0;
   if (j0 >= dims.Tp || i0 >= T) { return; }
   let b = bh / dims.heads;
   let h = bh % dims.heads;
@@ -66,7 +69,7 @@ fn scores(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   let Tp4 = dims.Tp / 4u;
-  let out = (bh * T + i0) * Tp4 + gid.x;
+  let out = (gid.z * T + i0) * Tp4 + gid.x;
   let neg = vec4<f32>(NEG);
   s[out] = select(c0 * dims.scale + bias, neg, pad);
   if (i0 + 1u < T) { s[out + Tp4] = select(c1 * dims.scale + bias, neg, pad); }
@@ -98,7 +101,7 @@ fn av(@builtin(global_invocation_id) gid: vec3<u32>) {
   let T = dims.T;
   let n4 = gid.x;
   let i0 = gid.y * 4u;
-  let bh = gid.z;
+  let bh = gid.z + dims.bh0;
   if (n4 >= HD4 || i0 >= T) { return; }
   let b = bh / dims.heads;
   let h = bh % dims.heads;
@@ -107,10 +110,10 @@ fn av(@builtin(global_invocation_id) gid: vec3<u32>) {
   let tok = b * T;
   let last = T - 1u;
   let Tp4 = dims.Tp / 4u;
-  let p0 = (bh * T + i0) * Tp4;
-  let p1 = (bh * T + min(i0 + 1u, last)) * Tp4;
-  let p2 = (bh * T + min(i0 + 2u, last)) * Tp4;
-  let p3 = (bh * T + min(i0 + 3u, last)) * Tp4;
+  let p0 = (gid.z * T + i0) * Tp4;
+  let p1 = (gid.z * T + min(i0 + 1u, last)) * Tp4;
+  let p2 = (gid.z * T + min(i0 + 2u, last)) * Tp4;
+  let p3 = (gid.z * T + min(i0 + 3u, last)) * Tp4;
   let vCol = 2u * D4 + h * HD4 + n4;
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);

@@ -2,7 +2,7 @@
 // the uniform, the bindings and the epilogue. Y[M,N] = X[M,K] * W[K,N] + bias; K and N are
 // multiples of 4, M is arbitrary. Header supplies: WT (weight element type, f32 or f16), EPI
 // (0: bias, 1: bias + GELU, exact erf form as timm's nn.GELU, 2: Y += result, i.e. a residual
-// add in place). The weight buffer holds W^T as [K, N] followed by the bias [N], so one binding
+// add in place, 3: bias + QuickGELU x * sigmoid(1.702 x), CLIP's). The weight buffer holds W^T as [K, N] followed by the bias [N], so one binding
 // carries both (the GL route allows only 4 storage buffers).
 struct Dims { M: u32, N: u32, K: u32 }
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -28,6 +28,8 @@ fn store(m: u32, n4: u32, N4: u32, v: vec4<f32>) {
   let i = m * N4 + n4;
   if (EPI == 1u) {
     y[i] = gelu4(v);
+  } else if (EPI == 3u) {
+    y[i] = v / (1.0 + exp(-1.702 * v));
   } else if (EPI == 2u) {
     y[i] = y[i] + v;
   } else {

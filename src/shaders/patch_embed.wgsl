@@ -1,9 +1,10 @@
 // Patch embedding as a convolution with stride = kernel = patch, written straight into the
-// token matrix after `prefix` tokens (1: the class token; 2: class + distillation token): row
+// token matrix after `prefix` tokens ([cls][dist][registers], any of them absent): row
 // b*T0 + prefix + p gets W * patch_p + bias + pos[prefix + p]; row b*T0 + t (t < prefix) gets
 // token_t + pos[t]. Each invocation computes 4 patches x 4 channels in registers.
-// Weight buffer: W^T [3*P*P, D] then bias [D]; extra buffer: the prefix tokens [prefix, D]
-// (cls, then dist) then pos_embed [T0, D].
+// Weight buffer: W^T [3*P*P, D] then bias [D] (zeros for a conv without bias); extra buffer:
+// the prefix tokens [prefix, D] then a position row per token [T0, D] (zero rows for the
+// prefix tokens when pos_embed covers the patches only, timm's no_embed_class).
 struct Dims { D: u32, ps: u32, grid: u32, img: u32, batch: u32, prefix: u32 }
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> image: array<f32>;

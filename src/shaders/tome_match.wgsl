@@ -4,16 +4,19 @@
 //              one invocation per token.
 //  similarity: cosine A x B fused with the argmax: each A token keeps its best B and score.
 //              Register-tiled over workgroups of 32 A rows, so every thread of the adapter
-//              shares the AxB work (it is ~90% of the matching's FLOPs). A distillation token
-//              (B_0 when prefix = 2) is never a destination: its column is -inf.
+//              shares the AxB work (it is ~90% of the matching's FLOPs). A and B are positions
+//              of the matched sequence (registers left out, fullPos). A distillation token
+//              (B_0) is never a destination: its column is -inf; the class token (A_0) never a
+//              source: its score is -inf.
 //  order:      merged iff rank < r, rank_i = #{j : s_j > s_i or (s_j == s_i and j < i)}, a
-//              deterministic parallel top-r (ties broken by the lower index); then the new index
-//              of every old token (keptPos / bPos in tome_common.wgsl: unmerged A in order,
-//              cls first, then B; a distillation token stays at 1); a merged source takes the
-//              new index of its destination. Also the sources of each B
-//              token, in ascending A order, for the merge's gather. One workgroup per image,
-//              on copies of the scores and destinations in workgroup memory (MAX_A from the
-//              header: A tokens of the first block).
+//              deterministic parallel top-r (ties broken by the lower index); then the new full
+//              position of every old one (keptPos / bPos in tome_common.wgsl: unmerged A, by
+//              original order with a class token and by rank without, then B; a distillation
+//              token stays at 1; registers stay in place); a merged source takes the new
+//              position of its destination. Also the sources of each B token, in ascending A
+//              order, for the merge's gather. One workgroup per image, on copies of the scores
+//              and destinations in workgroup memory (MAX_A from the header: A tokens of the
+//              first block).
 @group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> metric: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> plan: array<i32>;
@@ -58,18 +61,18 @@ fn similarity(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   let i0 = wid.x * 32u + lid.y * 4u;
   let base = b * tm.T;
   let lastA = nA - 1u;
-  let a0 = (base + 2u * min(i0, lastA)) * HD4;
-  let a1 = (base + 2u * min(i0 + 1u, lastA)) * HD4;
-  let a2 = (base + 2u * min(i0 + 2u, lastA)) * HD4;
-  let a3 = (base + 2u * min(i0 + 3u, lastA)) * HD4;
+  let a0 = (base + fullPos(2u * min(i0, lastA))) * HD4;
+  let a1 = (base + fullPos(2u * min(i0 + 1u, lastA))) * HD4;
+  let a2 = (base + fullPos(2u * min(i0 + 2u, lastA))) * HD4;
+  let a3 = (base + fullPos(2u * min(i0 + 3u, lastA))) * HD4;
   var best = vec4<f32>(NEG_INF);
   var bestJ = vec4<u32>(0u);
   for (var j0 = lid.x * 4u; j0 < nB; j0 += 32u) {
     let lastB = nB - 1u;
-    let b0 = (base + 2u * j0 + 1u) * HD4;
-    let b1 = (base + 2u * min(j0 + 1u, lastB) + 1u) * HD4;
-    let b2 = (base + 2u * min(j0 + 2u, lastB) + 1u) * HD4;
-    let b3 = (base + 2u * min(j0 + 3u, lastB) + 1u) * HD4;
+    let b0 = (base + fullPos(2u * j0 + 1u)) * HD4;
+    let b1 = (base + fullPos(2u * min(j0 + 1u, lastB) + 1u)) * HD4;
+    let b2 = (base + fullPos(2u * min(j0 + 2u, lastB) + 1u)) * HD4;
+    let b3 = (base + fullPos(2u * min(j0 + 3u, lastB) + 1u)) * HD4;
     // d[4 * row + column], each a vec4 of partial sums (summed at the end, as everywhere).
     // Zeroed explicitly: lavapipe kept an implicitly zero-initialised loop-local array's
     // values from the previous iteration.
@@ -114,15 +117,15 @@ fn similarity(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     let lj = laneBestJ[local * 8u + l];
     if (ls > s || (ls == s && lj < j)) { s = ls; j = lj; }
   }
-  // The cls token may never be a source: its score is -inf (below any cosine).
-  if (i == 0u) { s = NEG_INF; }
+  // The class token may never be a source: its score is -inf (below any cosine).
+  if (tm.cls != 0u && i == 0u) { s = NEG_INF; }
   plan[scoreAt(b) + i] = bitcast<i32>(s);
   plan[dstAt(b) + i] = i32(j);
 }
 
 var<workgroup> score: array<f32, MAX_A>;
 var<workgroup> dst: array<i32, MAX_A>;
-var<workgroup> merged: array<u32, MAX_A>;
+var<workgroup> rank: array<u32, MAX_A>;
 const WG: u32 = 64u;
 
 @compute @workgroup_size(64)
@@ -142,41 +145,51 @@ fn order(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
       let sj = score[j];
       if (sj > si || (sj == si && j < i)) { rk++; }
     }
-    merged[i] = select(0u, 1u, rk < tm.r);
+    rank[i] = rk;
     plan[mergedAt(b) + i] = select(0, 1, rk < tm.r);
   }
   workgroupBarrier();
   let keptA = nA - tm.r;
   for (var t = lid.x; t < tm.T; t += WG) {
+    if (isRegister(t)) {
+      plan[newIdxAt(b) + t] = i32(t);
+      continue;
+    }
+    let u = matchedPos(t);
     var idx: u32;
-    if (t % 2u == 1u) {
-      idx = bPos((t - 1u) / 2u, keptA);
+    if (u % 2u == 1u) {
+      idx = bPos((u - 1u) / 2u, keptA);
     } else {
-      let i = t / 2u;
-      if (merged[i] != 0u) {
+      let i = u / 2u;
+      if (rank[i] < tm.r) {
         let di = dst[i];
         idx = bPos(u32(di), keptA);
         // Position among the sources, ordered by (destination, A index).
         var pos = 0u;
         for (var k = 0u; k < nA; k++) {
-          if (merged[k] != 0u && (dst[k] < di || (dst[k] == di && k < i))) { pos++; }
+          if (rank[k] < tm.r && (dst[k] < di || (dst[k] == di && k < i))) { pos++; }
         }
         plan[sourcesAt(b) + pos] = i32(i);
       } else {
-        var before = 0u;
-        for (var k = 0u; k < i; k++) {
-          if (merged[k] == 0u) { before++; }
+        // Its place among the unmerged A tokens: original order with a class token, else the
+        // decreasing-score order of the ranking.
+        var kept = rank[i] - tm.r;
+        if (tm.cls != 0u) {
+          kept = 0u;
+          for (var k = 0u; k < i; k++) {
+            if (rank[k] >= tm.r) { kept++; }
+          }
         }
-        idx = keptPos(before);
-        plan[srcOfAt(b) + before] = i32(t);
+        idx = keptPos(kept);
+        plan[srcOfAt(b) + kept] = i32(t);
       }
     }
-    plan[newIdxAt(b) + t] = i32(idx);
+    plan[newIdxAt(b) + t] = i32(fullPos(idx));
   }
   for (var j = lid.x; j <= nB; j += WG) {
     var start = 0u;
     for (var k = 0u; k < nA; k++) {
-      if (merged[k] != 0u && u32(dst[k]) < j) { start++; }
+      if (rank[k] < tm.r && u32(dst[k]) < j) { start++; }
     }
     plan[startAt(b) + j] = i32(start);
   }

@@ -1,12 +1,12 @@
 // Applies a block's matching in one dispatch, as gathers (one writer per output, no float
 // atomics, so the result is deterministic). Invocations [0, Tn * D/4) handle tokens, the next
 // P ones the patch->token map:
-//  tokens: new token n (slotOf in tome_common.wgsl) = an unmerged A token copied, or a B
-//          token averaged with the sources that chose it, weighted by size (merge), or kept as
-//          is (prune); the channel-0 invocation of each token also writes its size (sum, or its
-//          own under prune).
+//  tokens: new token n = a register copied in place, or (slotOf in tome_common.wgsl, on its
+//          matched position) an unmerged A token copied, or a B token averaged with the sources
+//          that chose it, weighted by size (merge), or kept as is (prune); the channel-0
+//          invocation of each token also writes its size (sum, or its own under prune).
 //  map:    this block's patch->token row from the last merging block's row (before any merge
-//          patch p is token p + prefix); a pruned patch maps to -1.
+//          patch p is token p + the prefix tokens); a pruned patch maps to -1.
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> state: array<i32>;
@@ -14,12 +14,13 @@ fn newT() -> u32 { return tm.T - tm.r; }
 fn sizeIn(t: u32) -> f32 { return bitcast<f32>(state[tm.sizesIn + t]); }
 fn updateMap(p: u32, b: u32) {
   if (p >= tm.P) { return; }
-  var prev = i32(p + tm.prefix);
+  var prev = i32(p + prefixTokens());
   if (tm.prevRow > 0u) { prev = state[tm.maps + (b * tm.depth + tm.prevRow - 1u) * tm.P + p]; }
   var next = prev;
   if (prev >= 0) {
     let t = u32(prev);
-    if (tm.prune != 0u && t % 2u == 0u && state[mergedAt(b) + t / 2u] != 0) {
+    let u = matchedPos(t);
+    if (tm.prune != 0u && u % 2u == 0u && state[mergedAt(b) + u / 2u] != 0) {
       next = -1;
     } else {
       next = state[newIdxAt(b) + t];
@@ -42,7 +43,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let inBase = b * tm.T;
   let out = (b * Tn + n) * D4 + c;
   let sizeOut = tm.sizesOut + b * Tn + n;
-  let slot = slotOf(n, keptA);
+  if (isRegister(n)) {
+    // Registers keep their place (the same index before and after) and their size.
+    dst[out] = src[(inBase + n) * D4 + c];
+    if (c == 0u) { state[sizeOut] = state[tm.sizesIn + inBase + n]; }
+    return;
+  }
+  let slot = slotOf(matchedPos(n), keptA);
   if (slot.x == 0u) {
     let t = inBase + u32(state[srcOfAt(b) + slot.y]);
     dst[out] = src[t * D4 + c];
@@ -50,7 +57,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let j = slot.y;
-  let tb = inBase + 2u * j + 1u;
+  let tb = inBase + fullPos(2u * j + 1u);
   if (tm.prune != 0u) {
     dst[out] = src[tb * D4 + c];
     if (c == 0u) { state[sizeOut] = state[tm.sizesIn + tb]; }
@@ -60,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var total = sizeIn(tb);
   let end = u32(state[startAt(b) + j + 1u]);
   for (var q = u32(state[startAt(b) + j]); q < end; q++) {
-    let ta = inBase + 2u * u32(state[sourcesAt(b) + q]);
+    let ta = inBase + fullPos(2u * u32(state[sourcesAt(b) + q]));
     acc += src[ta * D4 + c] * sizeIn(ta);
     total += sizeIn(ta);
   }

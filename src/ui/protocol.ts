@@ -72,6 +72,10 @@ export interface Analysis {
   baselineTiming: Timing;
   current: ForwardResult;
   currentTiming: Timing;
+  /** A model without a head: each patch's feature colour (3 bytes per patch, RGB) for the current
+   * setting, on the principal axes of this image's r = 0 patch features (feature-colours.ts). The
+   * results carry no tokenFeatures (they stay in the worker). */
+  featureColours?: Uint8Array;
 }
 
 export type FromWorker =

@@ -97,9 +97,9 @@ beforeAll(async () => {
   add('test/small-distilled', 'small-distilled', SPECS.smallDistilled, 16);
   for (const fault of ['no-weights', 'drop', 'truncate', 'corrupt'] as const) hub.add(`test/${fault}`, { dir: dirs.small, fault });
   hub.add('test/disagree', { dir: dirs.small, config: Buffer.from(JSON.stringify(hubConfig(SPECS.vitS16))) });
-  hub.add('test/registers', {
+  hub.add('test/siglip', {
     dir: dirs.small,
-    config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })),
+    config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_siglip_224' })),
   });
   for (const size of [224, 32]) {
     f32[size] = join(tmp, `input${size}.f32`);
@@ -290,9 +290,12 @@ describe('bad --model inputs: one line, non-zero exit, nothing cached', () => {
     ],
     [
       'hf:test/disagree',
-      /^tome: test\/disagree\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)$/,
+      /^tome: test\/disagree\/model\.safetensors: tensor patch_embed\.proj\.weight has shape \[32,3,8,8\], config implies \[384,3,16,16\] \(config\.json and the weights disagree\)$/,
     ],
-    ['hf:test/registers', /^tome: test\/registers: config\.json: vit_base_patch16_reg4_gap_256 uses register tokens \(reg_tokens\), which is not supported/],
+    [
+      'hf:test/siglip',
+      /^tome: test\/siglip: config\.json: vit_base_patch16_siglip_224 uses attention pooling without a class token \(SigLIP, global_pool "map"\), which is not supported/,
+    ],
     ['no_such_model', /^tome: unknown model "no_such_model": not a shipped model/],
   ])('%s', async (model, re) => {
     const before = existsSync(cache) ? readdirSync(cache).sort() : [];
@@ -303,6 +306,6 @@ describe('bad --model inputs: one line, non-zero exit, nothing cached', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(re);
     expect(existsSync(cache) ? readdirSync(cache).sort() : []).toEqual(before);
-    if (model === 'hf:test/registers') expect(hub.weightRequests('test/registers')).toEqual([]);
+    if (model === 'hf:test/siglip') expect(hub.weightRequests('test/siglip')).toEqual([]);
   });
 });

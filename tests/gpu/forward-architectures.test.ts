@@ -1,7 +1,10 @@
 // The whole GPU forward against the CPU reference on the architectures beyond the plain ViT: a
-// distilled DeiT (class + distillation token, both protected, the two heads averaged) and an
-// average-pooled ViT with fc_norm, tiny (every ToMe option, batched == unbatched) and at real
-// shapes (ViT-S/16, DeiT-S distilled, ViT-S avg-pool, random weights scaled by fan-in).
+// distilled DeiT (class + distillation token, both protected, the two heads averaged), an
+// average-pooled ViT with fc_norm, and the families of issue 19 (layer scale with pos_embed over
+// the patches, pre-norm with QuickGELU and eps 1e-5, registers with and without a class token,
+// no head), tiny (every ToMe option, batched == unbatched) and at real shapes (ViT-S/16, DeiT-S
+// distilled, ViT-S avg-pool, random weights scaled by fan-in; the other families at real shapes:
+// tests/gpu/golden-archs.test.ts).
 import { afterAll, describe, expect, it } from 'vitest';
 import { forward as cpuForward } from '../../src/reference/vit';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/gpu/engine';
@@ -30,6 +33,10 @@ function expectSameForward(got: Awaited<ReturnType<WebGpuBackend['run']>>['resul
   expect(Array.from(got.groups)).toEqual(Array.from(want.groups));
   expect(maxAbsDiff(got.logits, want.logits)).toBeLessThan(logitTol);
   expect(got.top5.map((t) => t.index)).toEqual(want.top5.map((t) => t.index));
+  expect(got.features === undefined).toBe(want.features === undefined);
+  if (want.features) expect(maxAbsDiff(got.features!, want.features)).toBeLessThan(logitTol);
+  expect(got.tokenFeatures?.length).toBe(want.tokenFeatures?.length);
+  if (want.tokenFeatures) expect(maxAbsDiff(got.tokenFeatures!, want.tokenFeatures)).toBeLessThan(logitTol);
 }
 
 const options: ToMeOptions[] = [
@@ -50,6 +57,18 @@ const tiny: Array<{ name: string; over: Partial<ModelConfig> }> = [
     name: 'avg pool + fc_norm, D=32 heads=4 grid 3x3 (T0 = 10), depth 4, 7 classes',
     over: { globalPool: 'avg', propAttnDefault: false, embedDim: 32, numHeads: 4, imgSize: 12, depth: 4, mlpHidden: 64, numClasses: 7 },
   },
+  { name: 'layer scale, pos_embed over the patches (DeiT III), grid 5x5', over: { layerScale: true, noEmbedClass: true } },
+  { name: 'pre-norm, no patch bias, QuickGELU, eps 1e-5 (CLIP), grid 5x5, 10 classes', over: { preNorm: true, act: 'quickgelu', eps: 1e-5 } },
+  {
+    name: 'no class token, 4 registers, avg pool, layer scale (reg4 gap), grid 5x5 (T0 = 29)',
+    over: { classToken: false, registers: 4, noEmbedClass: true, layerScale: true, globalPool: 'avg', propAttnDefault: false },
+  },
+  {
+    name: 'class token + 4 registers, no head (DINOv2 reg4), grid 4x4 (T0 = 21), depth 4',
+    over: { registers: 4, noEmbedClass: true, layerScale: true, numClasses: 0, embedDim: 32, numHeads: 4, imgSize: 16, depth: 4, mlpHidden: 64 },
+  },
+  { name: 'plain, no head, grid 5x5', over: { numClasses: 0 } },
+  { name: 'no prefix token at all (custom avg-pooled ViT), grid 5x5', over: { classToken: false, globalPool: 'avg', propAttnDefault: false } },
 ];
 
 describe.each(tiny)('random tiny model: $name', ({ over }) => {
@@ -66,6 +85,7 @@ describe.each(tiny)('random tiny model: $name', ({ over }) => {
       expect(maxAbsDiff(batched.results[i].probs, want.probs)).toBeLessThan(1e-5);
       const single = (await engine.run([images[i]], opts)).results[0];
       expect(maxAbsDiff(single.logits, batched.results[i].logits)).toBeLessThan(1e-6);
+      if (want.features) expect(maxAbsDiff(single.features!, batched.results[i].features!)).toBeLessThan(1e-6);
       expect(Array.from(single.groups)).toEqual(Array.from(batched.results[i].groups));
     }
   });

@@ -3,7 +3,7 @@
 // number (speeds belong to the benchmark, not to tests).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KERNEL_BENCHES, runKernelBenches, timingsTable, type ModelTimings } from '../../bench/kernels';
-import { TINY_DISTILLED, TINY_MODEL } from '../../bench/kernels/shapes';
+import { TINY_DISTILLED, TINY_MODEL, TINY_REGISTERS } from '../../bench/kernels/shapes';
 import { ALL_KERNELS, type Family } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { testDevice } from './gpu-harness';
@@ -42,6 +42,17 @@ describe('kernel micro-benchmarks', () => {
     expect(what('layernorm')).toContain('final norm: 2 cls + dist rows x 24');
     expect(what('matmul_reg4x4')).toContain('head (bias): 1x48 * 48x12');
     expect(what('tome_match.similarity')).toEqual(['cosine + argmax: 14 x 13 x 12, batch 1']);
+  });
+
+  it('run every family on a tiny model without a class token, with 4 registers and avg pooling', async () => {
+    const [{ timings }] = await runKernelBenches({ device, src, reps: 1, rounds: 1 }, [], [TINY_REGISTERS], 1);
+    expect(new Set(timings.map((t) => t.family))).toEqual(new Set(ALL_KERNELS.map((d) => d.family)));
+    for (const t of timings) expect(Number.isFinite(t.ms) && t.ms > 0, `${t.kernel} (${t.what})`).toBe(true);
+    const what = (kernel: string) => timings.filter((t) => t.kernel === kernel).map((t) => t.what);
+    expect(what('patch_embed')).toEqual(['1 x 25 patches of 4x4x3 -> 24, 4 prefix tokens']);
+    expect(what('layernorm')).toContain('fc_norm: 1 pooled rows x 24');
+    // 25 patch tokens take part (the registers do not): 13 A x 12 B.
+    expect(what('tome_match.similarity')).toEqual(['cosine + argmax: 13 x 12 x 12, batch 1']);
   });
 
   it('run only the families asked for, and name the known ones for an unknown one', async () => {

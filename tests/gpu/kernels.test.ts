@@ -2,20 +2,30 @@
 // small odd ones (row counts not multiples of the tile, odd token counts, r at its clamp,
 // batch > 1), with one prefix token (cls) and two (cls + distillation token).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attention as cpuAttention, geluInPlace, layerNorm as cpuLayerNorm, linear, meanTokens, patchEmbed as cpuPatchEmbed } from '../../src/reference/ops';
+import {
+  attention as cpuAttention,
+  geluInPlace,
+  layerNorm as cpuLayerNorm,
+  linear,
+  meanTokens,
+  patchEmbed as cpuPatchEmbed,
+  quickGeluInPlace,
+} from '../../src/reference/ops';
 import { softmax, topK } from '../../src/core/prediction';
 import { applyMerge, bipartiteMatch } from '../../src/reference/tome';
 import { distilledHead, packLinear } from '../../src/gpu/gpu-weights';
-import { compileKernel, compileKernels, EPILOGUES, matmulKernels, MATMUL_VARIANTS, type KernelSet } from '../../src/gpu/kernels';
+import { compileKernel, compileKernels, EPILOGUES, matmulKernels, MATMUL_VARIANTS, tomePrefixFields, type KernelSet } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { clampR, initialTokenOfPatch, type MergeMode } from '../../src/core/tome';
+import { CLASS_TOKEN_ONLY, type TokenLayout } from '../../src/model/config';
 import { maxAbsDiff, runKernel, testDevice } from './gpu-harness';
 import { randomArray } from '../support/random';
 
 let device: GPUDevice;
 let src: ShaderSources;
-// The largest token count below (a distilled DeiT's 198): sizes the ToMe kernels' workgroup arrays.
-const MAX_TOKENS = 198;
+// The largest token count below (DINOv2 reg4 at 518 px: 1374): sizes the ToMe kernels' workgroup arrays.
+const MAX_TOKENS = 1374;
+const DISTILLED: TokenLayout = { classToken: true, distToken: true, registers: 0 };
 const kernelsByHd = new Map<number, KernelSet>();
 
 async function kernels(hd: number): Promise<KernelSet> {
@@ -34,30 +44,40 @@ beforeAll(async () => {
 afterAll(() => device?.destroy());
 
 describe('patch embedding', () => {
-  const cases: Array<{ D: number; ps: number; img: number; batch: number; prefix: number }> = [
-    { D: 192, ps: 16, img: 224, batch: 1, prefix: 1 }, // ViT-Ti
-    { D: 384, ps: 16, img: 224, batch: 1, prefix: 2 }, // DeiT-S distilled: cls + dist
+  // prefix: tokens before the patches ([cls][dist][registers]); patchesOnly: pos_embed covers
+  // the patches only (no_embed_class), which the engine uploads as zero rows for the prefix;
+  // noBias: a pre-norm (CLIP) tower's conv, uploaded with a zero bias.
+  const cases: Array<{ D: number; ps: number; img: number; batch: number; prefix: number; patchesOnly?: boolean; noBias?: boolean; name?: string }> = [
+    { D: 192, ps: 16, img: 224, batch: 1, prefix: 1, name: 'ViT-Ti' },
+    { D: 384, ps: 16, img: 224, batch: 1, prefix: 2, name: 'DeiT-S distilled: cls + dist' },
     { D: 24, ps: 4, img: 20, batch: 2, prefix: 1 }, // 25 patches: not a multiple of the 4-patch tile
     { D: 24, ps: 4, img: 20, batch: 3, prefix: 2 },
     { D: 8, ps: 3, img: 9, batch: 3, prefix: 1 }, // odd patch size, 9 patches
+    { D: 384, ps: 16, img: 224, batch: 1, prefix: 1, patchesOnly: true, name: 'DeiT III' },
+    { D: 768, ps: 32, img: 224, batch: 1, prefix: 1, noBias: true, name: 'CLIP B/32' },
+    { D: 384, ps: 14, img: 518, batch: 1, prefix: 5, patchesOnly: true, name: 'DINOv2 reg4: cls + 4 registers' },
+    { D: 24, ps: 4, img: 20, batch: 2, prefix: 4, patchesOnly: true, name: 'reg4 gap: 4 registers, no class token' },
+    { D: 8, ps: 3, img: 9, batch: 2, prefix: 0, noBias: true, name: 'no prefix token' },
   ];
-  for (const { D, ps, img, batch, prefix } of cases) {
-    it(`D=${D} patch ${ps} image ${img} batch=${batch} prefix tokens ${prefix} matches patchEmbed()`, async () => {
+  for (const { D, ps, img, batch, prefix, patchesOnly, noBias, name } of cases) {
+    const what = `${name ?? `D=${D} patch ${ps} image ${img}`} batch=${batch} prefix tokens ${prefix}${patchesOnly ? ', pos_embed over the patches' : ''}${noBias ? ', no bias' : ''}`;
+    it(`${what} matches patchEmbed()`, async () => {
       const k = await kernels(64);
       const grid = img / ps;
-      const T0 = grid * grid + prefix;
+      const P = grid * grid;
+      const T0 = P + prefix;
       const K = 3 * ps * ps;
       const image = randomArray(batch * 3 * img * img, img + D, 2);
       const weight = randomArray(D * K, 8 + ps, 0.2);
-      const bias = randomArray(D, 9, 0.5);
-      const cls = randomArray(D, 10, 1);
-      const dist = prefix > 1 ? randomArray(D, 12, 1) : null;
-      const pos = randomArray(T0 * D, 11, 1);
-      const extra = new Float32Array([...cls, ...(dist ?? []), ...pos]);
+      const bias = noBias ? null : randomArray(D, 9, 0.5);
+      const prefixRows = randomArray(prefix * D, 10, 1);
+      const pos = randomArray((patchesOnly ? P : T0) * D, 11, 1);
+      const extra = new Float32Array([...prefixRows, ...(patchesOnly ? new Float32Array(prefix * D) : []), ...pos]);
       const u = { D, ps, grid, img, batch, prefix };
-      const out = await runKernel(device, k.patchEmbed, u, { image, w: packLinear(weight, bias, D, K).data, extra, y: new Float32Array(batch * T0 * D) });
+      const w = packLinear(weight, bias ?? new Float32Array(D), D, K).data;
+      const out = await runKernel(device, k.patchEmbed, u, { image, w, extra, y: new Float32Array(batch * T0 * D) });
       for (let b = 0; b < batch; b++) {
-        const want = cpuPatchEmbed(image.subarray(b * 3 * img * img, (b + 1) * 3 * img * img), img, ps, weight, bias, cls, pos, D, dist);
+        const want = cpuPatchEmbed(image.subarray(b * 3 * img * img, (b + 1) * 3 * img * img), img, ps, weight, bias, prefixRows, pos, D);
         expect(maxAbsDiff(new Float32Array(out.y, b * T0 * D * 4, T0 * D), want)).toBeLessThan(2e-5 * Math.sqrt(K));
       }
     });
@@ -105,6 +125,8 @@ describe('average pooling', () => {
     { T: 41, D: 192, prefix: 1, batch: 2 }, // ViT-Ti after r = 13 in every block
     { T: 11, D: 24, prefix: 2, batch: 3 },
     { T: 2, D: 8, prefix: 1, batch: 2 }, // one token left after the prefix
+    { T: 260, D: 640, prefix: 4, batch: 1 }, // betwixt reg4 gap: the 4 registers are not pooled
+    { T: 43, D: 640, prefix: 4, batch: 2 }, // the same after three merging blocks
   ];
   for (const { T, D, prefix, batch } of cases) {
     it(`T=${T} D=${D} prefix ${prefix} batch=${batch} matches meanTokens()`, async () => {
@@ -172,6 +194,7 @@ describe('matmul', () => {
           const resid = randomArray(M * N, 4, 1);
           const want = linear(x, M, K, w, bias, N);
           if (epi === 'gelu') geluInPlace(want);
+          if (epi === 'quickgelu') quickGeluInPlace(want);
           if (epi === 'residual') for (let i = 0; i < want.length; i++) want[i] += resid[i];
           const packed = packLinear(w, bias, N, K).data;
           const y = epi === 'residual' ? resid : new Float32Array(M * N);
@@ -212,13 +235,17 @@ describe('layernorm', () => {
 });
 
 describe('attention and metric', () => {
-  const cases: Array<{ T: number; D: number; heads: number; batch: number; prop: boolean }> = [
+  // chunk: (image, head) pairs per pass, as the engine runs them when a batch's scores do not
+  // fit one buffer (the passes run once per chunk from pair bh0 on, on a chunk-sized S).
+  const cases: Array<{ T: number; D: number; heads: number; batch: number; prop: boolean; chunk?: number }> = [
     { T: 197, D: 192, heads: 3, batch: 1, prop: true },
     { T: 11, D: 24, heads: 2, batch: 2, prop: true },
     { T: 9, D: 48, heads: 4, batch: 1, prop: false },
+    { T: 13, D: 24, heads: 3, batch: 2, prop: true, chunk: 4 }, // 6 pairs in chunks of 4 and 2
+    { T: 1374, D: 384, heads: 6, batch: 1, prop: true, chunk: 4 }, // DINOv2 ViT-S/14 reg4 at 518 px
   ];
-  for (const { T, D, heads, batch, prop } of cases) {
-    it(`T=${T} D=${D} heads=${heads} batch=${batch} prop=${prop}`, async () => {
+  for (const { T, D, heads, batch, prop, chunk } of cases) {
+    it(`T=${T} D=${D} heads=${heads} batch=${batch} prop=${prop}${chunk ? ` in chunks of ${chunk} pairs` : ''}`, async () => {
       const hd = D / heads;
       const k = await kernels(hd);
       const qkv = randomArray(batch * T * 3 * D, T * D + heads, 1.5);
@@ -226,21 +253,45 @@ describe('attention and metric', () => {
       const sizes = Float32Array.from({ length: batch * T }, (_, i) => 1 + ((i * 7) % 5));
       const Tp = Math.ceil(T / 4) * 4;
       const bh = batch * heads;
+      const per = chunk ?? bh;
       // Sizes sit at an offset inside the ToMe state buffer.
       const sizesOff = 5;
       const state = new Float32Array(sizesOff + batch * T);
       state.set(sizes, sizesOff);
-      const u = { T, D, propAttn: prop ? 1 : 0, scale: 1 / Math.sqrt(hd), Tp, heads, rows: bh * T, sizesOff };
-      const sc = await runKernel(device, k.attentionScores, u, { qkv, sizes: state, s: new Float32Array(bh * T * Tp) });
-      const sm = await runKernel(device, k.attentionSoftmax, u, { s: new Float32Array(sc.s) });
-      const att = await runKernel(device, k.attentionAv, u, { qkv, s: new Float32Array(sm.s), y: new Float32Array(batch * T * D) });
+      let y = new Float32Array(batch * T * D);
+      for (let bh0 = 0; bh0 < bh; bh0 += per) {
+        const u = { T, D, propAttn: prop ? 1 : 0, scale: 1 / Math.sqrt(hd), Tp, heads, rows: Math.min(per, bh - bh0) * T, sizesOff, bh0 };
+        const sc = await runKernel(device, k.attentionScores, u, { qkv, sizes: state, s: new Float32Array(per * T * Tp) });
+        const sm = await runKernel(device, k.attentionSoftmax, u, { s: new Float32Array(sc.s) });
+        const att = await runKernel(device, k.attentionAv, u, { qkv, s: new Float32Array(sm.s), y });
+        y = new Float32Array(att.y);
+      }
       // ToMe's metric reads the same qkv rows.
-      const tm = { T, r: 0, D, hd, heads, prune: 0, layer: 0, depth: 1, P: 0, T0: T, batch, prevRow: 0, sizesIn: 0, sizesOut: 0, maps: 0, prefix: 1 };
+      const tm = {
+        T,
+        r: 0,
+        D,
+        hd,
+        heads,
+        prune: 0,
+        layer: 0,
+        depth: 1,
+        P: 0,
+        T0: T,
+        batch,
+        prevRow: 0,
+        sizesIn: 0,
+        sizesOut: 0,
+        maps: 0,
+        cls: 1,
+        dist: 0,
+        regs: 0,
+      };
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
       for (let b = 0; b < batch; b++) {
         const logSize = prop ? sizes.subarray(b * T, (b + 1) * T).map(Math.log) : null;
         const want = cpuAttention(qkv.subarray(b * T * 3 * D, (b + 1) * T * 3 * D), T, D, heads, logSize);
-        expect(maxAbsDiff(new Float32Array(att.y, b * T * D * 4, T * D), want.out)).toBeLessThan(2e-5);
+        expect(maxAbsDiff(y.subarray(b * T * D, (b + 1) * T * D), want.out)).toBeLessThan(2e-5);
         expect(maxAbsDiff(new Float32Array(met.metric, b * T * hd * 4, T * hd), want.metric)).toBeLessThan(2e-6);
       }
     });
@@ -249,30 +300,47 @@ describe('attention and metric', () => {
 
 describe('ToMe matching and merge', () => {
   const P = 30; // patches tracked in the map (any count works: the map only holds token ids)
+  const CLS = CLASS_TOKEN_ONLY;
+  const layoutOf = (cls: boolean, dist: boolean, registers: number): TokenLayout => ({ classToken: cls, distToken: dist, registers });
+  const REG4_GAP = layoutOf(false, false, 4);
+  const CLS_REG4 = layoutOf(true, false, 4);
+  const NO_PREFIX = layoutOf(false, false, 0);
   // ties: A tokens repeat 5 key patterns and B tokens 5 others, so every A token of a pattern
   // has the same best score, shared by all B tokens of one pattern: the index tie-breaks of the
   // argmax (lowest B) and of the ranking (lowest A) decide, while scores of different patterns
   // differ by far more than rounding.
-  // prefix 2: a distilled model, whose distillation token (B_0) is never a destination, stays at
-  // index 1, and counts in the clamp (T - 2) // 2.
-  const cases: Array<{ T: number; r: number; mode: MergeMode; ties?: boolean; prefix?: number }> = [
+  // DISTILLED: the distillation token (B_0) is never a destination, stays at index 1, and counts
+  // in the clamp (T - 2) // 2. REG4_GAP (no class token, 4 registers): nothing is protected, the
+  // unmerged A tokens keep the ranking's order, the registers stay in place out of the matching
+  // and the clamp; CLS_REG4 (DINOv2 reg4): the class token protected, the registers after it.
+  const cases: Array<{ T: number; r: number; mode: MergeMode; ties?: boolean; layout?: TokenLayout; name?: string }> = [
     { T: 23, r: clampR(50, 23), mode: 'merge' }, // odd T, r at the clamp
     { T: 24, r: clampR(50, 24), mode: 'merge' }, // even T, r at the clamp
     { T: 31, r: 5, mode: 'merge' },
     { T: 31, r: 5, mode: 'prune' },
     { T: 197, r: 13, mode: 'merge' },
     { T: 197, r: 60, mode: 'merge', ties: true },
-    { T: 23, r: clampR(50, 23, 2), mode: 'merge', prefix: 2 },
-    { T: 24, r: clampR(50, 24, 2), mode: 'merge', prefix: 2 },
-    { T: 31, r: 5, mode: 'prune', prefix: 2 },
-    { T: 198, r: 13, mode: 'merge', prefix: 2 }, // DeiT distilled, first block
-    { T: 198, r: 60, mode: 'merge', ties: true, prefix: 2 },
+    { T: 23, r: clampR(50, 23, DISTILLED), mode: 'merge', layout: DISTILLED },
+    { T: 24, r: clampR(50, 24, DISTILLED), mode: 'merge', layout: DISTILLED },
+    { T: 31, r: 5, mode: 'prune', layout: DISTILLED },
+    { T: 198, r: 13, mode: 'merge', layout: DISTILLED, name: 'DeiT distilled, first block' },
+    { T: 198, r: 60, mode: 'merge', ties: true, layout: DISTILLED },
+    { T: 23, r: clampR(50, 23, REG4_GAP), mode: 'merge', layout: REG4_GAP }, // 19 matched: odd
+    { T: 24, r: clampR(50, 24, REG4_GAP), mode: 'merge', layout: REG4_GAP },
+    { T: 31, r: 5, mode: 'prune', layout: REG4_GAP },
+    { T: 260, r: 101, mode: 'merge', layout: REG4_GAP, name: 'betwixt reg4 gap at 256 px, first block' },
+    { T: 260, r: 60, mode: 'merge', ties: true, layout: REG4_GAP },
+    { T: 24, r: clampR(50, 24, CLS_REG4), mode: 'merge', layout: CLS_REG4 },
+    { T: 31, r: 5, mode: 'prune', layout: CLS_REG4 },
+    { T: 1374, r: 600, mode: 'merge', layout: CLS_REG4, name: 'DINOv2 ViT-S/14 reg4 at 518 px, first block' },
+    { T: 21, r: clampR(50, 21, NO_PREFIX), mode: 'merge', layout: NO_PREFIX },
   ];
-  for (const { T, r, mode, ties, prefix = 1 } of cases) {
+  for (const { T, r, mode, ties, layout = CLS, name } of cases) {
     // With T > P the map starts from the identity (first merging block), else from a given row.
+    const prefix = (layout.classToken ? 1 : 0) + (layout.distToken ? 1 : 0) + layout.registers;
     const fromIdentity = T > P;
-    const distilled = prefix === 2 ? ', distillation token' : '';
-    it(`T=${T} r=${r} ${mode}${ties ? ' with tied scores' : ''}${distilled}, two images, map from ${fromIdentity ? 'identity' : 'a previous row'}`, async () => {
+    const what = `cls ${layout.classToken ? 1 : 0}, dist ${layout.distToken ? 1 : 0}, ${layout.registers} registers${name ? `: ${name}` : ''}`;
+    it(`T=${T} r=${r} ${mode}${ties ? ' with tied scores' : ''} (${what}), two images, map from ${fromIdentity ? 'identity' : 'a previous row'}`, async () => {
       const D = 16;
       const heads = 2;
       const hd = D / heads;
@@ -294,11 +362,16 @@ describe('ToMe matching and merge', () => {
       }
       const x = randomArray(batch * T * D, 7 * T, 2);
       const sizes = Float32Array.from({ length: batch * T }, (_, i) => 1 + (i % 3));
+      // Registers never merge: their size stays 1.
+      for (let b = 0; b < batch; b++) for (let g = 0; g < layout.registers; g++) sizes[b * T + prefix - layout.registers + g] = 1;
       const state = new Int32Array(mapsAt + batch * depth * P);
       state.set(new Int32Array(sizes.buffer), sizesIn);
       const prevMaps: Int32Array[] = [];
       for (let b = 0; b < batch; b++) {
-        const row = fromIdentity ? initialTokenOfPatch(P, prefix) : Int32Array.from({ length: P }, (_, p) => (p % 9 === 4 ? -1 : (p * 5 + b) % T));
+        // A previous row maps patches to non-prefix tokens (or -1: pruned).
+        const row = fromIdentity
+          ? initialTokenOfPatch(P, layout)
+          : Int32Array.from({ length: P }, (_, p) => (p % 9 === 4 ? -1 : prefix + ((p * 5 + b) % (T - prefix))));
         prevMaps.push(row);
         if (!fromIdentity) state.set(row, mapsAt + b * depth * P);
       }
@@ -318,7 +391,7 @@ describe('ToMe matching and merge', () => {
         sizesIn,
         sizesOut,
         maps: mapsAt,
-        prefix,
+        ...tomePrefixFields(layout),
       };
       // The three matching passes, in the engine's order: metric, similarity + argmax, order.
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
@@ -339,13 +412,15 @@ describe('ToMe matching and merge', () => {
         }
         const m = metric.subarray(b * T * hd, (b + 1) * T * hd);
         expect(maxAbsDiff(m, want)).toBeLessThan(2e-6);
-        const cpuPlan = bipartiteMatch(m, T, hd, r, { distillToken: prefix === 2 });
+        const cpuPlan = bipartiteMatch(m, T, hd, r, layout);
         const cpu = applyMerge(x.subarray(b * T * D, (b + 1) * T * D), T, D, sizes.subarray(b * T, (b + 1) * T), prevMaps[b], cpuPlan, mode);
         const planWords = out.subarray(b * 7 * T0, (b + 1) * 7 * T0);
-        const nA = Math.ceil(T / 2);
+        const nA = Math.ceil((T - layout.registers) / 2);
         const mergedA = Array.from({ length: nA }, (_, i) => planWords[2 * T0 + i]);
         expect(mergedA.flatMap((v, i) => (v ? [i] : []))).toEqual([...cpuPlan.srcA].sort((p, q) => p - q));
-        expect(Array.from(planWords.subarray(T0 + 1, T0 + nA))).toEqual(Array.from(cpuPlan.bestB.subarray(1)));
+        const firstA = layout.classToken ? 1 : 0;
+        expect(Array.from(planWords.subarray(T0 + firstA, T0 + nA))).toEqual(Array.from(cpuPlan.bestB.subarray(firstA)));
+        // Every token in the reference's new order (the unmerged A tokens' order included).
         expect(maxAbsDiff(new Float32Array(merged.dst, b * Tn * D * 4, Tn * D), cpu.x)).toBeLessThan(1e-5);
         expect(Array.from(new Float32Array(out.buffer, (sizesOut + b * Tn) * 4, Tn))).toEqual(Array.from(cpu.size));
         expect(Array.from(out.subarray(mapsAt + (b * depth + 1) * P, mapsAt + (b * depth + 2) * P))).toEqual(Array.from(cpu.tokenOfPatch));

@@ -12,6 +12,7 @@ import { createPreprocessor, type GpuPreprocessor } from '../../src/gpu/preproce
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
 import { goldenDir, readGoldenCases, readGoldenF32, sharedPath } from '../../src/golden';
 import { rng } from '../support/random';
+import { ARCHS_WEIGHTS, GOLDEN_ARCHS, archEntries, readArchF32 } from '../support/golden-archs';
 
 const GOLDEN = goldenDir();
 const entries = readGoldenCases().entries;
@@ -96,6 +97,21 @@ describe.each(ROUTES)('GPU preprocess on %s', (route) => {
       const gold = readGoldenF32(e.input);
       expect(diff(gpu[i], cpu), `${e.model} ${e.image_file} vs TS`).toEqual({ differing: 0, maxDiff: 0 });
       expect(diff(gpu[i], gold), `${e.model} ${e.image_file} vs golden`).toEqual({ differing: 0, maxDiff: 0 });
+    });
+  });
+
+  it("matches the TS reference and the golden-archs inputs bit for bit with each model's own preprocessing (518 px upscale, crop_pct 1.0, CLIP mean/std)", async () => {
+    const archs = archEntries();
+    const images: RawImage[] = [];
+    const cfgs: ModelConfig[] = [];
+    for (const e of archs) {
+      images.push(await decodeImageFile(join(GOLDEN_ARCHS, e.image_file)));
+      cfgs.push(parseTimmConfig(e.model, JSON.parse(readFileSync(join(ARCHS_WEIGHTS, e.model, 'config.json'), 'utf8')) as Record<string, unknown>));
+    }
+    const gpu = await runBatch(images, cfgs);
+    archs.forEach((e, i) => {
+      expect(diff(gpu[i], preprocess(images[i], cfgs[i]).input), `${e.model} ${e.image} vs TS`).toEqual({ differing: 0, maxDiff: 0 });
+      expect(diff(gpu[i], readArchF32(e.input)), `${e.model} ${e.image} vs golden-archs`).toEqual({ differing: 0, maxDiff: 0 });
     });
   });
 

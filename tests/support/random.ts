@@ -23,7 +23,10 @@ export function randomArray(n: number, source: number | (() => number), scale = 
 
 /**
  * A ViT with random weights: defaults D=24, 2 heads, depth 3, 5x5 grid of 4-pixel patches,
- * 10 classes, class token only (`distilled` and `globalPool` give the other architectures). LayerNorm gains sit near 1 so activations keep a sane scale through the blocks.
+ * 10 classes, class token only (the family fields give the other architectures: distilled,
+ * registers, no class token, layer scale, pre-norm, QuickGELU, avg pooling, no head). LayerNorm
+ * gains sit near 1 so activations keep a sane scale through the blocks; layer-scale gammas lie
+ * in [0.3, 1) so that a forward skipping them is visibly off.
  */
 export function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights {
   const config: ModelConfig = {
@@ -36,7 +39,13 @@ export function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights 
     imgSize: 20,
     mlpHidden: 48,
     numClasses: 10,
+    classToken: true,
     distilled: false,
+    registers: 0,
+    layerScale: false,
+    noEmbedClass: false,
+    preNorm: false,
+    act: 'gelu',
     globalPool: 'token',
     eps: 1e-6,
     mean: [0.5, 0.5, 0.5],
@@ -52,8 +61,13 @@ export function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights 
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, shape] of expectedTensors(config)) {
     const n = shape.reduce((a, b) => a * b, 1);
-    const isNormWeight = /norm\d?\.weight$/.test(name);
-    tensors.set(name, { shape, data: isNormWeight ? randomArray(n, rand, 0.1).map((v) => 1 + v) : randomArray(n, rand, 0.3) });
+    const isNormWeight = /norm(\d|_pre)?\.weight$/.test(name);
+    const data = name.endsWith('.gamma')
+      ? randomArray(n, rand, 0.35).map((v) => 0.65 + v)
+      : isNormWeight
+        ? randomArray(n, rand, 0.1).map((v) => 1 + v)
+        : randomArray(n, rand, 0.3);
+    tensors.set(name, { shape, data });
   }
   return { config, tensors };
 }

@@ -14,9 +14,13 @@ export interface TimmSpec {
   architecture: string;
   tag: string;
   numClasses?: number;
+  /** pretrained_cfg.num_classes: the default tag's, which may differ from the model's (timm
+   * writes 1000 there for a headless ViT-S whose top-level num_classes is 0). */
+  pretrainedNumClasses?: number;
   /** Written as the hub does only for models made with non-default arguments. */
   modelArgs?: Record<string, unknown>;
   globalPool?: 'token' | 'avg';
+  interpolation?: string;
   imgSize?: number;
   mean?: [number, number, number];
   std?: [number, number, number];
@@ -76,12 +80,12 @@ export function hubConfig(spec: TimmSpec): Record<string, unknown> {
       custom_load: false,
       input_size: [3, img, img],
       fixed_input_size: true,
-      interpolation: 'bicubic',
+      interpolation: spec.interpolation ?? 'bicubic',
       crop_pct: spec.cropPct ?? 0.875,
       crop_mode: 'center',
       mean: spec.mean ?? IMAGENET_MEAN,
       std: spec.std ?? IMAGENET_STD,
-      num_classes: numClasses,
+      num_classes: spec.pretrainedNumClasses ?? numClasses,
       pool_size: null,
       first_conv: 'patch_embed.proj',
       classifier: distilled ? ['head', 'head_dist'] : 'head',
@@ -97,11 +101,13 @@ export function randomTensors(config: ModelConfig, seed: number): Map<string, Ra
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     const fanIn = shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : 0;
-    const isNorm = /norm\d?\.(weight|bias)$/.test(name);
-    const scale = /(cls|dist)_token|pos_embed/.test(name) ? 0.5 : fanIn ? Math.sqrt(3 / fanIn) : 0.05;
+    const isNorm = /norm(\d|_pre)?\.(weight|bias)$/.test(name);
+    const scale = /(cls|dist|reg)_token|pos_embed/.test(name) ? 0.5 : fanIn ? Math.sqrt(3 / fanIn) : 0.05;
     for (let i = 0; i < n; i++) {
       const u = rand() * 2 - 1;
-      data[i] = isNorm ? (name.endsWith('weight') ? 1 + 0.1 * u : 0.1 * u) : scale * u;
+      // Layer-scale gammas in [0.3, 1): large enough that a forward without them is off.
+      if (name.endsWith('.gamma')) data[i] = 0.65 + 0.35 * u;
+      else data[i] = isNorm ? (name.endsWith('weight') ? 1 + 0.1 * u : 0.1 * u) : scale * u;
     }
     out.set(name, { shape, data });
   }

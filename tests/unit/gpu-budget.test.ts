@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivations } from '../../src/gpu/activations';
 import { uploadWeights } from '../../src/gpu/gpu-weights';
 import { parseTimmConfig, type ModelConfig } from '../../src/model/config';
-import { checkGpuLimits, gpuBudget, type Precision } from '../../src/gpu/budget';
+import { attentionChunk, checkGpuLimits, gpuBudget, type Precision } from '../../src/gpu/budget';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { randomViT } from '../support/random';
 import { hubConfig, SPECS } from '../support/timm-models';
@@ -51,6 +51,14 @@ describe('gpuBudget', () => {
     ['distilled (dist token, both heads in one), f32, batch 2', { distilled: true }, 'f32', 2],
     ['distilled, f16, batch 1', { distilled: true, numClasses: 7 }, 'f16', 1],
     ['avg pool + fc_norm, f32, batch 4', { globalPool: 'avg' }, 'f32', 4],
+    [
+      '4 registers, no class token, layer scale, f32, batch 2',
+      { classToken: false, registers: 4, noEmbedClass: true, layerScale: true, globalPool: 'avg' },
+      'f32',
+      2,
+    ],
+    ['class token + 4 registers, no head, f16, batch 1', { registers: 4, noEmbedClass: true, layerScale: true, numClasses: 0 }, 'f16', 1],
+    ['pre-norm (norm_pre, no patch bias), QuickGELU, f32, batch 1', { preNorm: true, act: 'quickgelu', eps: 1e-5 }, 'f32', 1],
   ])('%s: the same buffers, at the same sizes, as the engine allocates', (_, over, precision, maxBatch) => {
     const w = randomViT(over, 3);
     const { device, sizes } = recordingDevice();
@@ -85,6 +93,7 @@ describe('gpuBudget', () => {
 describe('checkGpuLimits', () => {
   const defaults = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
   const vitL384 = () => hub({ architecture: 'vit_large_patch16_384', tag: 'augreg_in21k_ft_in1k', imgSize: 384 });
+  const dinov2 = (size: string, reg = '') => hub({ architecture: `vit_${size}_patch14${reg}_dinov2`, tag: 'lvd142m', imgSize: 518, cropPct: 1, numClasses: 0 });
 
   it('lets ViT-Ti to ViT-L at 224 through with WebGPU default limits at batch 8', () => {
     for (const size of ['tiny', 'small', 'base', 'large']) {
@@ -93,12 +102,43 @@ describe('checkGpuLimits', () => {
     }
   });
 
-  it('names the attention scores of ViT-L/16 at 384 (577 tokens) at batch 8, and fits at batch 1', () => {
-    const line = checkGpuLimits(vitL384(), { precision: 'f32', maxBatch: 8 }, defaults)!;
+  it('lets DINOv2 ViT-S/14, ViT-B/14 and ViT-L/14 at 518 px (1370+ tokens) through at batch 1 with the default limits', () => {
+    for (const c of [dinov2('small'), dinov2('base'), dinov2('large'), dinov2('small', '_reg4'), dinov2('base', '_reg4'), dinov2('large', '_reg4')]) {
+      expect(checkGpuLimits(c, { precision: 'f32', maxBatch: 1 }, defaults), c.architecture).toBeNull();
+    }
+  });
+
+  it('chunks the attention scores instead of refusing them: ViT-L/14 at 518 at batch 2 holds 17 of its 32 (image, head) pairs', () => {
+    const c = dinov2('large', '_reg4');
+    expect(attentionChunk(c, 1, defaults)).toBe(16); // all 16 heads: 115.4 MiB
+    expect(attentionChunk(c, 2, defaults)).toBe(17);
+    const scores = gpuBudget(c, { precision: 'f32', maxBatch: 2 }, defaults).buffers.find((b) => b.label === 'scores')!;
+    expect(scores.bytes).toBeLessThanOrEqual(defaults.maxStorageBufferBindingSize);
+  });
+
+  it('ViT-L/16 at 384 (577 tokens) fits at batch 8: its scores run in chunks', () => {
+    expect(checkGpuLimits(vitL384(), { precision: 'f32', maxBatch: 8 }, defaults)).toBeNull();
+    expect(attentionChunk(vitL384(), 8, defaults)).toBeLessThan(8 * 16);
+  });
+
+  it('names the activations that do not fit at a large batch, and says a smaller batch would', () => {
+    const line = checkGpuLimits(dinov2('large'), { precision: 'f32', maxBatch: 8 }, defaults)!;
     expect(line).toBe(
-      "vit_large_patch16_384 (f32, batch 8): buffer scores needs 163.4 MiB, over this adapter's maxStorageBufferBindingSize of 128.0 MiB; a smaller batch would fit",
+      "vit_large_patch14_dinov2 (f32, batch 8): buffer hidden needs 171.3 MiB, over this adapter's maxStorageBufferBindingSize of 128.0 MiB; a smaller batch would fit",
     );
-    expect(checkGpuLimits(vitL384(), { precision: 'f32', maxBatch: 1 }, defaults)).toBeNull();
+  });
+
+  it("names the workgroup memory of ToMe's ranking when the tokens are too many for it (3137 tokens: 1569 A tokens)", () => {
+    const wide = hub({
+      architecture: 'vit_tiny_patch4_224',
+      tag: 'x',
+      numClasses: 10,
+      modelArgs: { embed_dim: 32, depth: 1, num_heads: 8, patch_size: 4, img_size: 224 },
+    });
+    expect(checkGpuLimits(wide, { precision: 'f32', maxBatch: 1 }, defaults)).toBe(
+      "vit_tiny_patch4_224 (f32, batch 1): ToMe's ranking of 1569 tokens needs 18.4 KiB of workgroup memory, over this adapter's maxComputeWorkgroupStorageSize of 16.0 KiB; too many tokens for this adapter",
+    );
+    expect(checkGpuLimits(wide, { precision: 'f32', maxBatch: 1 }, { ...defaults, maxComputeWorkgroupStorageSize: 32768 })).toBeNull();
   });
 
   it('names a weight buffer and suggests f16 when the binding limit is small', () => {
@@ -110,8 +150,8 @@ describe('checkGpuLimits', () => {
   });
 
   it('names maxBufferSize when that is the limit exceeded', () => {
-    const line = checkGpuLimits(vitL384(), { precision: 'f32', maxBatch: 8 }, { maxBufferSize: 100 * 2 ** 20, maxStorageBufferBindingSize: 2 ** 30 });
-    expect(line).toMatch(/buffer scores needs 163\.4 MiB, over this adapter's maxBufferSize of 100\.0 MiB/);
+    const line = checkGpuLimits(dinov2('large'), { precision: 'f32', maxBatch: 8 }, { maxBufferSize: 100 * 2 ** 20, maxStorageBufferBindingSize: 2 ** 30 });
+    expect(line).toMatch(/buffer hidden needs 171\.3 MiB, over this adapter's maxBufferSize of 100\.0 MiB/);
   });
 
   it('checks the total against the memory given', () => {

@@ -1,5 +1,6 @@
-// Which weight precision a model gets on an adapter (src/gpu/limits.ts): f32 when it fits; f16
-// when only f16 fits and the adapter has shader-f16 (with a note); otherwise f32's one line.
+// Which weight precision and batch a model gets on an adapter (src/gpu/limits.ts): f32 when it
+// fits; f32 at a smaller batch when the batch's activations are what does not fit; f16 when only
+// f16 fits and the adapter has shader-f16 (with a note); otherwise f32's one line.
 import { describe, expect, it } from 'vitest';
 import { choosePrecision, GpuLimitError } from '../../src/gpu/limits';
 import { parseTimmConfig } from '../../src/model/config';
@@ -14,7 +15,17 @@ describe('choosePrecision', () => {
   it('keeps f32 when it fits', () => {
     expect(choosePrecision(vitL, { limits: { ...limits, maxStorageBufferBindingSize: 128 * 2 ** 20 }, features: new Set() }, { maxBatch: 1 })).toEqual({
       precision: 'f32',
+      maxBatch: 1,
     });
+  });
+
+  it('halves the batch where the activations of a batch are what does not fit (DINOv2 ViT-L/14 at 518 px)', () => {
+    const raw = hubConfig({ architecture: 'vit_large_patch14_dinov2', tag: 'lvd142m', imgSize: 518, numClasses: 0 });
+    const dinoL = parseTimmConfig('vit_large_patch14_dinov2', raw, { labels: imagenetLabels });
+    const defaults = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+    const pick = choosePrecision(dinoL, { limits: defaults, features: new Set() }, { maxBatch: 8 });
+    expect(pick).toMatchObject({ precision: 'f32', maxBatch: 4 });
+    expect(pick.note).toMatch(/^vit_large_patch14_dinov2 \(f32, batch 8\): buffer hidden needs 171\.3 MiB, .*: using batches of 4, which fit$/);
   });
 
   it('takes f16 weights where only they fit and the adapter has shader-f16, and says why', () => {

@@ -38,14 +38,11 @@ beforeAll(async () => {
   for (const fault of ['no-weights', 'drop', 'truncate', 'corrupt', 'stall'] as const) hub.add(`test/${fault}`, { dir: small(), fault });
   // config.json says ViT-S/16; the tensors are the small model's.
   hub.add('test/disagree', { dir: small(), config: Buffer.from(JSON.stringify(hubConfig(SPECS.vitS16))) });
-  hub.add('test/registers', {
-    dir: small(),
-    config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_reg4_gap_256' })),
-  });
-  hub.add('test/layerscale', {
-    dir: small(),
-    config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.smallVit), model_args: { ...SPECS.smallVit.modelArgs, init_values: 1e-5 } })),
-  });
+  hub.add('test/rotary', { dir: small(), config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'eva02_base_patch14_224' })) });
+  hub.add('test/siglip', { dir: small(), config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'vit_base_patch16_siglip_224' })) });
+  // A DeiT III (layer scale) by its name; the tensors are a plain ViT's.
+  hub.add('test/layerscale', { dir: small(), config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.smallVit), architecture: 'deit3_small_patch16_224' })) });
+  hub.add('test/beit', { dir: small(), config: Buffer.from(JSON.stringify({ ...hubConfig(SPECS.vitS16), architecture: 'beit_base_patch16_224' })) });
   hub.add('test/badjson', { dir: small(), config: Buffer.from('{"architecture": ') });
 });
 afterAll(async () => {
@@ -102,13 +99,15 @@ describe('hub client', () => {
   });
 
   it('refuses unsupported architectures from config.json alone, before any weights request', async () => {
-    await expect(checkHubModel('test/registers', { endpoint: hub.url })).rejects.toThrow(
-      /^test\/registers: config\.json: vit_base_patch16_reg4_gap_256 uses register tokens/,
+    await expect(checkHubModel('test/rotary', { endpoint: hub.url })).rejects.toThrow(
+      /^test\/rotary: config\.json: eva02_base_patch14_224 uses rotary position embedding \(EVA-02\), which is not supported[^\n]*$/,
     );
-    await expect(checkHubModel('test/layerscale', { endpoint: hub.url })).rejects.toThrow(/layer scale/);
-    expect(hub.weightRequests('test/registers')).toEqual([]);
-    expect(hub.weightRequests('test/layerscale')).toEqual([]);
-    expect(hub.requests.filter((q) => q.includes('test/registers/tree'))).toEqual([]); // not even the record
+    await expect(checkHubModel('test/siglip', { endpoint: hub.url })).rejects.toThrow(/^test\/siglip: [^\n]*attention pooling without a class token \(SigLIP/);
+    await expect(checkHubModel('test/beit', { endpoint: hub.url })).rejects.toThrow(/^test\/beit: [^\n]*relative position bias \(BEiT\)/);
+    for (const repo of ['test/rotary', 'test/siglip', 'test/beit']) {
+      expect(hub.weightRequests(repo)).toEqual([]);
+      expect(hub.requests.filter((q) => q.includes(`${repo}/tree`))).toEqual([]); // not even the record
+    }
   });
 
   it.each([
@@ -188,9 +187,12 @@ describe('Node cache', () => {
     ['no-weights', /has no model\.safetensors/],
     [
       'disagree',
-      /^test\/disagree\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,384\] \(config\.json and the weights disagree\)$/,
+      /^test\/disagree\/model\.safetensors: tensor patch_embed\.proj\.weight has shape \[32,3,8,8\], config implies \[384,3,16,16\] \(config\.json and the weights disagree\)$/,
     ],
-    ['registers', /register tokens/],
+    [
+      'layerscale',
+      /^test\/layerscale\/model\.safetensors: tensor blocks\.0\.ls1\.gamma is missing \(config\.json describes deit3_small_patch16_224 \(D=32, depth 2, layer scale/,
+    ],
   ])('%s leaves nothing in the cache, and the next try downloads again', async (name, re) => {
     const cache = join(tmp, `cache-${name}`);
     await expect(load(`test/${name}`, cache)).rejects.toThrow(re);

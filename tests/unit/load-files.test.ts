@@ -33,13 +33,13 @@ describe('weightsFromFiles', () => {
     ['config.json an array', () => ['[1, 2]', weights], /^mine\/config\.json: not a JSON object$/],
     [
       'an unsupported architecture',
-      () => [JSON.stringify({ ...JSON.parse(config), architecture: 'vit_base_patch16_reg4_gap_256' }), weights],
-      /^mine\/config\.json: vit_base_patch16_reg4_gap_256 uses register tokens/,
+      () => [JSON.stringify({ ...JSON.parse(config), architecture: 'vit_base_patch16_siglip_224' }), weights],
+      /^mine\/config\.json: vit_base_patch16_siglip_224 uses attention pooling without a class token \(SigLIP/,
     ],
     [
       'a config that disagrees with the tensors',
       () => [JSON.stringify(hubConfig({ ...SPECS.smallDistilled, modelArgs: { ...SPECS.smallDistilled.modelArgs, embed_dim: 48 } })), weights],
-      /^mine\/model\.safetensors: tensor cls_token has shape \[1,1,32\], config implies \[1,1,48\] \(config\.json and the weights disagree\)$/,
+      /^mine\/model\.safetensors: tensor patch_embed\.proj\.weight has shape \[32,3,8,8\], config implies \[48,3,8,8\] \(config\.json and the weights disagree\)$/,
     ],
     [
       'a plain config for distilled tensors',

@@ -1,13 +1,15 @@
 // The ONNX Runtime path against the CPU reference (the oracle) on random tiny ViTs of other
 // shapes: dims, head counts and MLP widths that are not the real model's, even and odd token
 // counts, r at the clamp, the decreasing schedule, no proportional attention, prune mode, and a
-// batch of 3 images equal to each image alone.
+// batch of 3 images equal to each image alone; and the one-line refusal of every family whose
+// graphs it does not build (the reference runs those).
 import { afterAll, describe, expect, it } from 'vitest';
 import { forward as referenceForward } from '../../src/reference/vit';
 import type { ModelConfig } from '../../src/model/config';
 import type { ToMeOptions } from '../../src/core/tome';
 import { ortForward, SegmentSessions, segmentsFor } from '../../src/ort/forward';
 import { ortNodeOptions } from '../../src/ort/node';
+import { ortRefusal } from '../../src/ort/backend';
 import { randomArray, randomViT } from '../support/random';
 
 const options = await ortNodeOptions(1);
@@ -83,5 +85,27 @@ describe('segments', () => {
     const sessions = new SegmentSessions(w, options.ort, options.session);
     all.push(sessions);
     await expect(ortForward(w, sessions, options.ort, [new Float32Array(10)], cases[0])).rejects.toThrow(/input 0 has 10 values, expected 3x20x20/);
+  });
+});
+
+describe('the families it has no graphs for', () => {
+  it.each<[string, Partial<ModelConfig>, RegExp]>([
+    ['distilled', { distilled: true }, /distilled models/],
+    ['avg pool', { globalPool: 'avg' }, /average-pooled models/],
+    ['registers', { registers: 4 }, /register tokens/],
+    ['no class token', { classToken: false, globalPool: 'avg' }, /(average-pooled models|without a class token)/],
+    ['layer scale', { layerScale: true }, /layer scale/],
+    ['pos_embed over the patches', { noEmbedClass: true }, /no_embed_class/],
+    ['pre-norm', { preNorm: true }, /pre-norm CLIP towers/],
+    ['QuickGELU', { act: 'quickgelu' }, /QuickGELU/],
+    ['no head', { numClasses: 0 }, /models without a head/],
+  ])('%s: refused in one line (the reference runs it)', (_, over, re) => {
+    const line = ortRefusal(randomViT(over, 1).config);
+    expect(line).toMatch(re);
+    expect(line).toMatch(/^random: the ONNX Runtime path does not build graphs for [^\n]+ yet$/);
+  });
+
+  it('a plain class-token ViT with a head is not refused', () => {
+    expect(ortRefusal(randomViT({}, 1).config)).toBeNull();
   });
 });

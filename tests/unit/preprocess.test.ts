@@ -20,6 +20,7 @@ import {
 } from '../../src/core/preprocess';
 import { preprocess } from '../../src/reference/preprocess';
 import { goldenDir, readGoldenCases, readGoldenF32, sharedPath } from '../../src/golden';
+import { ARCHS_WEIGHTS, GOLDEN_ARCHS, archEntries, readArchF32 } from '../support/golden-archs';
 
 const GOLDEN = goldenDir();
 const ONE = 2 ** PRECISION_BITS;
@@ -321,3 +322,26 @@ function crc32(buf: Buffer): number {
   }
   return ~c >>> 0;
 }
+
+// Each golden-archs model's own preprocessing (CLIP mean/std and crop_pct 0.95 / 0.9, 256 px with
+// 0.5 mean/std, DINOv2's crop_pct 1.0 at 518 px, which upscales the goldfish about 2x) against
+// the inputs timm's transform made from the same photos: the geometry exactly, the values as
+// closely as this decoder and resampler reproduce Pillow's.
+describe('preprocess vs the golden-archs inputs (each model its own pretrained_cfg)', () => {
+  const entries = archEntries();
+  it.each(entries.map((e) => [`${e.model} ${e.image}`, e] as const))('%s', async (_name, e) => {
+    const raw = JSON.parse(readFileSync(join(ARCHS_WEIGHTS, e.model, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const config = parseTimmConfig(e.model, raw);
+    const image = await decodeImageFile(join(GOLDEN_ARCHS, e.image_file));
+    const { input, geometry } = preprocess(image, config);
+    const g = e.preprocess_geometry;
+    expect(geometry.origSize).toEqual(g.orig_size);
+    expect(geometry.resized).toEqual(g.resized);
+    expect(geometry.cropLeftTop).toEqual(g.crop_left_top);
+    const gold = readArchF32(e.input);
+    expect(input.length).toBe(gold.length);
+    let maxDiff = 0;
+    for (let i = 0; i < gold.length; i++) maxDiff = Math.max(maxDiff, Math.abs(input[i] - gold[i]));
+    expect(maxDiff).toBe(0);
+  });
+});

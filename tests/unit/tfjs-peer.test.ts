@@ -88,10 +88,12 @@ describe('the converted model.json as a TF.js graph model (tfjs-converter, wasm 
 });
 
 describe('models the TF.js graph does not express', () => {
-  it('refuses a config field it does not know, and a weight it would leave unused', () => {
+  it('refuses a config field it does not know, a family beyond it, and a weight it would leave unused', () => {
     const w = randomViT({}, 1);
-    const withAct = { ...w.config, act: 'quick_gelu' } as typeof w.config;
-    expect(() => vitGraph(withAct, w.tensors.keys())).toThrow(/random has config fields the graph does not express \(act\)/);
+    const withRope = { ...w.config, rope: true } as typeof w.config;
+    expect(() => vitGraph(withRope, w.tensors.keys())).toThrow(/random has config fields the graph does not express \(rope\)/);
+    expect(() => vitGraph({ ...w.config, act: 'quickgelu' }, w.tensors.keys())).toThrow(/random: the graph does not express QuickGELU/);
+    expect(() => vitGraph({ ...w.config, registers: 4 }, w.tensors.keys())).toThrow(/does not express models with register tokens/);
     expect(() => vitGraph(w.config, [...w.tensors.keys(), 'blocks.0.ls1.gamma'])).toThrow(/weights the graph does not use \(blocks\.0\.ls1\.gamma\)/);
     expect(() =>
       vitGraph(
@@ -103,12 +105,12 @@ describe('models the TF.js graph does not express', () => {
 
   it('such a model is converted to its weights alone, which the loaders still read', async () => {
     const w = randomViT({}, 2);
-    const config = { ...w.config, act: 'quick_gelu' } as typeof w.config;
+    const config = { ...w.config, rope: true } as typeof w.config;
     const { modelJson, shards } = await buildManifest({ config, tensors: w.tensors }, { safetensorsSha256: 'x', configSha256: 'y' }, 'test');
     expect(modelJson.format).toBe('tome-vit-weights');
     expect(modelJson.modelTopology).toBeNull();
     expect(modelJson.weightsManifest).toHaveLength(1);
-    expect(modelJson.userDefinedMetadata.graphRefusal).toMatch(/config fields the graph does not express \(act\)/);
+    expect(modelJson.userDefinedMetadata.graphRefusal).toMatch(/config fields the graph does not express \(rope\)/);
     const loaded = await weightsFromArtifacts(artifactsOf(modelJson, shards));
     expect(loaded.tensors.get('head.weight')!.data).toEqual(w.tensors.get('head.weight')!.data);
   });

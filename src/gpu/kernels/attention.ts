@@ -1,8 +1,9 @@
 // Multi-head self-attention as three register-tiled passes per (image, head), sharing one
 // uniform struct (attention.wgsl): scores S = Q K^T * scale + log(size) (proportional
 // attention), the row softmax of S in place, and Y = S V written at the head's columns. S rows
-// are Tp = T rounded up to 4 wide; `rows` = batch * heads * T; `sizesOff` is where this block's
-// token sizes start in the ToMe state buffer.
+// are Tp = T rounded up to 4 wide; S holds a chunk of (image, head) pairs from pair `bh0` on,
+// `rows` = pairs in the chunk * T; `sizesOff` is where this block's token sizes start in the
+// ToMe state buffer.
 import { ceilDiv, constHeader, uniformStruct, type KernelDescriptor } from './descriptor';
 
 const attentionUniform = uniformStruct('Dims', {
@@ -14,6 +15,7 @@ const attentionUniform = uniformStruct('Dims', {
   heads: 'u32',
   rows: 'u32',
   sizesOff: 'u32',
+  bh0: 'u32',
 });
 
 type Fields = typeof attentionUniform.fields;
@@ -29,7 +31,7 @@ const common = {
   uniform: attentionUniform,
 } as const;
 
-/** Images x heads, the z dimension of the tiled passes. */
+/** (image, head) pairs of the chunk, the z dimension of the tiled passes. */
 const imageHeads = (u: { rows: number; T: number }) => u.rows / u.T;
 
 export const attentionScoresKernel: KernelDescriptor<Fields, 'qkv' | 'sizes' | 's', AttentionOptions> = {

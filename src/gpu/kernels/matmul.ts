@@ -9,10 +9,11 @@ import { ceilDiv, constHeader, uniformStruct, type KernelDescriptor } from './de
 export const MATMUL_VARIANTS = ['reg4x4', 'tiled32'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
-/** Matmul epilogue: plain bias, bias + GELU, or a residual add into the output. */
-export type Epilogue = 'bias' | 'gelu' | 'residual';
-export const EPILOGUES: readonly Epilogue[] = ['bias', 'gelu', 'residual'];
-const EPI_CODE: Record<Epilogue, number> = { bias: 0, gelu: 1, residual: 2 };
+/** Matmul epilogue: plain bias, bias + GELU (erf), bias + QuickGELU (CLIP), or a residual add
+ * into the output. */
+export type Epilogue = 'bias' | 'gelu' | 'quickgelu' | 'residual';
+export const EPILOGUES: readonly Epilogue[] = ['bias', 'gelu', 'quickgelu', 'residual'];
+const EPI_CODE: Record<Epilogue, number> = { bias: 0, gelu: 1, residual: 2, quickgelu: 3 };
 
 export interface MatmulOptions {
   epilogue: Epilogue;

@@ -1,5 +1,6 @@
 // The uniform struct every ToMe kernel shares (tome_common.wgsl, concatenated before each of
 // them): the block's shapes and where its parts of the ToMe state buffer start.
+import type { TokenLayout } from '../../model/config';
 import { uniformStruct } from './descriptor';
 
 export const tomeUniform = uniformStruct('Tome', {
@@ -19,8 +20,17 @@ export const tomeUniform = uniformStruct('Tome', {
   sizesIn: 'u32',
   sizesOut: 'u32',
   maps: 'u32',
-  /** Tokens before the patches, never merged: 1 (cls) or 2 (cls + distillation token). */
-  prefix: 'u32',
+  /** The tokens before the patches ([cls][dist][registers], tome_common.wgsl): a class token
+   * (never a source), a distillation token (never a destination), and how many registers (no
+   * part in the matching). */
+  cls: 'u32',
+  dist: 'u32',
+  regs: 'u32',
 });
 
 export type TomeFields = typeof tomeUniform.fields;
+
+/** The Tome uniform's prefix-token fields for a layout. */
+export function tomePrefixFields(l: TokenLayout): { cls: number; dist: number; regs: number } {
+  return { cls: l.classToken ? 1 : 0, dist: l.distToken ? 1 : 0, regs: l.registers };
+}

@@ -1,6 +1,6 @@
 // "Measure speed here": picks the settings to measure, asks the worker, shows its progress and
 // takes the rows it measured (the speed chart draws them). Owns the state's bench slice.
-import { numPatches, prefixTokens } from '../../model/config';
+import { numPatches, tokenLayout } from '../../model/config';
 import { maxUsefulR } from '../../core/tome';
 import type { AppState } from './app-state';
 import { ui } from './elements';
@@ -42,7 +42,7 @@ export class BenchControl {
   private start(): void {
     const { config: c, bench } = this.state;
     if (!c || !this.state.view || bench.running) return;
-    const max = maxUsefulR(numPatches(c), c.depth, prefixTokens(c));
+    const max = maxUsefulR(numPatches(c), c.depth, tokenLayout(c));
     const rs = [...new Set([0, 4, 8, 12, 16, max].filter((r) => r <= max))].sort((a, b) => a - b);
     const points = [...rs.map((r) => ({ r, schedule: 'constant' as const })), ...rs.filter((r) => r > 0).map((r) => ({ r, schedule: 'decreasing' as const }))];
     bench.id++;

@@ -1,6 +1,7 @@
 // The caption lines a saved picture carries (a still's Save PNG, a video frame's PNG and
 // recording): what produced it, so the picture stands on its own.
 import type { ForwardResult, Timing } from '../../core/backend';
+import { cosineSimilarity, l2Norm } from '../../core/features';
 import type { ToMeOptions } from '../../core/tome';
 import type { ModelConfig } from '../../model/config';
 import type { BackendInfo } from '../protocol';
@@ -21,4 +22,14 @@ export function settingsLine(config: ModelConfig, o: ToMeOptions, layer: number)
 export function speedLine(config: ModelConfig, result: ForwardResult, t: Timing, backend: BackendInfo | null): string {
   const source = t.source === 'gpu-timestamp' ? 'GPU timestamps' : 'wall clock';
   return `tokens ${result.tokens[0]} → ${result.tokens[config.depth]} · ${t.ms.toFixed(1)} ms per forward (${source}, ${runsOn(backend)})`;
+}
+
+/** What a result says first: its top-1 class and probability; for a model without a head, the
+ * norm of its features and, given the r = 0 result of the same image, their cosine to it. */
+export function headline(config: ModelConfig, result: ForwardResult, baseline?: ForwardResult): string {
+  const top = result.top5[0];
+  if (top) return `${config.labels[top.index] ?? `class ${top.index}`} (${(top.prob * 100).toFixed(1)}%)`;
+  const f = result.features ?? new Float32Array(0);
+  const cos = baseline?.features ? `, cosine to r = 0 ${cosineSimilarity(f, baseline.features).toFixed(4)}` : '';
+  return `features (no head): norm ${l2Norm(f).toFixed(2)}${cos}`;
 }

@@ -20,6 +20,7 @@ export const ui = {
   tooltip: $('tooltip'),
   busy: $('busy'),
   heatLegend: $('heat-legend'),
+  vizFeatures: $('viz-features'),
   heatMax: $('heat-max'),
   layer: $<HTMLInputElement>('layer'),
   layerOut: $<HTMLOutputElement>('layer-out'),

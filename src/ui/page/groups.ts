@@ -16,6 +16,9 @@ export interface GroupLayout {
   count: number;
   /** 1 for patches whose token was dropped (prune mode); they are drawn dimmed. */
   pruned: Uint8Array;
+  /** A model without a head: RGB (3 per patch) of the token each patch ended in, on the principal
+   * axes of the image's r = 0 features (the "Feature colours" style). */
+  featureColour?: Uint8Array;
 }
 
 /** Groups after block `layer` (0-based) from the engine's patch->token maps. */

@@ -1,7 +1,7 @@
 // The image stage: the overlay of merged groups over the image, its tooltip, the overlay-style
 // and layer controls, the image's name and its error line. The tokens-per-block chart marks the
 // layer shown here, so it is redrawn with the groups.
-import { gridSize } from '../../model/config';
+import { gridSize, isHeadless, type ModelConfig } from '../../model/config';
 import type { AppState } from './app-state';
 import { drawTokens } from './chart';
 import { ui } from './elements';
@@ -44,11 +44,19 @@ export class ImageStage {
     };
   }
 
-  /** A new model has `depth` blocks: the scrubber spans them and stays on the last unless moved. */
-  setDepth(depth: number): void {
-    ui.layer.max = String(depth);
-    if (this.state.followLast) this.state.layer = depth;
+  /** A new model: the scrubber spans its blocks (and stays on the last unless moved), and the
+   * "Feature colours" style is offered for a model without a head only (a classifier that
+   * replaces one falls back to the mean colour). */
+  setModel(config: ModelConfig): void {
+    ui.layer.max = String(config.depth);
+    if (this.state.followLast) this.state.layer = config.depth;
     ui.layer.value = String(this.state.layer);
+    const featureStyle = document.querySelector<HTMLInputElement>('input[name="viz"][value="features"]')!;
+    ui.vizFeatures.hidden = !isHeadless(config);
+    if (!isHeadless(config) && featureStyle.checked) {
+      document.querySelector<HTMLInputElement>('input[name="viz"][value="fill"]')!.checked = true;
+      this.overlay.setStyle('fill');
+    }
   }
 
   /** A newly decoded image, with no groups until its analysis arrives. */
@@ -77,6 +85,8 @@ export class ImageStage {
     ui.layerOut.value = String(layer);
     const groups = groupsAfterLayer(a.current.tokenOfPatch, layer - 1);
     const layout = layoutGroups(groups, gridSize(c), v.rgba, v.size, prunedAfterLayer(a.current.tokenOfPatch, layer - 1));
+    // The colours of the tokens the patches ended in (after the last block, whatever layer the groups show).
+    if (a.featureColours) layout.featureColour = a.featureColours;
     this.overlay.setGroups(layout);
     ui.heatMax.textContent = String(layout.largest); // the heat map's log scale tops out here
     ui.canvas.dataset.layer = String(layer);

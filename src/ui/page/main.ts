@@ -142,7 +142,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       if (m.modelId.startsWith(HUB_ID_PREFIX)) void sources.refresh();
       setBackend(m.backend);
       setModelDefaults(m.config);
-      stage.setDepth(m.config.depth);
+      stage.setModel(m.config);
       analyze();
       break;
     case 'load-error':

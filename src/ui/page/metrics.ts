@@ -1,6 +1,9 @@
-// The results panel: r = 0 beside the current setting on the same image.
+// The results panel: r = 0 beside the current setting on the same image. A classifier shows its
+// top-1, how far the probabilities moved and both top-5s; a model without a head, how far its
+// feature vector moved (cosine similarity to r = 0) and its norm. Timing, FLOPs and tokens for both.
 import type { ModelConfig } from '../../model/config';
 import type { BackendName, Timing } from '../../core/backend';
+import { cosineSimilarity, l2Norm } from '../../core/features';
 import { forwardMacs } from '../../core/flops';
 import { drift } from './compare';
 import { gflops, ms, pct, perSecond, signedPct } from './format';
@@ -28,6 +31,19 @@ function row(tbody: HTMLTableSectionElement, key: string, label: string, base: s
 export function renderMetrics(table: HTMLTableElement, top5Box: HTMLElement, a: Analysis, config: ModelConfig, backend: BackendName): void {
   const tbody = table.tBodies[0];
   tbody.replaceChildren();
+  if (a.current.features && a.baseline.features) featureRows(tbody, top5Box, a.baseline.features, a.current.features);
+  else classRows(tbody, top5Box, a, config);
+  row(tbody, 'ms', timingLabel(a.currentTiming, backend), ms(a.baselineTiming.ms), ms(a.currentTiming.ms));
+  row(tbody, 'throughput', 'Throughput', perSecond(a.baselineTiming.ms), perSecond(a.currentTiming.ms));
+  row(tbody, 'speedup', 'Speed-up (single runs)', '1.00×', `${(a.baselineTiming.ms / a.currentTiming.ms).toFixed(2)}×`);
+  const macs0 = forwardMacs(config, a.baseline.tokens);
+  const macs = forwardMacs(config, a.current.tokens);
+  row(tbody, 'flops', 'GFLOPs per image', gflops(macs0), `${(macs0 / macs).toFixed(2)}× less  ${gflops(macs)}`);
+  const last = (t: number[]) => t[t.length - 1];
+  row(tbody, 'tokens', 'Tokens after last block', `${last(a.baseline.tokens)}`, `${last(a.current.tokens)}`);
+}
+
+function classRows(tbody: HTMLTableSectionElement, top5Box: HTMLElement, a: Analysis, config: ModelConfig): void {
   const label = (i: number) => config.labels[i] ?? `class ${i}`;
   const d = drift(a.baseline.probs, a.current.probs);
   const b1 = a.baseline.top5[0];
@@ -37,16 +53,34 @@ export function renderMetrics(table: HTMLTableElement, top5Box: HTMLElement, a: 
   row(tbody, 'shift', `p(${label(b1.index)})`, pct(b1.prob), `${signedPct(d.top1ProbShift)}  ${pct(a.current.probs[b1.index])}`);
   row(tbody, 'kl', 'KL(r=0 ‖ current)', '0', `${d.kl.toFixed(4)} nats`);
   row(tbody, 'tv', 'Probability moved (TV)', '0', pct(d.tv, 2));
-  row(tbody, 'ms', timingLabel(a.currentTiming, backend), ms(a.baselineTiming.ms), ms(a.currentTiming.ms));
-  row(tbody, 'throughput', 'Throughput', perSecond(a.baselineTiming.ms), perSecond(a.currentTiming.ms));
-  row(tbody, 'speedup', 'Speed-up (single runs)', '1.00×', `${(a.baselineTiming.ms / a.currentTiming.ms).toFixed(2)}×`);
-  const macs0 = forwardMacs(config, a.baseline.tokens);
-  const macs = forwardMacs(config, a.current.tokens);
-  row(tbody, 'flops', 'GFLOPs per image', gflops(macs0), `${(macs0 / macs).toFixed(2)}× less  ${gflops(macs)}`);
-  const last = (t: number[]) => t[t.length - 1];
-  row(tbody, 'tokens', 'Tokens after last block', `${last(a.baseline.tokens)}`, `${last(a.current.tokens)}`);
-
   top5Box.replaceChildren(column('r = 0', a.baseline.top5, b1.index, label), column('current', a.current.top5, b1.index, label));
+}
+
+/** A model without a head: how far the pooled feature vector moved from r = 0, in place of top-5. */
+function featureRows(tbody: HTMLTableSectionElement, box: HTMLElement, base: Float32Array, cur: Float32Array): void {
+  const cos = cosineSimilarity(cur, base);
+  row(tbody, 'output', 'Output', `features (${base.length})`, 'features (no head)');
+  row(tbody, 'cosine', 'Cosine to r = 0', '1', cos.toFixed(4));
+  row(tbody, 'norm', 'Feature norm', l2Norm(base).toFixed(2), l2Norm(cur).toFixed(2));
+  const panel = document.createElement('div');
+  panel.className = 'features';
+  panel.dataset.cosine = String(cos);
+  const h = document.createElement('h3');
+  h.textContent = 'Features moved from r = 0';
+  const item = document.createElement('div');
+  item.className = 'item';
+  const bar = document.createElement('div');
+  bar.className = 'bar';
+  bar.style.width = `${Math.max(0.5, Math.max(0, cos) * 100)}%`;
+  const text = document.createElement('span');
+  text.className = 'label';
+  text.textContent = `cosine similarity ${cos.toFixed(4)} (1 = unchanged)`;
+  item.append(bar, text);
+  const note = document.createElement('p');
+  note.className = 'muted small';
+  note.textContent = `No classifier head: the output is the pooled feature vector (${base.length} values). The overlay's "Feature colours" paint each patch with its token's features on their first three principal components at r = 0.`;
+  panel.append(h, item, note);
+  box.replaceChildren(panel);
 }
 
 function column(title: string, top: Analysis['current']['top5'], baseTop1: number, label: (i: number) => string): HTMLElement {

@@ -1,5 +1,6 @@
 // The merge visualization, drawn with three.js: the image the model saw (sharp original crop),
-// then per patch either its group's mean colour, a group-size heat map, or nothing, then group
+// then per patch either its group's mean colour, a group-size heat map, its feature colour (a
+// model without a head: groups.ts), or nothing, then group
 // outlines as real quads (WebGL lines are 1 device pixel, too thin on high-DPI screens), and a
 // highlight of the hovered group. Coordinates are patch-grid units, y down.
 import * as THREE from 'three';
@@ -7,7 +8,7 @@ import { boundaryEdges, type GroupLayout } from './groups';
 import { ramp, sizeToUnit } from './colormap';
 import type { ModelView } from '../protocol';
 
-export type VizStyle = 'fill' | 'outline' | 'heat' | 'none';
+export type VizStyle = 'fill' | 'outline' | 'heat' | 'features' | 'none';
 
 export interface HoverInfo {
   patch: number;
@@ -165,7 +166,7 @@ export class MergeOverlay {
     const showOutlines = !!l && this.style !== 'none';
     setQuads(this.outlines.geometry, showOutlines ? l.edges : new Float32Array(), OUTLINE_CSS_PX * unit);
     this.outlines.material.color.set(this.style === 'outline' ? 0xffd166 : 0xffffff);
-    this.outlines.material.opacity = this.style === 'fill' ? 0.7 : 0.9;
+    this.outlines.material.opacity = this.style === 'fill' || this.style === 'features' ? 0.7 : 0.9;
     const hEdges = l && this.hovered >= 0 ? boundaryEdges(l.groups, g, this.hovered) : new Float32Array();
     setQuads(this.highlight.geometry, hEdges, HIGHLIGHT_CSS_PX * unit);
     this.render();
@@ -184,7 +185,11 @@ export class MergeOverlay {
       const hot = this.hovered >= 0 && l.groups[p] === this.hovered;
       if (l.pruned[p]) {
         data.set([10, 12, 16, hot ? 170 : 215], p * 4); // dropped: almost black, image faintly visible
-      } else if (this.style === 'fill') {
+      } else if (this.style === 'features' && l.featureColour) {
+        data.set(l.featureColour.subarray(p * 3, p * 3 + 3), p * 4);
+        data[p * 4 + 3] = hot ? 150 : 255;
+      } else if (this.style === 'fill' || this.style === 'features') {
+        // Feature colours exist only for a model without a head; otherwise the mean colour.
         for (let c = 0; c < 3; c++) data[p * 4 + c] = Math.round(l.meanColour[p * 3 + c]);
         data[p * 4 + 3] = hot ? 150 : 255;
       } else {

@@ -3,7 +3,7 @@
 import type { AppState } from './app-state';
 import { ui } from './elements';
 import { showImageError, type ImageStage } from './image-stage';
-import { settingsLine, speedLine } from './caption';
+import { headline, settingsLine, speedLine } from './caption';
 import { composePng, copyPng, downloadBlob, EXPORT_SIDE, type Caption } from './screenshot';
 import { readOptions } from './tome-controls';
 import type { LiveFrame } from './video/live-frame';
@@ -40,10 +40,9 @@ export class PngExport {
     if (live) return composePng(this.stage.snapshot(EXPORT_SIDE), this.frameCaption(live));
     const { analysis: a, config: c, view, backend, layer } = this.state;
     if (!a || !c) throw new Error('nothing to export yet');
-    const top = a.current.top5[0];
     const snap = this.stage.snapshot(EXPORT_SIDE);
     return composePng(snap, {
-      title: `${c.labels[top.index]} (${(top.prob * 100).toFixed(1)}%) · ${view?.name ?? ''}`,
+      title: `${headline(c, a.current, a.baseline)} · ${view?.name ?? ''}`,
       lines: [settingsLine(c, a.opts, layer), speedLine(c, a.current, a.currentTiming, backend)],
     });
   }

@@ -1,7 +1,7 @@
 // The ToMe settings form (r, schedule, reduction, proportional attention): what it says, its
 // labels, and the one callback that fires when any of it changes.
 import type { ModelConfig } from '../../model/config';
-import { numPatches, prefixTokens } from '../../model/config';
+import { numPatches, tokenLayout } from '../../model/config';
 import { maxUsefulR, rPerLayer, tokenCounts, type MergeMode, type Schedule, type ToMeOptions } from '../../core/tome';
 import { ui } from './elements';
 
@@ -16,7 +16,7 @@ export function showRLabels(config: ModelConfig | null): void {
   ui.rOut.value = String(o.r);
   ui.r.setAttribute('aria-valuetext', `r = ${o.r}`);
   if (!config) return;
-  const counts = tokenCounts(numPatches(config), rPerLayer(config.depth, o.r, o.schedule), prefixTokens(config));
+  const counts = tokenCounts(numPatches(config), rPerLayer(config.depth, o.r, o.schedule), tokenLayout(config));
   ui.rTokens.value = `${counts[config.depth]} of ${counts[0]}`;
 }
 
@@ -24,7 +24,7 @@ export function showRLabels(config: ModelConfig | null): void {
  * every block, and proportional attention starts at the model's default (on; off for
  * average-pooled models, as the official ToMe advises for them). */
 export function setModelDefaults(config: ModelConfig): void {
-  ui.r.max = String(maxUsefulR(numPatches(config), config.depth, prefixTokens(config)));
+  ui.r.max = String(maxUsefulR(numPatches(config), config.depth, tokenLayout(config)));
   ui.prop.checked = config.propAttnDefault;
 }
 

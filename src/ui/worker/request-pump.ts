@@ -5,6 +5,8 @@
 // always answered. A video frame runs before all of them (the page sends one at a time and
 // waits for its answer, so frames never queue either) and is always answered.
 import type { Backend, ForwardResult, Timing } from '../../core/backend';
+import { isHeadless, numPatches, prefixTokens, type ModelConfig } from '../../model/config';
+import { featureColours, fitFeatureBasis, type FeatureBasis } from './feature-colours';
 import type { ToMeOptions } from '../../core/tome';
 import type { LoadedModel } from './model-session';
 import type { SpeedBench } from './speed-bench';
@@ -28,6 +30,18 @@ async function forward(l: LoadedModel, img: CurrentImage, opts: ToMeOptions): Pr
   return { result: results[0], timing };
 }
 
+/** A result as the page gets it: without the final tokens, which only the feature colours read
+ * (here in the worker) and which would cost a copy per message. */
+function forPage(r: ForwardResult): ForwardResult {
+  const { tokenFeatures: _, ...rest } = r;
+  return rest;
+}
+
+/** The feature colours of `result` on `basis` (a model without a head). */
+function coloursOf(config: ModelConfig, basis: FeatureBasis, result: ForwardResult): Uint8Array {
+  return featureColours(basis, result.tokenFeatures!, result.tokenOfPatch[config.depth - 1]);
+}
+
 /** Whether a failure was the device going away: its lost promise may settle just after. */
 function lostWithin(backend: Backend, ms: number): Promise<boolean> {
   return Promise.race([backend.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
@@ -38,8 +52,10 @@ export class RequestPump {
   private profileReq: { profileId: number; opts: ToMeOptions } | null = null;
   private bench: SpeedBench | null = null;
   private pumping = false;
-  /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn). */
-  private baseline: { imageId: number; result: ForwardResult; timing: Timing } | null = null;
+  /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn),
+   * and for a model without a head the principal axes of its patch features (the feature colours'
+   * basis, held fixed while r moves). */
+  private baseline: { imageId: number; result: ForwardResult; timing: Timing; basis: FeatureBasis | null } | null = null;
 
   private frameJob: FrameJob | null = null;
 
@@ -127,7 +143,7 @@ export class RequestPump {
     const { backend } = l;
     try {
       const run = await runFrame(backend, job.bitmap, job.opts);
-      this.post({ type: 'frame-done', frameId: job.frameId, opts: job.opts, ...run, bitmap: job.bitmap }, [job.bitmap]);
+      this.post({ type: 'frame-done', frameId: job.frameId, opts: job.opts, ...run, result: forPage(run.result), bitmap: job.bitmap }, [job.bitmap]);
     } catch (e) {
       if (this.subject().loaded === l && !this.frameJob && (await lostWithin(backend, 1000))) {
         this.frameJob ??= job;
@@ -145,23 +161,29 @@ export class RequestPump {
     try {
       if (this.baseline?.imageId !== img.imageId) {
         const b = await forward(l, img, { ...req.opts, r: 0 });
-        this.baseline = { imageId: img.imageId, ...b };
+        const basis = isHeadless(config) ? fitFeatureBasis(b.result.tokenFeatures!, config.embedDim, prefixTokens(config), numPatches(config)) : null;
+        this.baseline = { imageId: img.imageId, ...b, basis };
         if (this.pending || this.moved(l, img)) return; // superseded: the next loop runs the newer one
       }
       const baseline = this.baseline;
       const cur = req.opts.r === 0 ? { result: baseline.result, timing: baseline.timing } : await forward(l, img, req.opts);
       if (this.pending || this.moved(l, img)) return;
-      this.post({
-        type: 'analysis',
-        requestId: req.requestId,
-        imageId: img.imageId,
-        modelId: config.id,
-        opts: req.opts,
-        baseline: baseline.result,
-        baselineTiming: baseline.timing,
-        current: cur.result,
-        currentTiming: cur.timing,
-      });
+      const colours = baseline.basis ? coloursOf(config, baseline.basis, cur.result) : undefined;
+      this.post(
+        {
+          type: 'analysis',
+          requestId: req.requestId,
+          imageId: img.imageId,
+          modelId: config.id,
+          opts: req.opts,
+          baseline: forPage(baseline.result),
+          baselineTiming: baseline.timing,
+          current: forPage(cur.result),
+          currentTiming: cur.timing,
+          ...(colours ? { featureColours: colours } : {}),
+        },
+        colours ? [colours.buffer] : [],
+      );
     } catch (e) {
       if (this.subject().loaded !== l) return; // the model was switched under this forward: its answer is moot
       if (await lostWithin(backend, 1000)) {

@@ -11,6 +11,7 @@ export interface AltSample {
   /** Ran at r = 0 as the alternate baseline. */
   baseline: boolean;
   ms: number;
+  /** Top-1 class; -1 for a model without a head (not compared). */
   top1: number;
 }
 
@@ -56,7 +57,7 @@ export class AlternateBaseline {
     let before: AltSample | null = null;
     for (const s of this.samples) {
       if (s.baseline) before = s;
-      else if (before) {
+      else if (before && before.top1 >= 0) {
         compared++;
         if (before.top1 === s.top1) agreed++;
       }

@@ -2,7 +2,7 @@
 // predicted, from which source and when, at which settings, and how fast.
 import type { ModelConfig } from '../../../model/config';
 import type { BackendInfo } from '../../protocol';
-import { settingsLine, speedLine } from '../caption';
+import { headline, settingsLine, speedLine } from '../caption';
 import type { Caption } from '../screenshot';
 import type { LiveFrame } from './live-frame';
 
@@ -12,10 +12,9 @@ function clock(seconds: number): string {
 }
 
 export function frameCaption(f: LiveFrame, config: ModelConfig, backend: BackendInfo | null, layer: number, processedFps: number): Caption {
-  const top = f.result.top5[0];
   const where = f.mediaTime === null ? 'live' : `at ${clock(f.mediaTime)}`;
   return {
-    title: `${config.labels[top.index] ?? `class ${top.index}`} (${(top.prob * 100).toFixed(1)}%) · ${f.sourceName} ${where}`,
+    title: `${headline(config, f.result)} · ${f.sourceName} ${where}`,
     lines: [settingsLine(config, f.opts, layer), `${speedLine(config, f.result, f.timing, backend)} · ${processedFps.toFixed(1)} frames/s`],
   };
 }

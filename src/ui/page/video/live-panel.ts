@@ -4,6 +4,7 @@
 // alternate-frame r = 0 figure when it is on.
 import type { ModelConfig } from '../../../model/config';
 import type { BackendInfo } from '../../protocol';
+import { headline } from '../caption';
 import { ms } from '../format';
 import type { AltSummary } from './alternate-baseline';
 import type { SchedulerStats } from './frame-scheduler';
@@ -27,7 +28,8 @@ const fps = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
 
 export function showLiveFrame(f: LiveFrame, config: ModelConfig, backend: BackendInfo['name'], changedShare: number | null): void {
   const top = f.result.top5[0];
-  set('top1', `${config.labels[top.index] ?? `class ${top.index}`} ${(top.prob * 100).toFixed(1)}%`);
+  // A model without a head has no top-1: the card shows its features' norm instead.
+  set('top1', top ? `${config.labels[top.index] ?? `class ${top.index}`} ${(top.prob * 100).toFixed(1)}%` : headline(config, f.result));
   const how = f.timing.source === 'gpu-timestamp' ? 'Forward (GPU time)' : backend === 'webgpu' ? 'Forward (wall clock)' : 'Forward (CPU, wall)';
   set('ms', `${ms(f.timing.ms)} at r = ${f.opts.r}${f.opts.schedule === 'decreasing' ? ' dec.' : ''}`, how);
   set('tokens', `${f.result.tokens[config.depth]} of ${f.result.tokens[0]}`);

@@ -5,8 +5,8 @@
 export interface StripSample {
   /** When the frame's result arrived, ms (any monotonic clock). */
   t: number;
-  /** Probability of the top-1 class, 0..1. */
-  top1Prob: number;
+  /** Probability of the top-1 class, 0..1; null for a model without a head (no classes). */
+  top1Prob: number | null;
   /** Time of the frame's forward (or frame upload + forward), ms. */
   ms: number;
   /** Share of patches whose group changed since the previous frame, 0..1; null for the first

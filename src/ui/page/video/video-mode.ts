@@ -229,8 +229,9 @@ export class VideoMode {
       return;
     }
     const now = performance.now();
-    const top1 = reply.result.top5[0];
-    if (videoUi.altR0.checked) this.alt.push({ t: now, baseline, ms: reply.timing.ms, top1: top1.index });
+    // A model without a head has no top-1 (-1): its frames count for the speed-up only.
+    const top1 = reply.result.top5[0]?.index ?? -1;
+    if (videoUi.altR0.checked) this.alt.push({ t: now, baseline, ms: reply.timing.ms, top1 });
     showAlternate(videoUi.altR0.checked, this.alt.summary(), chosen.r);
     if (baseline) {
       // The r = 0 frames feed the figure only: the overlay and the chart stay on the chosen r.
@@ -260,7 +261,7 @@ export class VideoMode {
     const key = optsKey(frame.opts);
     const share = this.prev && this.prev.key === key ? changedShare(this.prev.groups, frame.result.groups) : null;
     this.prev = { key, groups: frame.result.groups };
-    this.strip.push({ t: now, top1Prob: top1.prob, ms: cost.totalMs, changedShare: share });
+    this.strip.push({ t: now, top1Prob: frame.result.top5[0]?.prob ?? null, ms: cost.totalMs, changedShare: share });
     showLiveFrame(frame, config, state.backend?.name ?? 'cpu', share);
     showLiveRates(this.scheduler.stats());
     drawLiveChart(this.strip);
