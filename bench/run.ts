@@ -18,6 +18,7 @@ import { requestNodeAdapter } from '../src/gpu/node-adapter';
 import type { TomeOverhead } from '../src/gpu/profile';
 import { batchOf, type BenchInputs } from './inputs';
 import { matmulProbe } from './matmul-probe';
+import { FALLBACK_SETTINGS } from './peers/ort-node';
 import { ortRows } from './peers/ort-rows';
 import { tfjsPeerRows } from './peers/tfjs';
 import { writeRunResults } from './run-report';
@@ -128,8 +129,12 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   rows.push(...ort.rows);
   if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
+  // Also the CPU fallback's settings, which its targets judge against the FLOP ratios.
   const flops = Object.fromEntries(
-    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c)))]),
+    [...settings, ...FALLBACK_SETTINGS].map((s) => [
+      `${s.schedule}-${s.r}`,
+      2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), prefixTokens(c))),
+    ]),
   );
   const evalPath = join(o.outDir, `eval-${c.id}.json`);
   const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;

@@ -9,7 +9,8 @@ import { openPage, serverUrl, startServer } from '../browser';
 import type { BenchPageApi, PageEngine, PageInfo } from '../page/main';
 import { RoundRobin, benchRows } from '../timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
-import { onnxGraphPath, ORT_RS, SHARED } from './ort-node';
+import { FALLBACK_SETTINGS, onnxGraphPath, ORT_RS, SHARED } from './ort-node';
+import type { Schedule } from '../../src/core/tome';
 
 export interface PageBenchOptions {
   model: string;
@@ -25,7 +26,7 @@ export interface PageBenchOptions {
 interface PageItem {
   engine: PageEngine;
   r: number;
-  schedule: 'constant';
+  schedule: Schedule;
   batch: number;
   run: () => Promise<number>;
 }
@@ -71,15 +72,23 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
       }
     }
 
-    const item = (engine: PageEngine, r: number, batch: number): PageItem => ({
+    const item = (engine: PageEngine, r: number, batch: number, schedule: Schedule = 'constant'): PageItem => ({
       engine,
       r,
-      schedule: 'constant',
+      schedule,
       batch,
-      run: () => page.evaluate(([e, rr, b]) => (window as unknown as Api).__bench.time(e, rr, b), [engine, r, batch] as [PageEngine, number, number]),
+      run: () =>
+        page.evaluate(([e, rr, b, sc]) => (window as unknown as Api).__bench.time(e, rr, b, sc), [engine, r, batch, schedule] as [
+          PageEngine,
+          number,
+          number,
+          Schedule,
+        ]),
     });
+    // Our fallback also at decreasing-16; our WebGPU engine at the peers' settings only (seconds per forward here).
+    const oursAt = (ours: PageEngine) => (ours === 'tome-cpu-page' ? FALLBACK_SETTINGS : ORT_RS.map((r) => ({ r, schedule: 'constant' as const })));
     const group = (ours: PageEngine, peer: PageEngine): PageItem[] => [
-      ...(info.errors[ours] ? [] : o.batches.flatMap((b) => ORT_RS.map((r) => item(ours, r, b)))),
+      ...(info.errors[ours] ? [] : o.batches.flatMap((b) => oursAt(ours).map((s) => item(ours, s.r, b, s.schedule)))),
       ...o.batches.flatMap((b) => ORT_RS.filter((r) => ok.get(`${peer}/${r}`)).map((r) => item(peer, r, b))),
     ];
     const rows: BenchRow[] = [];

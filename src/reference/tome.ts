@@ -93,7 +93,7 @@ export interface MergeResult {
  * order; with a distillation token, cat([unm[:1], dst[:1], unm[1:], dst[1:]]) so that it stays
  * at index 1.
  */
-function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
+export function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
   const { T } = plan;
   const nKept = plan.keptA.length;
   const nB = Math.floor(T / 2);
@@ -121,8 +121,7 @@ export function applyMerge(x: Float32Array, T: number, D: number, size: Float32A
   // in float64 (the float32 products, each exact in a double, then rounded once per token as
   // float32 multiplies do) only for a destination with several tokens; a lone token's value is
   // fround(x·s)/s, which is what that sum gives for one term, and x itself when s = 1: the same
-  // values bit for bit, except that a -0 stays -0 where the sum (starting at +0) gave +0; faster,
-  // for the ONNX Runtime path, which runs this between its segments.
+  // values bit for bit, except that a -0 stays -0 where the sum (starting at +0) gave +0; faster.
   const size2 = new Float32Array(T2);
   const count = new Int32Array(T2);
   for (let t = 0; t < T; t++) {
