@@ -85,14 +85,16 @@ export async function ortForward(
   const out = await (await sessions.get(tome)).run(feeds);
   const logits = out[IO.logits].data as Float32Array;
 
+  const decisions = tome ? graphDecisions(out, N) : null;
   return inputs.map((_, i) => {
     const l = logits.slice(i * c.numClasses, (i + 1) * c.numClasses);
     const probs = softmax(l);
     let map = initialTokenOfPatch(P, prefix);
     const perBlock: Int32Array[] = [];
+    const at = { src: 0, matched: 0 };
     for (let b = 0; b < c.depth; b++) {
-      if (rs[b] > 0) {
-        const plan = graphPlan(out, b, i, tokens[b], rs[b], c.distilled);
+      if (decisions && rs[b] > 0) {
+        const plan = graphPlan(decisions.of(i), at, tokens[b], rs[b], c.distilled);
         onPlan?.(i, b, plan);
         map = mergeMap(map, plan, opts.mode);
       }
@@ -102,27 +104,47 @@ export async function ortForward(
   });
 }
 
+/** One image's merge decisions, every merging block's one after the other (vit-graph.ts IO). */
+interface Decisions {
+  src: BigInt64Array;
+  bestB: BigInt64Array;
+  bestScore: Float32Array;
+}
+
+function graphDecisions(out: InferenceSession.ReturnType, N: number): { of(i: number): Decisions } {
+  const src = out[IO.src].data as BigInt64Array;
+  const bestB = out[IO.bestB].data as BigInt64Array;
+  const bestScore = out[IO.bestScore].data as Float32Array;
+  const merged = src.length / N;
+  const matched = bestB.length / N;
+  return {
+    of: (i) => ({
+      src: src.subarray(i * merged, (i + 1) * merged),
+      bestB: bestB.subarray(i * matched, (i + 1) * matched),
+      bestScore: bestScore.subarray(i * matched, (i + 1) * matched),
+    }),
+  };
+}
+
 /**
- * Block `block`'s merge for image `i` as the reference's MergePlan (A and B indices over all
- * tokens, the class token never a source), from the graph's outputs, whose A' and B' leave the
- * protected prefix tokens out (merge-graph.ts).
+ * The next merging block's decisions (read at `at`, which moves past them) as the reference's
+ * MergePlan: A and B indices over all tokens, the class token never a source; the graph's A' and
+ * B' leave the protected prefix tokens out (merge-graph.ts).
  */
-function graphPlan(out: InferenceSession.ReturnType, block: number, i: number, T: number, r: number, distillToken: boolean): MergePlan {
+function graphPlan(d: Decisions, at: { src: number; matched: number }, T: number, r: number, distillToken: boolean): MergePlan {
   const start = bipartiteStarts(distillToken ? 2 : 1);
   const aShift = start.a / 2;
   const bShift = (start.b - 1) / 2;
   const nA = Math.ceil(T / 2);
-  const nA2 = nA - aShift;
-  const src = out[IO.src(block)].data as BigInt64Array;
-  const best = out[IO.bestB(block)].data as BigInt64Array;
-  const score = out[IO.bestScore(block)].data as Float32Array;
   const bestB = new Int32Array(nA).fill(-1);
   const bestScore = new Float32Array(nA).fill(-Infinity);
   for (let a = aShift; a < nA; a++) {
-    bestB[a] = Number(best[i * nA2 + a - aShift]) + bShift;
-    bestScore[a] = score[i * nA2 + a - aShift];
+    bestB[a] = Number(d.bestB[at.matched + a - aShift]) + bShift;
+    bestScore[a] = d.bestScore[at.matched + a - aShift];
   }
-  const srcA = Int32Array.from(src.subarray(i * r, (i + 1) * r), (v) => Number(v) + aShift);
+  const srcA = Int32Array.from(d.src.subarray(at.src, at.src + r), (v) => Number(v) + aShift);
+  at.src += r;
+  at.matched += nA - aShift;
   const merged = new Uint8Array(nA);
   for (const a of srcA) merged[a] = 1;
   const keptA = Int32Array.from({ length: nA }, (_, a) => a).filter((a) => !merged[a]);

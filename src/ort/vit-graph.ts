@@ -21,9 +21,13 @@ export const IO = {
   /** 1: proportional attention (+ log size on the keys' logits); 0: none ([1] float). */
   propAttn: 'prop_attn',
   logits: 'logits',
-  src: (block: number) => `merge_src_${block}`,
-  bestB: (block: number) => `best_b_${block}`,
-  bestScore: (block: number) => `best_score_${block}`,
+  /** Every merging block's decisions, the blocks one after the other along axis 1 (a block that
+   * does not merge adds nothing; fewer outputs cost ONNX Runtime less per run): its merged A'
+   * tokens, strongest first [batch, Σ r] (int64), each A' token's best B' [batch, Σ A'] (int64)
+   * and its score [batch, Σ A']. */
+  src: 'merge_src',
+  bestB: 'best_b',
+  bestScore: 'best_score',
 } as const;
 
 /** Transposed Linear weights ([out, in] -> [in, out] for MatMul), made once per model. */
@@ -61,6 +65,7 @@ export class ViTGraphBuilder {
     const batch = g.op('Slice', [g.op('Shape', [x]), g.int64s([0]), g.int64s([1])]);
     let size = g.op('Expand', [g.floats(g.fresh('ones'), new Float32Array(T0).fill(1), [1, T0, 1]), g.op('Concat', [batch, g.int64s([1, 1])], { axis: 0 })]);
     let bias: string | null = null;
+    const decisions: string[][] = [[], [], []];
     for (let b = 0; b < c.depth; b++) {
       const { x: xa, keys } = this.attention(g, x, b, bias);
       const rb = g.op('Slice', [r, g.int64s([b]), g.int64s([b + 1])]);
@@ -78,17 +83,17 @@ export class ViTGraphBuilder {
           return [xa, size, e.op('Cast', [none], { to: INT64 }), e.op('Cast', [none], { to: INT64 }), none];
         },
       );
-      g.op('Identity', [src], {}, IO.src(b));
-      g.op('Identity', [bestB], {}, IO.bestB(b));
-      g.op('Identity', [bestScore], {}, IO.bestScore(b));
-      g.output(IO.src(b), 'int64', ['batch', `r_${b}`]);
-      g.output(IO.bestB(b), 'int64', ['batch', `a_${b}`]);
-      g.output(IO.bestScore(b), 'float', ['batch', `a_${b}`]);
+      [src, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
       size = size2;
       bias = g.op('Mul', [g.op('Log', [g.op('Reshape', [size, g.int64s([0, 1, 1, -1])])]), propAttn]);
       x = this.mlp(g, x2, b);
     }
     this.head(g, x);
+    const outputs = [IO.src, IO.bestB, IO.bestScore];
+    decisions.forEach((parts, i) => g.op('Concat', parts, { axis: 1 }, outputs[i]));
+    g.output(IO.src, 'int64', ['batch', 'merged']);
+    g.output(IO.bestB, 'int64', ['batch', 'matched']);
+    g.output(IO.bestScore, 'float', ['batch', 'matched']);
     return g.encode();
   }
 
