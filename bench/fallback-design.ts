@@ -17,6 +17,7 @@ import { onnxGraphPath } from './peers/ort-node';
 import { readTimmDir } from '../src/model/timm-dir';
 import { ForwardSessions, ortForward } from '../src/ort/forward';
 import { ortNodeOptions } from '../src/ort/node';
+import { IO } from '../src/ort/vit-graph';
 
 const SHARED = fileURLToPath(new URL('../../shared', import.meta.url));
 const MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
@@ -46,6 +47,19 @@ const whole13 = await ort.InferenceSession.create(onnxGraphPath(join(SHARED, 'on
 const createWhole13 = performance.now() - t;
 const whole0 = await ort.InferenceSession.create(onnxGraphPath(join(SHARED, 'onnx'), MODEL, 0), peerOpts);
 
+/** The ToMe graph with r = 0 in every block (our forward runs the plain graph at r = 0). */
+async function tomeGraphAtR0(batch: Float32Array[]): Promise<void> {
+  const session = await ours.get(true);
+  const pixels = new Float32Array(batch.length * batch[0].length);
+  batch.forEach((x, i) => pixels.set(x, i * x.length));
+  await session.run({
+    [IO.pixels]: new ort.Tensor('float32', pixels, [batch.length, 3, c.imgSize, c.imgSize]),
+    [IO.r]: new ort.Tensor('int64', new BigInt64Array(c.depth), [c.depth]),
+    [IO.keep]: new ort.Tensor('float32', Float32Array.of(1), [1]),
+    [IO.propAttn]: new ort.Tensor('float32', Float32Array.of(1), [1]),
+  });
+}
+
 async function wholeGraph(whole: ort.InferenceSession, batch: Float32Array[]): Promise<void> {
   const n = batch[0].length;
   const pixels = new Float32Array(batch.length * n);
@@ -60,6 +74,7 @@ for (const b of [1, 8]) {
     ['ours r=0', () => ortForward(weights, ours, o.ort, batch, tome(0))],
     ['ours r=13', () => ortForward(weights, ours, o.ort, batch, tome(13))],
     ['ours decreasing-16', () => ortForward(weights, ours, o.ort, batch, tome(16, 'decreasing'))],
+    ['ours, the ToMe graph at r=0 (12 Ifs, no merge)', () => tomeGraphAtR0(batch)],
     ['ONNX Runtime, exported graph r=0', () => wholeGraph(whole0, batch)],
     ['ONNX Runtime, exported graph r=13 (official ToMe as ONNX ops)', () => wholeGraph(whole13, batch)],
   ];
@@ -75,7 +90,7 @@ for (const b of [1, 8]) {
   const med = samples.map(median);
   console.log(`batch ${b}, ${threads} threads, median (min) ms of ${rounds} rounds, speed-up over the same engine's r=0; load average after: ${load()}`);
   items.forEach(([name], i) => {
-    const base = i < 3 ? med[0] : med[3];
+    const base = i < 4 ? med[0] : med[4];
     console.log(`  ${name}: ${med[i].toFixed(1)} (${Math.min(...samples[i]).toFixed(1)}) ${(base / med[i]).toFixed(2)}x`);
   });
 }
