@@ -93,8 +93,8 @@ export async function ortForward(
     const perBlock: Int32Array[] = [];
     const at = { src: 0, matched: 0 };
     for (let b = 0; b < c.depth; b++) {
-      if (decisions && rs[b] > 0) {
-        const plan = graphPlan(decisions.of(i), at, tokens[b], rs[b], c.distilled);
+      const plan = decisions && graphPlan(decisions.of(i), at, tokens[b], rs[b], c.distilled);
+      if (plan && rs[b] > 0) {
         onPlan?.(i, b, plan);
         map = mergeMap(map, plan, opts.mode);
       }
@@ -104,7 +104,7 @@ export async function ortForward(
   });
 }
 
-/** One image's merge decisions, every merging block's one after the other (vit-graph.ts IO). */
+/** One image's merge decisions, every block's one after the other (vit-graph.ts IO). */
 interface Decisions {
   src: BigInt64Array;
   bestB: BigInt64Array;
@@ -127,8 +127,7 @@ function graphDecisions(out: InferenceSession.ReturnType, N: number): { of(i: nu
 }
 
 /**
- * The next merging block's decisions (read at `at`, which moves past them) as the reference's
- * MergePlan: A and B indices over all tokens, the class token never a source; the graph's A' and
+ * The next block's decisions (read at `at`, which moves past them) as the reference's MergePlan: A and B indices over all tokens, the class token never a source; the graph's A' and
  * B' leave the protected prefix tokens out (merge-graph.ts).
  */
 function graphPlan(d: Decisions, at: { src: number; matched: number }, T: number, r: number, distillToken: boolean): MergePlan {

@@ -28,7 +28,7 @@ export interface MergeInputs {
   /** The block's keys per head [batch, T, heads, hd]; ToMe's metric is their mean over heads,
    * L2-normalised. */
   keys: string;
-  /** This block's r, already clamped ([1] int64, > 0). */
+  /** This block's r, already clamped ([1] int64; 0: no merge, the tokens stay as they are). */
   r: string;
   /** 1 to merge, 0 to prune ([1] float). */
   keep: string;
@@ -50,30 +50,59 @@ export interface MergeOutputs {
 export function mergeOps(g: GraphBuilder, m: MergeInputs): MergeOutputs {
   const start = bipartiteStarts(m.prefix);
   const every2 = (t: string, from: number) => g.op('Slice', [t, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
-  const dim1 = (t: string) => g.op('Slice', [g.op('Shape', [t]), g.int64s([1]), g.int64s([2])]);
+  const dim = (t: string, axis: number) => g.op('Shape', [t], { start: axis, end: axis + 1 });
+  const scalar = (t: string) => g.op('Squeeze', [t]);
+  const int = (v: number) => g.int64s([v]);
+  const times = (t: string, k: number) => g.op('Mul', [t, int(k)]);
+  const merges = g.op('Greater', [m.r, int(0)]);
 
+  // Matching: each A' token's best B' and its score; the ranking; the merged and the kept A'.
   const mean = g.op('ReduceMean', [m.keys], { axes: [2], keepdims: 0 });
   const metric = g.op('Div', [mean, g.op('ReduceL2', [mean], { axes: [-1], keepdims: 1 })]);
   const scores = g.op('MatMul', [every2(metric, start.a), g.op('Transpose', [every2(metric, start.b)], { perm: [0, 2, 1] })]);
   const bestScore = g.op('ReduceMax', [scores], { axes: [2], keepdims: 0 });
   const bestB = g.op('ArgMax', [scores], { axis: 2, keepdims: 0, select_last_index: 0 });
-  const [, order] = g.opN('TopK', [bestScore, dim1(bestScore)], 2, { axis: 1, largest: 1, sorted: 1 });
-  const src = g.op('Slice', [order, g.int64s([0]), m.r, g.int64s([1])]);
-  const rest = g.op('Slice', [order, m.r, g.int64s([END]), g.int64s([1])]);
-  const [kept] = g.opN('TopK', [rest, dim1(rest)], 2, { axis: 1, largest: 0, sorted: 1 });
+  const [, order] = g.opN('TopK', [bestScore, dim(bestScore, 1)], 2, { axis: 1, largest: 1, sorted: 1 });
+  const src = g.op('Slice', [order, int(0), m.r, int(1)]);
+  const rest = g.op('Slice', [order, m.r, int(END), int(1)]);
+  const [kept] = g.opN('TopK', [rest, dim(rest, 1)], 2, { axis: 1, largest: 0, sorted: 1 });
   const dst = g.op('GatherElements', [bestB, src], { axis: 1 });
 
-  // Index rows for GatherElements/ScatterElements along the tokens: [batch, k] -> [batch, k, width].
-  const rows = (idx: string, width: number) => g.op('Expand', [g.op('Unsqueeze', [idx, g.int64s([2])]), g.int64s([1, 1, width])]);
+  // The new order of the tokens [batch, T2]: prefix, kept A', every B' (with r = 0: as they are).
+  const batch = dim(m.x, 0);
+  const T = dim(m.x, 1);
+  const across = (idx: string) => g.op('Expand', [idx, g.op('Concat', [batch, int(1)], { axis: 0 })]);
+  const range = (from: string, to: string, step: number) => g.op('Range', [scalar(from), scalar(to), scalar(int(step))]);
+  const parts = [g.op('Add', [times(kept, 2), int(start.a)]), across(range(int(start.b), T, 2))];
+  if (m.prefix > 0) parts.unshift(across(g.int64s(Array.from({ length: m.prefix }, (_, i) => i))));
+  const tomeOrder = g.op('Concat', parts, { axis: 1 });
+  const T2 = dim(tomeOrder, 1);
+  const newTokens = g.op('Where', [merges, tomeOrder, across(range(int(0), T2, 1))]);
+
+  // The merge on whole rows of the batch's tokens flattened to [batch * T, width]: the new tokens
+  // gathered in their order, then each merged A' token added into its B' (ScatterND, a row per
+  // index). Image n's first row is n * T before the merge, n * T2 after it.
+  const image = g.op('Unsqueeze', [range(int(0), batch, 1), int(1)]);
+  const flat = (idx: string) => g.op('Reshape', [idx, int(-1)]);
+  const newRows = flat(g.op('Add', [newTokens, g.op('Mul', [image, T])]));
+  const srcRows = flat(g.op('Add', [g.op('Add', [times(src, 2), int(start.a)]), g.op('Mul', [image, T])]));
+  const intoB = g.op('Add', [dst, g.op('Add', [dim(kept, 1), int(m.prefix)])]);
+  const intoRows = g.op('Reshape', [g.op('Add', [intoB, g.op('Mul', [image, T2])]), g.int64s([-1, 1])]);
   const merged = (t: string, width: number) => {
-    const a = every2(t, start.a);
-    const moved = g.op('Mul', [g.op('GatherElements', [a, rows(src, width)], { axis: 1 }), m.keep]);
-    const into = g.op('ScatterElements', [every2(t, start.b), rows(dst, width), moved], { axis: 1, reduction: 'add' });
-    const parts = [g.op('GatherElements', [a, rows(kept, width)], { axis: 1 }), into];
-    if (m.prefix > 0) parts.unshift(g.op('Slice', [t, g.int64s([0]), g.int64s([m.prefix]), g.int64s([1])]));
-    return g.op('Concat', parts, { axis: 1 });
+    const rows = g.op('Reshape', [t, g.int64s([-1, width])]);
+    const moved = g.op('Mul', [g.op('Gather', [rows, srcRows], { axis: 0 }), m.keep]);
+    return g.op('ScatterND', [g.op('Gather', [rows, newRows], { axis: 0 }), intoRows, moved], { reduction: 'add' });
   };
   const size = merged(m.size, 1);
-  const x = g.op('Div', [merged(g.op('Mul', [m.x, m.size]), m.D), size]);
-  return { x, size, src, bestB, bestScore };
+  // Σ sᵢxᵢ / Σ sᵢ; with r = 0 the weights are 1, so x comes out bit for bit as it went in.
+  const one = g.floats(g.fresh('one'), Float32Array.of(1), [1]);
+  const weight = g.op('Where', [merges, m.size, one]);
+  const x = g.op('Div', [merged(g.op('Mul', [m.x, weight]), m.D), g.op('Where', [merges, size, one])]);
+  return {
+    x: g.op('Reshape', [x, g.op('Concat', [batch, T2, int(m.D)], { axis: 0 })]),
+    size: g.op('Reshape', [size, g.op('Concat', [batch, T2, int(1)], { axis: 0 })]),
+    src,
+    bestB,
+    bestScore,
+  };
 }

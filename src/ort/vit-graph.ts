@@ -1,11 +1,11 @@
 // The whole ViT + ToMe forward as one ONNX graph, built from the weights: patch embedding, every
 // block (attention, then ToMe's merge inside the graph, merge-graph.ts, then the MLP), the head.
 // Two graphs per model serve every setting: the plain ViT for r = 0, and the ToMe graph for the
-// rest, in which r per block is an input (a block whose r is 0 takes the `If`'s other branch and
-// leaves its tokens as they are, in their order), and so are merge/prune and proportional
-// attention. Batch and token counts are symbolic. Besides the logits, each block of the ToMe
-// graph outputs its merge decisions (merged A tokens, every A token's best B and score), from
-// which the host builds the patch->token maps for the overlay.
+// rest, in which r per block is an input (a block whose r is 0 leaves its tokens as they are, in
+// their order), and so are merge/prune and proportional attention. Batch and token counts are
+// symbolic. Besides the logits, each block of the ToMe graph outputs its merge decisions (merged
+// A tokens, every A token's best B and score), from which the host builds the patch->token maps
+// for the overlay.
 import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
 import { tensor, type ViTWeights } from '../model/weights';
 import { GraphBuilder } from './onnx-builder';
@@ -21,10 +21,9 @@ export const IO = {
   /** 1: proportional attention (+ log size on the keys' logits); 0: none ([1] float). */
   propAttn: 'prop_attn',
   logits: 'logits',
-  /** Every merging block's decisions, the blocks one after the other along axis 1 (a block that
-   * does not merge adds nothing; fewer outputs cost ONNX Runtime less per run): its merged A'
-   * tokens, strongest first [batch, Σ r] (int64), each A' token's best B' [batch, Σ A'] (int64)
-   * and its score [batch, Σ A']. */
+  /** Every block's decisions, the blocks one after the other along axis 1: its merged A' tokens,
+   * strongest first [batch, Σ r] (int64), each A' token's best B' [batch, Σ A'] (int64) and its
+   * score [batch, Σ A'] (a block with r = 0 matches too, and merges nothing). */
   src: 'merge_src',
   bestB: 'best_b',
   bestScore: 'best_score',
@@ -69,20 +68,7 @@ export class ViTGraphBuilder {
     for (let b = 0; b < c.depth; b++) {
       const { x: xa, keys } = this.attention(g, x, b, bias);
       const rb = g.op('Slice', [r, g.int64s([b]), g.int64s([b + 1])]);
-      const merges = g.op('Squeeze', [g.op('Greater', [rb, g.int64s([0])])]);
-      const [x2, size2, src, bestB, bestScore] = g.ifElse(
-        merges,
-        ['float', 'float', 'int64', 'int64', 'float'],
-        (t) => {
-          const m = mergeOps(t, { x: xa, size, keys, r: rb, keep, prefix, D });
-          return [m.x, m.size, m.src, m.bestB, m.bestScore];
-        },
-        (e) => {
-          // No merge: the same tokens, and no decisions ([batch, 0]).
-          const none = e.op('ConstantOfShape', [e.op('Concat', [batch, e.int64s([0])], { axis: 0 })]);
-          return [xa, size, e.op('Cast', [none], { to: INT64 }), e.op('Cast', [none], { to: INT64 }), none];
-        },
-      );
+      const { x: x2, size: size2, src, bestB, bestScore } = mergeOps(g, { x: xa, size, keys, r: rb, keep, prefix, D });
       [src, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
       size = size2;
       bias = g.op('Mul', [g.op('Log', [g.op('Reshape', [size, g.int64s([0, 1, 1, -1])])]), propAttn]);
@@ -198,6 +184,3 @@ export class ViTGraphBuilder {
     g.output(IO.logits, 'float', ['batch', c.numClasses]);
   }
 }
-
-/** ONNX TensorProto.DataType.INT64, for Cast. */
-const INT64 = 7;
