@@ -1,7 +1,6 @@
 // A small graph builder over the generated ONNX protobuf classes (onnx-proto): named nodes,
-// float32/int64 initializers, typed graph inputs/outputs and `If` branches (subgraphs that read
-// the enclosing graph's values), encoded to model bytes that any ONNX Runtime (node or web)
-// loads. It knows nothing about ViTs; vit-graph.ts uses it.
+// float32/int64 initializers and typed graph inputs/outputs, encoded to model bytes that any
+// ONNX Runtime (node or web) loads. It knows nothing about ViTs; vit-graph.ts and merge-graph.ts use it.
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -13,32 +12,26 @@ const OPSET = 17;
 
 export type Dim = number | string;
 
-export type ElemType = 'float' | 'int64';
-
 export class GraphBuilder {
   private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
   private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
   private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
   private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private counter = 0;
 
-  /** `names` is shared with the branches, so every value name is unique in the whole model. */
-  constructor(
-    private readonly name: string,
-    private readonly names = { counter: 0 },
-  ) {}
+  constructor(private readonly name: string) {}
 
   /** A fresh value name with a readable prefix. */
   fresh(prefix: string): string {
-    return `${prefix}_${this.names.counter++}`;
+    return `${prefix}_${this.counter++}`;
   }
 
-  input(name: string, elemType: ElemType, shape: Dim[]): string {
+  input(name: string, elemType: 'float' | 'int64', shape: Dim[]): string {
     this.inputs.push(valueInfo(name, elemType, shape));
     return name;
   }
 
-  /** Declares `name` an output of this graph (a branch's outputs may leave the shape out). */
-  output(name: string, elemType: ElemType, shape?: Dim[]): void {
+  output(name: string, elemType: 'float' | 'int64', shape: Dim[]): void {
     this.outputs.push(valueInfo(name, elemType, shape));
   }
 
@@ -90,61 +83,26 @@ export class GraphBuilder {
     return outs;
   }
 
-  /**
-   * An `If` node: `then`/`otherwise` build the two branches (graphs without inputs that may read
-   * any value of this graph) and return their outputs' names, whose types `types` gives; returns
-   * the node's outputs, one per branch output.
-   */
-  ifElse(cond: string, types: ElemType[], then: (g: GraphBuilder) => string[], otherwise: (g: GraphBuilder) => string[]): string[] {
-    const branch = (name: string, body: (g: GraphBuilder) => string[]) => {
-      const g = new GraphBuilder(this.fresh(name), this.names);
-      const outs = body(g);
-      if (outs.length !== types.length) throw new Error(`If branch ${name}: ${outs.length} outputs for ${types.length} types`);
-      // A branch output must be a value produced inside the branch.
-      outs.forEach((o, i) => g.output(g.op('Identity', [o]), types[i]));
-      return g.graph();
-    };
-    const outs = types.map(() => this.fresh('if'));
-    const T = onnx.AttributeProto.AttributeType;
-    this.nodes.push(
-      onnx.NodeProto.create({
-        opType: 'If',
-        input: [cond],
-        output: outs,
-        name: this.fresh('n_If'),
-        attribute: [
-          onnx.AttributeProto.create({ name: 'then_branch', type: T.GRAPH, g: branch('then', then) }),
-          onnx.AttributeProto.create({ name: 'else_branch', type: T.GRAPH, g: branch('else', otherwise) }),
-        ],
-      }),
-    );
-    return outs;
-  }
-
-  private graph() {
-    return onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs });
-  }
-
   /** Serialized ModelProto. */
   encode(): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'tome-webgpu',
       opsetImport: [{ domain: '', version: OPSET }],
-      graph: this.graph(),
+      graph: onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs }),
     });
     return onnx.ModelProto.encode(model).finish();
   }
 }
 
-function valueInfo(name: string, elemType: ElemType, shape?: Dim[]) {
-  const elem = elemType === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64;
+function valueInfo(name: string, elemType: 'float' | 'int64', shape: Dim[]) {
   return onnx.ValueInfoProto.create({
     name,
     type: {
-      tensorType: shape
-        ? { elemType: elem, shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } }
-        : { elemType: elem },
+      tensorType: {
+        elemType: elemType === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64,
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
     },
   });
 }
