@@ -11,7 +11,12 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // One tsconfig per world (README, "Developing"): a file is checked in the first world that
+      // holds it, the browser's before Node's, so worker code is linted with the worker's types.
+      parserOptions: {
+        project: ['src/ui/worker/tsconfig.json', 'src/ui/page/tsconfig.json', 'bench/page/tsconfig.json', 'tsconfig.json', 'tests/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
       globals: { ...globals.browser, ...globals.node },
     },
     rules: {

@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig, loadEnv, type Plugin } from 'vite';
-import { headersFile, pageHeaders } from './src/ui/page-headers';
+import { headersFile, pageHeaders } from './src/ui/page/headers';
 
 /**
- * The page's headers (src/ui/page-headers.ts) on every response of the dev and preview servers
+ * The page's headers (src/ui/page/headers.ts) on every response of the dev and preview servers
  * (the worker's fetches follow its own script's CSP header, not the page's meta tag), as a meta
  * tag in index.html, and as the `_headers` file of a build (static hosts read it).
  */

@@ -2,7 +2,7 @@
 // CLI contract's adapter and rows, plus everything else the run measured.
 import type { BenchOutput } from '../src/core/results';
 import type { MatmulTiming } from '../src/gpu/matmul-choice';
-import type { ForwardProfile, TomeOverhead } from '../src/gpu/profile';
+import type { ForwardProfile, TomeOverhead } from '../src/core/profile';
 import type { PeerInfo } from './peers/golden-check';
 import type { TargetCheck } from './targets';
 import type { VideoFrameBench } from './video-frame';

@@ -1,7 +1,7 @@
 // Starts the app (Vite dev server on 127.0.0.1, a free port) and a headless Debian Chromium with
 // WebGPU enabled (SwiftShader here): what the in-browser benchmarks and the end-to-end tests
 // (tests/e2e/harness.ts) drive.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,20 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // the tests open a browser without WebGPU.
 const WEBGPU_ARG = '--enable-unsafe-webgpu';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Where Chromium (or Chrome) is: TOME_CHROMIUM, else Debian's, else the usual installs; null
+ * when there is none (npm test then skips the tiers that need it, and says so). */
+export function chromiumPath(env: Record<string, string | undefined> = process.env): string | null {
+  if (env.TOME_CHROMIUM) return env.TOME_CHROMIUM;
+  const candidates = [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  ];
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
 
 export interface App {
   url: string;
@@ -55,9 +69,11 @@ export interface OpenOptions {
 
 /** A fresh persistent profile, so a reload can be checked against the Cache Storage copy. */
 export async function openPage(url: string, opts: OpenOptions = {}): Promise<App> {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error("no Chromium or Chrome found: install Debian's chromium (scripts/system-deps.sh) or set TOME_CHROMIUM");
   const userDataDir = mkdtempSync(join(tmpdir(), 'tome-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: [...(opts.webgpu === false ? CHROMIUM_ARGS : [WEBGPU_ARG, ...CHROMIUM_ARGS]), ...(opts.args ?? [])],
     viewport: opts.viewport ?? { width: 1440, height: 900 },

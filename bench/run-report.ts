@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalOutput } from '../src/core/results';
-import { HOST_REPLAYS, type TomeOverhead } from '../src/gpu/profile';
+import type { TomeOverhead } from '../src/core/profile';
+import { HOST_REPLAYS } from '../src/gpu/profile';
 import { benchTable, writeReport } from './report';
 import type { BenchResult, ProfileSummary } from './bench-result';
 import { peersTable } from './peers/golden-check';

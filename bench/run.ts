@@ -15,7 +15,7 @@ import type { ViTWeights } from '../src/model/weights';
 import { createReferenceBackend } from '../src/reference/backend';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/gpu/engine';
 import { requestNodeAdapter } from '../src/gpu/node-adapter';
-import type { TomeOverhead } from '../src/gpu/profile';
+import type { TomeOverhead } from '../src/core/profile';
 import { batchOf, type BenchInputs } from './inputs';
 import { matmulProbe } from './matmul-probe';
 import { FALLBACK_SETTINGS } from './peers/ort-node';

@@ -62,7 +62,7 @@ async function choose(page: Page, o: ToMeOptions): Promise<void> {
 
 /** Waits for one more frame at `o` (one whose grab came after the settings changed). */
 async function nextFrameAt(page: Page, o: ToMeOptions, timeoutMs = 300_000): Promise<Cost> {
-  const count = async () => (await page.evaluate(() => (window as unknown as Hook).__tome.video.costs())).filter((c) => same(c.opts, o));
+  const count = async () => (await page.evaluate(() => (globalThis as unknown as Hook).__tome.video.costs())).filter((c) => same(c.opts, o));
   const before = (await count()).length;
   const t0 = Date.now();
   for (;;) {
@@ -85,14 +85,14 @@ export async function benchVideoInBrowser(rounds: number, log: (s: string) => vo
     const { page } = app;
     await page.waitForFunction(
       () => {
-        const t = (window as unknown as Partial<Hook>).__tome;
+        const t = (globalThis as unknown as Partial<Hook>).__tome;
         return !!t && t.status.ready && t.status.answeredId > 0;
       },
       null,
       { timeout: 300_000, polling: 250 },
     );
     await page.click('#use-camera');
-    await page.waitForFunction(() => !!(window as unknown as Hook).__tome.video.status.frame, null, { timeout: 300_000, polling: 250 });
+    await page.waitForFunction(() => !!(globalThis as unknown as Hook).__tome.video.status.frame, null, { timeout: 300_000, polling: 250 });
     const samples = new Map(VIDEO_SETTINGS.map(([name]) => [name, [] as Cost[]]));
     // Round 0 warms up each setting (its forward plan, the texture's preprocessing resources).
     for (let round = 0; round <= rounds; round++) {
@@ -103,7 +103,7 @@ export async function benchVideoInBrowser(rounds: number, log: (s: string) => vo
       }
       log(`browser video frames: round ${round}/${rounds}`);
     }
-    const adapter = (await page.evaluate(() => (window as unknown as Hook).__tome.status.backend?.description)) ?? 'unknown';
+    const adapter = (await page.evaluate(() => (globalThis as unknown as Hook).__tome.status.backend?.description)) ?? 'unknown';
     const rows = VIDEO_SETTINGS.map(([setting]): BrowserVideoRow => {
       const s = samples.get(setting)!;
       const m = (k: keyof Omit<Cost, 'opts' | 'timingSource'>) => median(s.map((c) => c[k]));

@@ -11,25 +11,7 @@ import { loadModelBrowser } from '../../src/model/load-browser';
 import type { Backend } from '../../src/core/backend';
 import type { Schedule, ToMeOptions } from '../../src/core/tome';
 import { createOrtWebBackend, describeWasm, ortWasm } from '../../src/ort/web';
-
-export type PageEngine = 'tome-webgpu-page' | 'tome-cpu-page' | 'ort-web-wasm' | 'ort-web-webgpu';
-
-export interface PageSetup {
-  model: string;
-  /** Golden inputs, URLs the driver serves. */
-  inputs: string[];
-  /** ONNX graph URL per r (the driver serves ../shared/onnx). */
-  graphs: Record<number, string>;
-  maxBatch: number;
-}
-
-export interface PageInfo {
-  crossOriginIsolated: boolean;
-  wasm: string;
-  adapter: string;
-  providers: Record<string, string>;
-  errors: Record<string, string>;
-}
+import type { BenchPageApi, PageEngine, PageInfo, PageSetup } from './api';
 
 /** A forward of `inputs` at r (the peers: constant only, their graphs' r). */
 type Runner = (inputs: Float32Array[], r: number, schedule: Schedule) => Promise<Float32Array[]>;
@@ -146,7 +128,7 @@ function runnerOf(engine: PageEngine): Runner {
   return run;
 }
 
-const bench = {
+const bench: BenchPageApi = {
   setup,
   /** Logits of every golden input, one forward each. */
   async logits(engine: PageEngine, r: number): Promise<number[][]> {
@@ -164,6 +146,5 @@ const bench = {
   },
 };
 
-export type BenchPageApi = typeof bench;
 (window as unknown as { __bench: BenchPageApi }).__bench = bench;
 document.getElementById('status')!.textContent = 'ready';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { BenchRow } from '../../src/core/results';
 import { openPage, serverUrl, startServer } from '../browser';
-import type { BenchPageApi, PageEngine, PageInfo } from '../page/main';
+import type { BenchPageApi, PageEngine, PageInfo } from '../page/api';
 import { RoundRobin, benchRows } from '../timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
 import { FALLBACK_SETTINGS, onnxGraphPath, ORT_RS, SHARED } from './ort-node';
@@ -44,11 +44,16 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
       if (rel.includes('..')) return route.fulfill({ status: 403 });
       return route.fulfill({ path: join(SHARED, rel), headers: { 'cross-origin-resource-policy': 'same-origin' } });
     });
-    await page.waitForFunction(() => !!(window as unknown as Partial<Api>).__bench, null, { timeout: 120_000 });
+    await page.waitForFunction(() => !!(globalThis as unknown as Partial<Api>).__bench, null, { timeout: 120_000 });
     const inputs = o.golden[0].map((g) => `/__shared/golden/${g.inputFile}`);
     const graphs = Object.fromEntries(ORT_RS.map((r) => [r, `/__shared/${onnxGraphPath('onnx', o.model, r)}`]));
     o.log('page: loading the weights, our engines and onnxruntime-web');
-    const info = await page.evaluate((s) => (window as unknown as Api).__bench.setup(s), { model: o.model, inputs, graphs, maxBatch: Math.max(...o.batches) });
+    const info = await page.evaluate((s) => (globalThis as unknown as Api).__bench.setup(s), {
+      model: o.model,
+      inputs,
+      graphs,
+      maxBatch: Math.max(...o.batches),
+    });
     o.log(`page: crossOriginIsolated ${info.crossOriginIsolated}; ${info.wasm}; adapter ${info.adapter}`);
     for (const [k, v] of Object.entries(info.errors)) o.log(`page: ${k} did not start: ${v}`);
 
@@ -60,7 +65,7 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
         if (info.errors[engine]) check = failedCheck(engine, r, o.golden[r].length, info.errors[engine]);
         else {
           try {
-            const logits = await page.evaluate(([e, rr]) => (window as unknown as Api).__bench.logits(e, rr), [engine, r] as [PageEngine, number]);
+            const logits = await page.evaluate(([e, rr]) => (globalThis as unknown as Api).__bench.logits(e, rr), [engine, r] as [PageEngine, number]);
             check = checkPeer(engine, r, logits, o.golden[r]);
           } catch (e) {
             check = failedCheck(engine, r, o.golden[r].length, e);
@@ -78,7 +83,7 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
       schedule,
       batch,
       run: () =>
-        page.evaluate(([e, rr, b, sc]) => (window as unknown as Api).__bench.time(e, rr, b, sc), [engine, r, batch, schedule] as [
+        page.evaluate(([e, rr, b, sc]) => (globalThis as unknown as Api).__bench.time(e, rr, b, sc), [engine, r, batch, schedule] as [
           PageEngine,
           number,
           number,

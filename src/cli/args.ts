@@ -1,10 +1,10 @@
 // Command-line parsing for the `tome` CLI (ARCHITECTURE.md, "The CLI contract"). Pure: no I/O.
+import type { BackendChoice } from '../backends/choose';
 import type { MergeMode, Schedule } from '../core/tome';
 
 export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 
 export type Command = 'classify' | 'eval' | 'bench';
-export type BackendChoice = 'webgpu' | 'cpu' | 'reference' | 'auto';
 
 export interface CliOptions {
   command: Command;

@@ -2,7 +2,7 @@
 // others still run.
 import type { Backend } from '../core/backend';
 import type { ToMeOptions } from '../core/tome';
-import { loadInput, runInputs } from './input';
+import { loadInput } from './input';
 
 export interface ClassifyLine {
   input: string;
@@ -28,10 +28,10 @@ export async function classify(
   const { config } = backend;
   let failed = 0;
   for (const path of inputs) {
-    let run: Awaited<ReturnType<typeof runInputs>>;
+    let run: Awaited<ReturnType<Backend['run']>>;
     try {
       // The run is inside: the GPU preprocessing can still refuse an image (device limits).
-      run = await runInputs(backend, [await loadInput(path, backend)], opts);
+      run = await backend.run([await loadInput(path, config)], opts);
     } catch (e) {
       failed++;
       const msg = oneLine(e);

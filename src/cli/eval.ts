@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Backend } from '../core/backend';
 import type { EvalRow } from '../core/results';
 import type { Schedule, ToMeOptions } from '../core/tome';
-import { loadInput, runInputs, type LoadedInput } from './input';
+import type { ModelInput } from '../core/backend';
+import { loadInput } from './input';
 import { readLabels } from './labels';
 import { Progress } from './progress';
 import { oneLine } from './classify';
@@ -35,11 +36,11 @@ export async function evaluate(
   let skipped = 0;
   for (let start = 0; start < rows.length; start += batch) {
     const chunk = rows.slice(start, start + batch);
-    const inputs: LoadedInput[] = [];
+    const inputs: ModelInput[] = [];
     const labels: number[] = [];
     for (const row of chunk) {
       try {
-        inputs.push(await loadInput(join(dir, row.file), backend));
+        inputs.push(await loadInput(join(dir, row.file), backend.config));
         labels.push(row.label);
       } catch (e) {
         skipped++;
@@ -48,7 +49,7 @@ export async function evaluate(
     }
     if (inputs.length) {
       for (let c = 0; c < combos.length; c++) {
-        const { results, timing } = await runInputs(backend, inputs, combos[c]);
+        const { results, timing } = await backend.run(inputs, combos[c]);
         const t = tallies[c];
         t.ms += timing.ms;
         results.forEach((res, i) => {

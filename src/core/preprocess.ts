@@ -62,6 +62,13 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
+/** The crop of the eval transform in source pixels (draws the sharp original under the overlay). */
+export function cropInSource(g: PreprocessGeometry, imgSize: number): { x: number; y: number; w: number; h: number } {
+  const sx = g.origSize[0] / g.resized[0];
+  const sy = g.origSize[1] / g.resized[1];
+  return { x: g.cropLeftTop[0] * sx, y: g.cropLeftTop[1] * sy, w: imgSize * sx, h: imgSize * sy };
+}
+
 /** torchvision resize(int) + center_crop(S) geometry for a w x h image. */
 export function preprocessGeometry(width: number, height: number, config: ModelConfig): PreprocessGeometry {
   const target = resizeShorter(config);

@@ -2,10 +2,11 @@
 // submission per forward (per batch chunk), no read-back until the end. Runs unchanged in the
 // browser (navigator.gpu) and in Node (pass an adapter from node-adapter.ts).
 import { numPatches, headDim, prefixTokens, type ModelConfig } from '../model/config';
-import type { Backend, ForwardResult, Timing } from '../core/backend';
+import { isFrame, type Backend, type ForwardResult, type ModelInput, type RunOutput, type Timing } from '../core/backend';
+import type { RawImage } from '../core/preprocess';
+import type { ForwardProfile } from '../core/profile';
 import { canonicalGroups, initialTokenOfPatch, type ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
-import type { RawImage } from '../core/preprocess';
 import { createActivations, destroyActivations } from './activations';
 import { buildPlan, encodeDispatch, type ForwardPlan, type PlanContext } from './forward-plan';
 import { destroyWeights, uploadWeights, checkGpuShapes, type Precision } from './gpu-weights';
@@ -14,7 +15,8 @@ import { adapterKey, measureMatmuls, type MatmulTiming } from './matmul-choice';
 import { createPreprocessor, type GpuPreprocessor } from './preprocess';
 import { browserAdapter, requestEngineDevice } from './device';
 import { assertFits } from './limits';
-import { aggregateProfile, measureTomeOverhead, timeDispatchesOnHost, type ForwardProfile } from './profile';
+import { createFrameTexture, type FrameTexture } from './frame-texture';
+import { aggregateProfile, measureTomeOverhead, timeDispatchesOnHost } from './profile';
 import { loadShaderSources } from './shader-source';
 
 export interface WebGpuBackendOptions {
@@ -36,22 +38,20 @@ export interface AdapterSummary {
   description: string;
 }
 
-type RunOutput = { results: ForwardResult[]; timing: Timing };
-
+/**
+ * The engine's Backend. Its run() takes every kind of ModelInput, mixed in one batch: tensors are
+ * written to the input buffer; decoded pixels go through timm's eval preprocessing on the GPU
+ * (bit-exact with src/reference/preprocess.ts) in the forward's own submission, writing straight
+ * into the input buffer; a browser frame is first copied into a texture on the GPU
+ * (copyExternalImageToTexture, no CPU read-back) and preprocessed from there.
+ */
 export interface WebGpuBackend extends Backend {
   readonly name: 'webgpu';
   /**
-   * Like run(), from decoded pixels: timm's eval preprocessing (bit-exact with
-   * src/core/preprocess.ts) runs on the GPU in the same submission as the forward, writing
-   * straight into the engine's input buffer. Timing includes the preprocessing.
-   */
-  runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput>;
-  /**
-   * Like runImages, from rgba8unorm textures on this engine's `device` (usage COPY_SRC;
-   * e.g. video frames copied in with copyExternalImageToTexture, see frame-texture.ts): the
-   * crop's source window is copied out on the GPU and the same preprocessing reads it, in the
-   * forward's submission, giving the same result as runImages on the same pixels. A texture
-   * may be rewritten once the returned promise settles.
+   * Like run(), from rgba8unorm textures on this engine's `device` (usage COPY_SRC; see
+   * frame-texture.ts): the crop's source window is copied out on the GPU and the same
+   * preprocessing reads it, giving the same result as run() on the same pixels. A texture may be
+   * rewritten once the returned promise settles.
    */
   runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput>;
   /** The device the engine runs on (runTextures' textures must belong to it). */
@@ -62,21 +62,15 @@ export interface WebGpuBackend extends Backend {
   readonly matmulVariant: MatmulVariant;
   /** Measured matmul variants on this adapter, fastest first (empty when forced). */
   readonly matmulTimings: MatmulTiming[];
-  /** Resolves with the reason when the device is lost; create a new backend then. */
-  readonly lost: Promise<string>;
   /**
-   * Profiles one forward of `inputs` (preprocessed tensors, or pixels preprocessed on the GPU as
-   * in runImages; at most maxBatch of them, as one submission): a warm-up, then a forward with
-   * every dispatch timed (timestamp queries, or host-timed replays without them), per kernel,
-   * block and family. With `tomeRounds` > 0 also ToMe's own cost at this batch
+   * Profiles one forward of `inputs` (at most maxBatch of them, as one submission): a warm-up,
+   * then a forward with every dispatch timed (timestamp queries, or host-timed replays without
+   * them), per kernel, block and family. With `tomeRounds` > 0 also ToMe's own cost at this batch
    * (measureTomeOverhead in profile.ts, alternated that many rounds). Results are not returned;
    * the next forward starts afresh.
    */
-  profile(inputs: ForwardInput[], opts: ToMeOptions, p?: { tomeRounds?: number }): Promise<ForwardProfile>;
+  profile(inputs: ModelInput[], opts: ToMeOptions, p?: { tomeRounds?: number }): Promise<ForwardProfile>;
 }
-
-/** What one forward can start from: a preprocessed CHW tensor, or decoded pixels. */
-export type ForwardInput = Float32Array | RawImage;
 
 /** Everything an engine is made of, assembled by createWebGpuBackend. */
 interface EngineParts {
@@ -99,7 +93,10 @@ function summary(info: GPUAdapterInfo): AdapterSummary {
 /** Puts one chunk of inputs into the engine's input buffer, by queue writes or by commands
  * recorded into the forward's encoder (so they share its one submission); returns what to free
  * once that submission is made. */
-type Fill<T> = (enc: GPUCommandEncoder, chunk: T[]) => () => void;
+type Fill = (enc: GPUCommandEncoder) => () => void;
+
+/** One slot of a chunk, ready to fill: a tensor, pixels, or a texture (a frame copied in). */
+type Staged = { tensor: Float32Array } | { pixels: RawImage } | { texture: GPUTexture };
 
 class Engine implements WebGpuBackend {
   readonly name = 'webgpu' as const;
@@ -121,6 +118,8 @@ class Engine implements WebGpuBackend {
   private queryResolve: GPUBuffer | null = null;
   private maxDispatches: number;
   private imageStage: Float32Array<ArrayBuffer>;
+  /** One texture per batch slot for browser frames, made on the first frame in that slot. */
+  private frameTextures: FrameTexture[] = [];
   private ones: Float32Array<ArrayBuffer>;
   private chain: Promise<unknown> = Promise.resolve();
   private lostReason: string | null = null;
@@ -165,66 +164,72 @@ class Engine implements WebGpuBackend {
     this.ones = new Float32Array(a.maxBatch * (P + prefixTokens(c))).fill(1);
   }
 
-  run(inputs: Float32Array[], opts: ToMeOptions): Promise<RunOutput> {
-    return this.enqueue(() => this.runChunks(inputs, opts, this.fillTensors(inputs)));
-  }
-
-  runImages(images: RawImage[], opts: ToMeOptions): Promise<RunOutput> {
-    return this.enqueue(() => this.runChunks(images, opts, this.fillImages));
+  run(inputs: ModelInput[], opts: ToMeOptions): Promise<RunOutput> {
+    return this.enqueue(() => this.runChunks(inputs, opts));
   }
 
   runTextures(textures: GPUTexture[], opts: ToMeOptions): Promise<RunOutput> {
-    return this.enqueue(() => this.runChunks(textures, opts, this.fillTextures));
+    return this.enqueue(() => this.runChunks(textures, opts));
   }
 
-  profile(inputs: ForwardInput[], opts: ToMeOptions, { tomeRounds = 0 } = {}): Promise<ForwardProfile> {
+  profile(inputs: ModelInput[], opts: ToMeOptions, { tomeRounds = 0 } = {}): Promise<ForwardProfile> {
     return this.enqueue(async () => {
       this.checkAlive();
-      const tensors = inputs.every((x): x is Float32Array => x instanceof Float32Array);
-      if (!tensors && inputs.some((x) => x instanceof Float32Array)) throw new Error('profile: inputs mix tensors and images');
       const B = inputs.length;
       if (B < 1 || B > this.ctx.act.maxBatch) throw new Error(`profile: batch ${B} outside 1..${this.ctx.act.maxBatch}`);
-      const fill = (tensors ? this.fillTensors(inputs) : this.fillImages) as Fill<ForwardInput>;
+      const fill = this.stage(inputs);
       // A warm-up first: with timestamps on the per-dispatch path itself (one compute pass per
       // dispatch); without them a plain forward (the host-timed replays need no warming).
-      await this.forward(B, opts, (enc) => fill(enc, inputs), this.querySet !== null);
-      const { profile } = await this.forward(B, opts, (enc) => fill(enc, inputs), true);
+      await this.forward(B, opts, fill, this.querySet !== null);
+      const { profile } = await this.forward(B, opts, fill, true);
       const tomeCost = tomeRounds > 0 ? await measureTomeOverhead(this.device, this.plan(B, opts).dispatches, B, tomeRounds) : null;
       return { ...profile!, tomeCost };
     });
   }
 
-  private fillTensors(inputs: Float32Array[]): Fill<Float32Array> {
-    const S = this.config.imgSize;
-    const imgLen = 3 * S * S;
-    inputs.forEach((x, i) => {
-      if (x.length !== imgLen) throw new Error(`input ${i}: ${x.length} floats, expected 3x${S}x${S} = ${imgLen}`);
-    });
-    return (_enc, chunk) => {
-      chunk.forEach((x, i) => this.imageStage.set(x, i * imgLen));
-      this.device.queue.writeBuffer(this.ctx.act.image, 0, this.imageStage, 0, chunk.length * imgLen);
-      return () => undefined;
-    };
+  loseDevice(): void {
+    this.device.destroy();
   }
 
-  private fillImages: Fill<RawImage> = (enc, chunk) =>
-    this.fillByPreprocessor(chunk, (img, offset) => this.preprocessor.encode(enc, img, this.config, this.ctx.act.image, offset));
+  /** One chunk's inputs made ready for the forward's fill: tensors checked, frames copied into
+   * their slot's texture on the GPU (queued before the forward's submission). */
+  private stage(chunk: Array<ModelInput | GPUTexture>): Fill {
+    const S = this.config.imgSize;
+    const imgLen = 3 * S * S;
+    const staged: Staged[] = [];
+    for (const [i, x] of chunk.entries()) {
+      if (x instanceof Float32Array) {
+        if (x.length !== imgLen) throw new Error(`input ${i}: ${x.length} floats, expected 3x${S}x${S} = ${imgLen}`);
+        staged.push({ tensor: x });
+      } else if ('createView' in x) staged.push({ texture: x });
+      else if (isFrame(x)) {
+        this.frameTextures[i] ??= createFrameTexture(this.device);
+        staged.push({ texture: this.frameTextures[i].fromExternal(x.external, x.width, x.height) });
+      } else staged.push({ pixels: x });
+    }
+    return (enc) => this.fill(enc, staged);
+  }
 
-  private fillTextures: Fill<GPUTexture> = (enc, chunk) =>
-    this.fillByPreprocessor(chunk, (t, offset) => this.preprocessor.encodeTexture(enc, t, this.config, this.ctx.act.image, offset));
-
-  /** Records the GPU preprocessing of each source into the input buffer; if one fails, the
-   * holds the others took are released before the error goes on. */
-  private fillByPreprocessor<T>(chunk: T[], encode: (source: T, outOffset: number) => { release(): void }): () => void {
+  /** Records each slot's preprocessing into the forward's encoder (tensors are queue writes);
+   * if one fails, the holds the others took are released before the error goes on. */
+  private fill(enc: GPUCommandEncoder, staged: Staged[]): () => void {
     const imgLen = 3 * this.config.imgSize * this.config.imgSize;
-    const done: Array<{ release(): void }> = [];
+    const { image } = this.ctx.act;
+    const held: Array<{ release(): void }> = [];
     try {
-      chunk.forEach((source, i) => done.push(encode(source, i * imgLen)));
+      staged.forEach((s, i) => {
+        const offset = i * imgLen;
+        if ('tensor' in s) {
+          this.imageStage.set(s.tensor, offset);
+          this.device.queue.writeBuffer(image, offset * 4, this.imageStage, offset, imgLen);
+        } else if ('pixels' in s) held.push(this.preprocessor.encode(enc, s.pixels, this.config, image, offset));
+        else held.push(this.preprocessor.encodeTexture(enc, s.texture, this.config, image, offset));
+      });
     } catch (e) {
-      done.forEach((d) => d.release());
+      held.forEach((d) => d.release());
       throw e;
     }
-    return () => done.forEach((d) => d.release());
+    return () => held.forEach((d) => d.release());
   }
 
   private checkAlive(): void {
@@ -239,14 +244,14 @@ class Engine implements WebGpuBackend {
   }
 
   /** Splits the inputs into chunks of maxBatch, one submission each. */
-  private async runChunks<T>(inputs: T[], opts: ToMeOptions, fill: Fill<T>): Promise<RunOutput> {
+  private async runChunks(inputs: Array<ModelInput | GPUTexture>, opts: ToMeOptions): Promise<RunOutput> {
     this.checkAlive();
     const results: ForwardResult[] = [];
     let ms = 0;
     let source: Timing['source'] = 'gpu-timestamp';
     for (let i = 0; i < inputs.length; i += this.ctx.act.maxBatch) {
       const chunk = inputs.slice(i, i + this.ctx.act.maxBatch);
-      const out = await this.forward(chunk.length, opts, (enc) => fill(enc, chunk), false);
+      const out = await this.forward(chunk.length, opts, this.stage(chunk), false);
       results.push(...out.results);
       ms += out.ms;
       if (out.source === 'wall') source = 'wall';
@@ -274,7 +279,7 @@ class Engine implements WebGpuBackend {
   private async forward(
     B: number,
     opts: ToMeOptions,
-    fill: (enc: GPUCommandEncoder) => () => void,
+    fill: Fill,
     profiled: boolean,
   ): Promise<{ results: ForwardResult[]; ms: number; source: Timing['source']; profile?: Omit<ForwardProfile, 'tomeCost'> }> {
     const { device, ctx } = this;
@@ -368,6 +373,7 @@ class Engine implements WebGpuBackend {
     for (const p of this.plans.values()) p.uniforms.destroy();
     this.plans.clear();
     this.preprocessor.dispose();
+    this.frameTextures.forEach((t) => t.dispose());
     destroyActivations(this.ctx.act);
     destroyWeights(this.ctx.weights);
     this.readback.destroy();

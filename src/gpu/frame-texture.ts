@@ -14,17 +14,14 @@ export interface FrameTexture {
   /** The current texture (null before the first frame); valid until the next call or dispose. */
   readonly texture: GPUTexture | null;
   /**
-   * Copies an external image (VideoFrame, ImageBitmap, video element, canvas) into the texture
-   * on the GPU, with no CPU read-back. Some adapters cannot copy a VideoFrame or a video
-   * element directly (headless Chromium on SwiftShader refuses CPU-backed I420 frames): the
-   * frame then goes through createImageBitmap first, and later frames take that route at once.
-   * The caller keeps ownership of `source` (close it afterwards).
+   * Copies an external image into the texture on the GPU, with no CPU read-back. The page hands
+   * video frames over as ImageBitmaps (grabbed on its thread with createImageBitmap, which every
+   * adapter copies; headless Chromium on SwiftShader refuses to copy a CPU-backed VideoFrame
+   * directly). The caller keeps ownership of `source` (close it afterwards).
    */
-  fromExternal(source: GPUCopyExternalImageSource, width: number, height: number): Promise<GPUTexture>;
+  fromExternal(source: GPUCopyExternalImageSource, width: number, height: number): GPUTexture;
   /** Writes decoded 8-bit RGB/RGBA pixels (stills, tests, Node). */
   fromPixels(image: RawImage): GPUTexture;
-  /** 'direct' or 'image-bitmap': how the last fromExternal copied its frame. */
-  readonly route: 'direct' | 'image-bitmap' | null;
   dispose(): void;
 }
 
@@ -50,8 +47,6 @@ function rgbaOf(image: RawImage): Uint8Array<ArrayBuffer> {
 
 export function createFrameTexture(device: GPUDevice): FrameTexture {
   let texture: GPUTexture | null = null;
-  let route: FrameTexture['route'] = null;
-  let directFails = false;
 
   const checkSize = (width: number, height: number) => {
     if (!(width >= 1 && height >= 1 && Number.isInteger(width) && Number.isInteger(height))) {
@@ -73,30 +68,12 @@ export function createFrameTexture(device: GPUDevice): FrameTexture {
     get texture() {
       return texture;
     },
-    get route() {
-      return route;
-    },
-    async fromExternal(source, width, height) {
+    fromExternal(source, width, height) {
       const dst = sized(width, height);
-      const copy = (s: GPUCopyExternalImageSource) => device.queue.copyExternalImageToTexture({ source: s }, { texture: dst }, [width, height]);
-      const isBitmap = typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap;
-      if (isBitmap || !directFails) {
-        try {
-          copy(source);
-          route = 'direct';
-          return dst;
-        } catch (e) {
-          if (isBitmap) throw e;
-          directFails = true;
-        }
-      }
-      const bitmap = await createImageBitmap(source);
-      try {
-        copy(bitmap);
-      } finally {
-        bitmap.close();
-      }
-      route = 'image-bitmap';
+      // @webgpu/types' GPUCopyExternalImageSource names HTML element types a worker's lib does
+      // not declare, so the type is unresolved there; an ImageBitmap is what comes.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+      device.queue.copyExternalImageToTexture({ source }, { texture: dst }, [width, height]);
       return dst;
     },
     fromPixels(image) {

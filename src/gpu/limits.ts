@@ -4,7 +4,7 @@
 // is refused with one line naming the limit, instead of losing the device halfway through an
 // upload. choosePrecision picks f16 weights where f32 does not fit and f16 does.
 import type { ModelConfig } from '../model/config';
-import { checkGpuLimits, type AdapterLimits } from '../model/gpu-budget';
+import { checkGpuLimits, type AdapterLimits } from './budget';
 import type { Precision } from './gpu-weights';
 
 /** A model the adapter cannot hold; the message is the one line to show. */

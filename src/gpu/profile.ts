@@ -2,51 +2,13 @@
 // replays on adapters without them) aggregated per block and kernel family, and ToMe's own cost
 // (its dispatches timed alone against the whole forward). The engine calls these inside its
 // one-job-at-a-time queue, on a plan's dispatch list.
+import type { ForwardProfile, TomeOverhead } from '../core/profile';
 import { median } from '../core/stats';
 import { encodeDispatch, type Dispatch, type Encodable } from './forward-plan';
 
 /** Replays per timed submission when timing dispatches on the host: one submission's fixed
  * cost, which the forward spreads over all its dispatches, is then spread over this many. */
 export const HOST_REPLAYS = 10;
-
-export interface KernelTime {
-  label: string;
-  family: string;
-  block: number;
-  ms: number;
-}
-
-export interface TomeOverhead {
-  batch: number;
-  forwardMs: number;
-  /** ToMe's dispatches per forward. */
-  tomeMs: number;
-  /** tomeMs / forwardMs. */
-  share: number;
-  withoutMs: number;
-  /** (forwardMs - withoutMs) / forwardMs. */
-  ablationShare: number;
-  dispatches: { forward: number; tome: number };
-}
-
-export interface ForwardProfile {
-  /** 'gpu-timestamp': timestamp queries around each dispatch; 'wall' (adapters without
-   * timestamp-query): each dispatch replayed in a submission of its own after the forward,
-   * timed on the host, less an empty submission's round trip, per replay. */
-  source: 'gpu-timestamp' | 'wall';
-  kernels: KernelTime[];
-  /** Time per transformer block (index = block). */
-  perBlock: number[];
-  /** Embedding before the blocks and the classifier after them. */
-  embedMs: number;
-  headMs: number;
-  perFamily: Record<string, number>;
-  /** ToMe's own work: metric, matching, merge and patch-map updates. */
-  tomeMs: number;
-  totalMs: number;
-  /** ToMe's own cost measured apart (measureTomeOverhead), when it was asked for. */
-  tomeCost: TomeOverhead | null;
-}
 
 export function aggregateProfile(dispatches: Dispatch[], ms: number[], depth: number, source: ForwardProfile['source']): Omit<ForwardProfile, 'tomeCost'> {
   const perBlock = new Array<number>(depth).fill(0);

@@ -18,8 +18,9 @@ async function fromDisk(): Promise<ShaderSources> {
   // Specifiers held in variables so that a browser bundler never tries to resolve them.
   const fsName = 'node:fs';
   const urlName = 'node:url';
-  const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
-  const { fileURLToPath } = (await import(/* @vite-ignore */ urlName)) as typeof import('node:url');
+  // Typed here by what is used: this module is compiled for the browser's worlds too.
+  const fs = (await import(/* @vite-ignore */ fsName)) as { readdirSync(dir: string): string[]; readFileSync(path: string, encoding: 'utf8'): string };
+  const { fileURLToPath } = (await import(/* @vite-ignore */ urlName)) as { fileURLToPath: (url: URL) => string };
   const dir = fileURLToPath(new URL('../shaders/', import.meta.url));
   const out: ShaderSources = {};
   for (const f of fs.readdirSync(dir)) {

@@ -1,6 +1,7 @@
 // Browser loader: fetches public/weights/<id>/model.json and its shards through tfjs io.http,
 // with byte-level progress and a Cache Storage copy of every shard keyed by its sha256, so a
 // reload reads the shards locally and a reconverted model is fetched again. No Node imports.
+import { openCacheStorage } from './cache-storage';
 import { io } from '@tensorflow/tfjs-core';
 import { metadataOf, progressOf, sha256Hex, weightsFromArtifacts, type ModelIndexEntry, type ProgressCallback, type ShardInfo } from './manifest';
 import type { ViTWeights } from './weights';
@@ -22,16 +23,6 @@ export async function listModelsBrowser(baseUrl = DEFAULT_BASE_URL): Promise<Mod
     return ((await res.json()) as { models: ModelIndexEntry[] }).models;
   } catch {
     throw new Error(`${url}: not valid JSON`);
-  }
-}
-
-/** Cache Storage exists only in secure contexts and may refuse to open (private modes): then none. */
-async function openCache(): Promise<Cache | undefined> {
-  if (typeof caches === 'undefined') return undefined;
-  try {
-    return await caches.open(CACHE_NAME);
-  } catch {
-    return undefined;
   }
 }
 
@@ -89,7 +80,7 @@ async function fetchShard(url: string, shard: ShardInfo, cache: Cache | undefine
 export async function loadModelBrowser(id: string, opts: { baseUrl?: string; onProgress?: ProgressCallback } = {}): Promise<ViTWeights> {
   const dir = `${withSlash(opts.baseUrl ?? DEFAULT_BASE_URL)}${encodeURIComponent(id)}/`;
   const modelUrl = `${dir}model.json`;
-  const cache = await openCache();
+  const cache = await openCacheStorage(CACHE_NAME);
   const shards = new Map<string, ShardInfo>();
   let total = 0;
   let loaded = 0;

@@ -2,9 +2,9 @@
 // The worker owns the model, the backend and the decoded image, so the page never blocks on a
 // forward pass, a weight download or a large image decode.
 import type { ModelConfig } from '../model/config';
-import type { ForwardResult, Timing } from '../core/backend';
+import type { BackendName, ForwardResult, Timing } from '../core/backend';
 import type { Schedule, ToMeOptions } from '../core/tome';
-import type { ForwardProfile } from '../gpu/profile';
+import type { ForwardProfile } from '../core/profile';
 import type { BenchRow } from '../core/results';
 
 export type ToWorker =
@@ -35,13 +35,14 @@ export interface BenchPoint {
   schedule: Schedule;
 }
 
+/** Which backend runs the forwards, as the page shows it. */
 export interface BackendInfo {
-  kind: 'webgpu' | 'cpu';
+  name: BackendName;
   description: string;
-  /** Why WebGPU is not used, when kind is 'cpu'. */
+  /** Why WebGPU is not the one running. */
   fallbackReason?: string;
-  /** The CPU path's threading, when kind is 'cpu' (whether WebAssembly threads are on, and if not why). */
-  threadsNote?: string;
+  /** How it runs, when worth saying: f16 weights on the GPU, WebAssembly threads on the CPU. */
+  note?: string;
 }
 
 /** What the model actually sees: its input tensor turned back into sRGB pixels. */

@@ -60,7 +60,7 @@ describe('browser demo', () => {
     await shot('01-sample');
     const s = await status();
     expect(s.imageName).toMatch(/chelsea\.jpg/);
-    expect(s.backend?.kind).toBe('webgpu');
+    expect(s.backend?.name).toBe('webgpu');
     await expect.poll(() => app.page.locator('#backend').textContent()).toMatch(/WebGPU/);
     const a = await analysis();
     expect(a.top5[0].index).toBe(285); // Egyptian cat, as the official model says for this photo

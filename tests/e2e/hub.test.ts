@@ -191,7 +191,7 @@ describe('models from the hub and from local files, in the page', () => {
         progress.some((t) => /^Loading hf:timm\/vit_tiny\S+: [\d.]+ (KiB|MiB) of 21\.8 MiB \(\d+%\), [\d.]+ (B|KiB|MiB)\/s, (\d+ s left|starting)/.test(t)),
       ).toBe(true);
       expect(await loadText()).toMatch(/^timm\/vit_tiny\S+: downloaded 21\.8 MiB, sha256 verified against the hub's record, cached for next time$/);
-      expect((await status()).backend?.kind).toBe('webgpu');
+      expect((await status()).backend?.name).toBe('webgpu');
       const viaHub = await result();
       expect(viaHub).toEqual(vitShipped);
       await shot('01-vit-ti');
@@ -214,7 +214,7 @@ describe('models from the hub and from local files, in the page', () => {
       await loadFromHub(repo);
       await settled();
       expect((await status()).modelId).toBe(`hf:${repo}`);
-      expect((await status()).backend?.kind).toBe('webgpu');
+      expect((await status()).backend?.name).toBe('webgpu');
       expect(await loadText()).toMatch(new RegExp(`^${repo}: downloaded ${size.source}, sha256 verified`));
       const viaHub = await result();
       await shot(`02-${name}`);
@@ -359,7 +359,7 @@ describe('models from the hub and from local files, in the page', () => {
       await settled();
       const s = await status();
       expect(s.modelId).toBe('hf:test/wide');
-      expect(s.backend?.kind).toBe('cpu');
+      expect(s.backend?.name).toBe('cpu');
       const line = new RegExp(
         `^test--wide \\(f32, batch 1\\): (buffer scores needs [\\d.]+ MiB, over this adapter's maxStorageBufferBindingSize of [\\d.]+ MiB|needs [\\d.]+ MiB of GPU memory \\(weights [\\d.]+ (KiB|MiB), working buffers [\\d.]+ MiB\\), over the ${GPU_MEMORY_MB}\\.0 MiB available)`,
       );

@@ -4,7 +4,7 @@
 // so it seeks.
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { webmTiming, withWebmDuration } from '../../src/ui/video/webm-duration';
+import { webmTiming, withWebmDuration } from '../../src/ui/page/video/webm-duration';
 
 export interface MadeWebm {
   bytes: Buffer;

@@ -33,7 +33,7 @@ describe('browser without WebGPU', () => {
     await app.page.screenshot({ path: join(SHOTS, '10-no-webgpu-laptop-hidpi.png') });
     expect(await app.page.evaluate(() => crossOriginIsolated)).toBe(true);
     const s = await status(app.page);
-    expect(s.backend?.kind).toBe('cpu');
+    expect(s.backend?.name).toBe('cpu');
     expect(s.backend?.description).toMatch(/^ONNX Runtime [\d.]+ WASM \(SIMD, \d+ threads?\)$/);
     const cores = await app.page.evaluate(() => navigator.hardwareConcurrency);
     expect(s.backend?.description).toContain(`${cores} thread`);

@@ -11,7 +11,7 @@ export interface Status {
   imagesInFlight: number;
   requestId: number;
   answeredId: number;
-  backend: { kind: string; description: string; fallbackReason?: string; threadsNote?: string } | null;
+  backend: { name: string; description: string; fallbackReason?: string; note?: string } | null;
   benchRunning: boolean;
   benchRows: Array<{ r: number; schedule: string; msMedian: number; speedupVsR0: number }> | null;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
 import { rPerLayer, tokenCounts } from '../../src/core/tome';
-import { webmTiming } from '../../src/ui/video/webm-duration';
+import { webmTiming } from '../../src/ui/page/video/webm-duration';
 import { writeSceneY4m } from '../../bench/y4m';
 import { GOLDEN } from '../support/golden';
 import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
@@ -254,7 +254,7 @@ describe('the camera in the app', () => {
     await expect.poll(() => page().locator('#notice').textContent(), { timeout: 60_000 }).toMatch(/device was lost.*new one was created/);
     const s = await until((x) => x.frame!.frameId > before + 1, 'frames on the new device');
     expect(s.frame!.route).toBe('texture');
-    expect((await state.status(page())).backend?.kind).toBe('webgpu');
+    expect((await state.status(page())).backend?.name).toBe('webgpu');
     expect(s.source).toBe('camera');
     expect(await page().locator('#image-error').isHidden()).toBe(true);
   });

@@ -8,7 +8,7 @@ import { forward as cpuForward } from '../../src/reference/vit';
 import { createWebGpuBackend } from '../../src/gpu/engine';
 import { choosePrecision, GpuLimitError } from '../../src/gpu/limits';
 import { requestNodeAdapter, type ConcreteRoute } from '../../src/gpu/node-adapter';
-import { gpuBudget } from '../../src/model/gpu-budget';
+import { gpuBudget } from '../../src/gpu/budget';
 import { DEFAULT_TOME } from '../../src/core/tome';
 import { maxAbsDiff } from './gpu-harness';
 import { randomArray, randomViT } from '../support/random';

@@ -1,5 +1,5 @@
-// runImages: preprocessing on the GPU in the forward's own submission. From the golden source
-// photos it must give what run() gives on the golden preprocessed inputs (the GPU preprocessing
+// run() from decoded pixels: preprocessing on the GPU in the forward's own submission. From the
+// golden source photos it must give what run() gives on the golden preprocessed inputs (the GPU preprocessing
 // is bit-exact, so the forwards see the same tensor): same top-5, logits within 1e-5, same groups.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -39,8 +39,8 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.dispose());
 
-it.each([0, 13])('r=%i: runImages on the golden photos equals run() on the golden inputs', async (r) => {
-  const fromImages = await engine.runImages(images, tome(r));
+it.each([0, 13])('r=%i: run() on the golden photos equals run() on the golden inputs', async (r) => {
+  const fromImages = await engine.run(images, tome(r));
   const fromTensors = await engine.run(
     entries.map((e) => readF32(e.input)),
     tome(r),
@@ -63,9 +63,19 @@ it.each([0, 13])('r=%i: runImages on the golden photos equals run() on the golde
   expect(fromImages.timing.ms).toBeGreaterThan(0);
 });
 
+it('a batch mixing photos and preprocessed tensors equals each run alone, slot for slot', async () => {
+  const mixed = entries.map((e, i) => (i % 3 === 1 ? readF32(e.input) : images[i]));
+  const together = await engine.run(mixed, tome(13));
+  for (const [i, x] of mixed.entries()) {
+    const [alone] = (await engine.run([x], tome(13))).results;
+    expect(Array.from(together.results[i].logits), entries[i].image).toEqual(Array.from(alone.logits));
+    expect(Array.from(together.results[i].groups), entries[i].image).toEqual(Array.from(alone.groups));
+  }
+});
+
 it('a bad image rejects that call only; the engine keeps working', async () => {
   const short: RawImage = { data: new Uint8Array(10), width: 100, height: 100, channels: 3 };
-  await expect(engine.runImages([images[0], short], tome(0))).rejects.toThrow(/10 bytes for a 100x100x3 image/);
-  const { results } = await engine.runImages([images[0]], tome(0));
+  await expect(engine.run([images[0], short], tome(0))).rejects.toThrow(/10 bytes for a 100x100x3 image/);
+  const { results } = await engine.run([images[0]], tome(0));
   expect(results[0].top5[0].index).toBe(entries[0].cases.find((c) => c.r === 0)!.top5[0][0]);
 });

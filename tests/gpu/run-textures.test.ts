@@ -1,5 +1,5 @@
 // runTextures: whole forwards from rgba8unorm textures (how video frames reach the engine) must
-// equal runImages on the same pixels exactly (the preprocessing is bit-exact, so the forwards
+// equal run() on the same pixels exactly (the preprocessing is bit-exact, so the forwards
 // see the same tensor): identical logits, top-5, tokens and groups, on the golden photos at
 // several settings, across batch chunks, and from one frame texture rewritten per frame.
 import { join } from 'node:path';
@@ -44,9 +44,9 @@ const settings: ToMeOptions[] = [
   { r: 16, schedule: 'decreasing', propAttn: true, mode: 'merge' },
 ];
 
-it.each(settings.map((o) => [`r=${o.r} ${o.schedule}`, o] as const))('%s: runTextures equals runImages on the golden photos', async (_, opts) => {
+it.each(settings.map((o) => [`r=${o.r} ${o.schedule}`, o] as const))('%s: runTextures equals run() on the golden photos', async (_, opts) => {
   const fromTextures = await engine.runTextures(textures, opts);
-  const fromImages = await engine.runImages(images, opts);
+  const fromImages = await engine.run(images, opts);
   expect(fromTextures.results).toHaveLength(entries.length);
   entries.forEach((e, i) => {
     const a = fromTextures.results[i];
@@ -86,7 +86,7 @@ it('one frame texture rewritten per frame: each forward sees its own frame', asy
     const frame = frameOf(img);
     const texture = frames.fromPixels(frame);
     const [a] = (await engine.runTextures([texture], opts)).results;
-    const [b] = (await engine.runImages([frame], opts)).results;
+    const [b] = (await engine.run([frame], opts)).results;
     expect(maxAbsDiff(a.logits, b.logits)).toBe(0);
     expect(Array.from(a.groups)).toEqual(Array.from(b.groups));
     seen.push(a.top5[0].index);

@@ -1,6 +1,7 @@
 // The rooms of ARCHITECTURE.md and their import rules, checked on the source tree: every relative
 // import of every TypeScript file under src/, bench/ and scripts/ goes to a room its own room may
-// use, src/ reaches into bench/ only through its public entry points, and no file is part of an
+// use (the page and its worker meet only through the message contract, src/ui/protocol.ts),
+// src/ reaches into bench/ only through its public entry points, and no file is part of an
 // import cycle.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -15,9 +16,12 @@ const ALLOWED: Record<string, string[]> = {
   reference: ['model', 'core', 'reference'],
   gpu: ['model', 'core', 'gpu', 'shaders'],
   ort: ['model', 'core', 'reference', 'ort'],
-  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'bench'],
-  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'bench', 'cli'],
-  ui: ['model', 'core', 'reference', 'gpu', 'ort', 'bench', 'ui'],
+  backends: ['model', 'core', 'reference', 'gpu', 'ort', 'backends'],
+  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'bench'],
+  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'bench', 'cli'],
+  protocol: ['model', 'core', 'protocol'],
+  page: ['model', 'core', 'protocol', 'page'],
+  worker: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'bench', 'protocol', 'worker'],
   scripts: ['model', 'core', 'scripts'],
 };
 
@@ -27,14 +31,18 @@ const BENCH_ENTRY_POINTS = ['bench/timing.ts', 'bench/run.ts', 'bench/bench-resu
 
 function roomOf(file: string): string {
   const parts = relative(ROOT, file).split('/');
-  return parts[0] === 'src' ? parts[1] : parts[0];
+  if (parts[0] !== 'src') return parts[0];
+  // src/ui holds two threads: the page (src/ui/page) and its worker (src/ui/worker), and the
+  // messages between them (src/ui/protocol.ts).
+  if (parts[1] === 'ui') return parts[2] === 'protocol.ts' ? 'protocol' : parts[2];
+  return parts[1];
 }
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) return name === 'results' ? [] : sourceFiles(p);
-    return p.endsWith('.ts') ? [p] : [];
+    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
   });
 }
 

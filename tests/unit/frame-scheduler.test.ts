@@ -1,7 +1,7 @@
 // Newest frame wins: never more than one frame running and one waiting, replaced frames are
 // discarded and counted, fps come from the offer and completion times.
 import { describe, expect, it } from 'vitest';
-import { createFrameScheduler } from '../../src/ui/video/frame-scheduler';
+import { createFrameScheduler } from '../../src/ui/page/video/frame-scheduler';
 
 /** A process() whose calls finish only when the test says so. */
 function controlled() {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivations } from '../../src/gpu/activations';
 import { uploadWeights } from '../../src/gpu/gpu-weights';
 import { parseTimmConfig, type ModelConfig } from '../../src/model/config';
-import { checkGpuLimits, gpuBudget, type Precision } from '../../src/model/gpu-budget';
+import { checkGpuLimits, gpuBudget, type Precision } from '../../src/gpu/budget';
 import imagenetLabels from '../../src/model/imagenet-labels.json';
 import { randomViT } from '../support/random';
 import { hubConfig, SPECS } from '../support/timm-models';

@@ -2,7 +2,7 @@
 // the groups are called.
 import { describe, expect, it } from 'vitest';
 import { canonicalGroups } from '../../src/core/tome';
-import { changedPatches, changedShare } from '../../src/ui/video/group-change';
+import { changedPatches, changedShare } from '../../src/ui/page/video/group-change';
 import { rng } from '../support/random';
 
 /** Straight from the definition: compare the member sets of p's group, O(n^2). */

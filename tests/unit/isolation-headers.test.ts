@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
-import { headersFile, ISOLATION_HEADERS, pageHeaders } from '../../src/ui/page-headers';
+import { headersFile, ISOLATION_HEADERS, pageHeaders } from '../../src/ui/page/headers';
 
 const ROOT = join(__dirname, '..', '..');
 const servers: Array<ViteDevServer | PreviewServer> = [];

@@ -1,7 +1,7 @@
 // What the page accepts as a hub model or as local model files, before anything is sent to the
 // worker (src/ui/model-choice.ts): one line for anything else.
 import { describe, expect, it } from 'vitest';
-import { modelFiles, repoFromInput } from '../../src/ui/model-choice';
+import { modelFiles, repoFromInput } from '../../src/ui/page/model-choice';
 
 const file = (name: string) => new File(['x'], name);
 

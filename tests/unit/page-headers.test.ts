@@ -2,7 +2,7 @@
 // the hub (huggingface.co and the hosts it redirects downloads to), or exactly the endpoint it is
 // pointed at (VITE_HF_ENDPOINT) with the download hosts given; the rest of the policy is fixed.
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, HF_DOWNLOAD_HOSTS, hubConnection, ISOLATION_HEADERS, pageHeaders } from '../../src/ui/page-headers';
+import { contentSecurityPolicy, HF_DOWNLOAD_HOSTS, hubConnection, ISOLATION_HEADERS, pageHeaders } from '../../src/ui/page/headers';
 
 const connectSrc = (csp: string) =>
   csp

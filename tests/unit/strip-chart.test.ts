@@ -1,7 +1,7 @@
 // The strip chart: a ring buffer of the last N seconds and its SVG layout.
 import { describe, expect, it } from 'vitest';
-import { StripChartData, type StripSample } from '../../src/ui/video/strip-chart';
-import { niceMax, stripChartNodes } from '../../src/ui/video/strip-chart-svg';
+import { StripChartData, type StripSample } from '../../src/ui/page/video/strip-chart';
+import { niceMax, stripChartNodes } from '../../src/ui/page/video/strip-chart-svg';
 
 const sample = (t: number, over: Partial<StripSample> = {}): StripSample => ({ t, top1Prob: 0.5, ms: 100, changedShare: 0.1, ...over });
 

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config';
 import { preprocessGeometry } from '../../src/core/preprocess';
 import { canonicalGroups } from '../../src/core/tome';
-import { drift } from '../../src/ui/compare';
-import { boundaryEdges, groupsAfterLayer, layoutGroups } from '../../src/ui/groups';
-import { cropInSource, inputToRgba } from '../../src/ui/model-view';
-import { ramp, sizeToUnit } from '../../src/ui/colormap';
+import { drift } from '../../src/ui/page/compare';
+import { boundaryEdges, groupsAfterLayer, layoutGroups } from '../../src/ui/page/groups';
+import { cropInSource } from '../../src/core/preprocess';
+import { inputToRgba } from '../../src/ui/worker/model-view';
+import { ramp, sizeToUnit } from '../../src/ui/page/colormap';
 
 const config = {
   id: 't',

@@ -1,6 +1,6 @@
 // The video mode's fault lines and watchers, on stand-in event targets.
 import { describe, expect, it } from 'vitest';
-import { cameraErrorMessage, mediaErrorMessage, pauseWhileHidden, watchMediaErrors, watchTrackEnded } from '../../src/ui/video/faults';
+import { cameraErrorMessage, mediaErrorMessage, pauseWhileHidden, watchMediaErrors, watchTrackEnded } from '../../src/ui/page/video/faults';
 
 const domError = (name: string, message = '') => Object.assign(new Error(message), { name });
 

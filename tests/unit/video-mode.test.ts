@@ -2,10 +2,10 @@
 // agreement), telling a video file from an image, and a frame's caption.
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config';
-import { AlternateBaseline } from '../../src/ui/video/alternate-baseline';
-import { frameCaption } from '../../src/ui/video/frame-caption';
-import type { LiveFrame } from '../../src/ui/video/live-frame';
-import { isVideoFile } from '../../src/ui/video/video-file';
+import { AlternateBaseline } from '../../src/ui/page/video/alternate-baseline';
+import { frameCaption } from '../../src/ui/page/video/frame-caption';
+import type { LiveFrame } from '../../src/ui/page/video/live-frame';
+import { isVideoFile } from '../../src/ui/page/video/video-file';
 
 describe('r = 0 on alternate frames', () => {
   it('makes every other frame the r = 0 one, only while on and r > 0', () => {
@@ -54,7 +54,7 @@ describe('frame caption', () => {
       mediaTime,
     }) as unknown as LiveFrame;
   it('says what, from where and when, at which settings, how fast', () => {
-    const c = frameCaption(frame(65.5), config, { kind: 'webgpu', description: 'gpu x' }, 5, 2.04);
+    const c = frameCaption(frame(65.5), config, { name: 'webgpu', description: 'WebGPU gpu x' }, 5, 2.04);
     expect(c.title).toBe('dog (87.5%) · clip.webm at 1:05.50');
     expect(c.lines).toEqual([
       'vit · r = 8, constant schedule, merge, proportional attention · groups after block 2',

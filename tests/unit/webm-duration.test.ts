@@ -1,7 +1,7 @@
 // WebM timing from frame timestamps, and the Duration written into a live (MediaRecorder-style)
 // WebM: clusters and segment of unknown size, no Duration, video and audio blocks mixed.
 import { describe, expect, it } from 'vitest';
-import { webmTiming, withWebmDuration } from '../../src/ui/video/webm-duration';
+import { webmTiming, withWebmDuration } from '../../src/ui/page/video/webm-duration';
 
 /** EBML element: ID bytes, size (8-byte field, or unknown), payload. */
 function el(id: number[], payload: Uint8Array | number[], unknownSize = false): Uint8Array {

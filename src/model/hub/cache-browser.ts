@@ -5,6 +5,7 @@
 // (config.json, the hub's size and sha256, when it was last used) is written after the weights;
 // those records are the page's list of recent hub models, and a cached model loads with no
 // request at all.
+import { openCacheStorage } from '../cache-storage';
 import type { HubFileRecord } from './client';
 
 const HUB_CACHE_NAME = 'tome-hub-v1';
@@ -25,16 +26,6 @@ export interface HubCacheRecord {
 const weightsKey = (sha256: string) => `${WEIGHTS_PREFIX}${sha256}`;
 const recordKey = (repo: string) => `${RECORD_PREFIX}${encodeURIComponent(repo)}`;
 
-/** Cache Storage exists only in secure contexts (localhost counts) and may refuse to open. */
-async function openHubCache(): Promise<Cache | undefined> {
-  if (typeof caches === 'undefined') return undefined;
-  try {
-    return await caches.open(HUB_CACHE_NAME);
-  } catch {
-    return undefined;
-  }
-}
-
 async function readRecord(cache: Cache, key: RequestInfo): Promise<HubCacheRecord | undefined> {
   try {
     const res = await cache.match(key);
@@ -47,7 +38,7 @@ async function readRecord(cache: Cache, key: RequestInfo): Promise<HubCacheRecor
 
 /** The cached hub models, most recently used first. */
 export async function listHubCache(): Promise<HubCacheRecord[]> {
-  const cache = await openHubCache();
+  const cache = await openCacheStorage(HUB_CACHE_NAME);
   if (!cache) return [];
   const keys = (await cache.keys()).filter((k) => new URL(k.url).pathname.startsWith(RECORD_PREFIX));
   const records = (await Promise.all(keys.map((k) => readRecord(cache, k)))).filter((r): r is HubCacheRecord => !!r);
@@ -57,7 +48,7 @@ export async function listHubCache(): Promise<HubCacheRecord[]> {
 /** The record and weights of `repo` when both are there (at the recorded size), else undefined
  * (a record whose weights are gone, e.g. evicted by the browser, is dropped). */
 export async function readHubCache(repo: string): Promise<{ record: HubCacheRecord; weights: ArrayBuffer } | undefined> {
-  const cache = await openHubCache();
+  const cache = await openCacheStorage(HUB_CACHE_NAME);
   if (!cache) return undefined;
   const record = await readRecord(cache, recordKey(repo));
   if (!record) return undefined;
@@ -72,7 +63,7 @@ export async function readHubCache(repo: string): Promise<{ record: HubCacheReco
 
 /** Notes a load of a cached model (the list's order). */
 export async function touchHubCache(record: HubCacheRecord): Promise<void> {
-  const cache = await openHubCache();
+  const cache = await openCacheStorage(HUB_CACHE_NAME);
   await cache?.put(recordKey(record.repo), Response.json({ ...record, usedAt: Date.now() }));
 }
 
@@ -89,7 +80,7 @@ export interface HubCacheWriter {
 }
 
 export async function hubCacheWriter(weights: HubFileRecord): Promise<HubCacheWriter> {
-  const cache = await openHubCache();
+  const cache = await openCacheStorage(HUB_CACHE_NAME);
   if (!cache) return { write: async () => undefined, commit: async () => false, abandon: async () => undefined };
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -135,7 +126,7 @@ async function removeWeightsUnlessListed(cache: Cache, sha256: string): Promise<
 
 /** Deletes the record of `repo`, and its weights unless another cached repo has the same file. */
 export async function deleteHubCache(repo: string): Promise<void> {
-  const cache = await openHubCache();
+  const cache = await openCacheStorage(HUB_CACHE_NAME);
   if (!cache) return;
   const record = await readRecord(cache, recordKey(repo));
   await cache.delete(recordKey(repo));

@@ -185,7 +185,7 @@ export async function downloadVerified(repo: string, record: HubFileRecord, opts
     const start = now();
     opts.onProgress?.({ loaded: 0, total: record.size, bytesPerSec: 0, etaSec: Infinity });
     for (;;) {
-      let step: ReadableStreamReadResult<Uint8Array>;
+      let step: Awaited<ReturnType<typeof reader.read>>;
       try {
         step = await reader.read();
       } catch (e) {

@@ -1,0 +1,30 @@
+// What the bench page (main.ts, in Chromium) offers its driver (bench/peers/page-driver.ts, in
+// Node): types only, so each side compiles in its own world.
+
+export type PageEngine = 'tome-webgpu-page' | 'tome-cpu-page' | 'ort-web-wasm' | 'ort-web-webgpu';
+
+export interface PageSetup {
+  model: string;
+  /** Golden inputs, URLs the driver serves. */
+  inputs: string[];
+  /** ONNX graph URL per r (the driver serves ../shared/onnx). */
+  graphs: Record<number, string>;
+  maxBatch: number;
+}
+
+export interface PageInfo {
+  crossOriginIsolated: boolean;
+  wasm: string;
+  adapter: string;
+  providers: Record<string, string>;
+  errors: Record<string, string>;
+}
+
+export interface BenchPageApi {
+  setup(s: PageSetup): Promise<PageInfo>;
+  /** Logits of every golden input, one forward each. */
+  logits(engine: PageEngine, r: number): Promise<number[][]>;
+  /** One forward of `batch` golden inputs (repeated) at r with this schedule (the peers' graphs:
+   * constant only), timed in the page: ms. */
+  time(engine: PageEngine, r: number, batch: number, schedule?: 'constant' | 'decreasing'): Promise<number>;
+}

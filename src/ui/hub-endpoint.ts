@@ -1,5 +1,0 @@
-// The hub the page downloads models from: https://huggingface.co, or the endpoint the build was
-// pointed at (VITE_HF_ENDPOINT, as page-headers.ts reads it for the CSP, which allows exactly it).
-import { hubConnection } from './page-headers';
-
-export const HUB_ENDPOINT = hubConnection(import.meta.env as unknown as Record<string, string | undefined>).endpoint;

@@ -1,0 +1,71 @@
+// What the page knows: the model and backend the worker reported, the image it shows, the newest
+// analysis, and the in-page measurement and profile. The page's modules read it; main.ts, which
+// routes the worker's messages, and the panel that owns a slice are the ones that change it.
+import type { ModelConfig } from '../../model/config';
+import type { BenchRow } from '../../core/results';
+import type { ToMeOptions } from '../../core/tome';
+import type { Analysis, BackendInfo, ModelView, ProfileReport } from '../protocol';
+import type { LiveFrame } from './video/live-frame';
+
+/** What the stage shows: the still image, or a live source's processed frames. */
+export type SourceKind = 'image' | 'camera' | 'file';
+
+export interface BenchState {
+  id: number;
+  running: boolean;
+  rows: BenchRow[] | null;
+  source: 'wall' | 'gpu-timestamp';
+}
+
+/** The last profile shown (with the settings and image it was taken at) and the one running. */
+export interface ProfileState {
+  id: number;
+  running: boolean;
+  report: ProfileReport | null;
+  opts: ToMeOptions | null;
+  imageName: string;
+  error: string | null;
+}
+
+export interface AppState {
+  /** The model loaded (its results are the ones shown); it stays while another one loads. */
+  modelId: string;
+  config: ModelConfig | null;
+  /** The model being loaded, '' when none: it replaces modelId once ready, else nothing changes. */
+  loadingId: string;
+  backend: BackendInfo | null;
+  view: ModelView | null;
+  analysis: Analysis | null;
+  requestId: number;
+  imageId: number;
+  /** Image ids sent to the worker and not yet answered (decoded or refused). */
+  imagesInFlight: Set<number>;
+  /** Layer shown by the scrubber (1-based block); follows the last block unless moved. */
+  layer: number;
+  followLast: boolean;
+  bench: BenchState;
+  profile: ProfileState;
+  source: SourceKind;
+  /** The newest processed frame of the camera or video (null showing the still image). */
+  live: LiveFrame | null;
+}
+
+export function createAppState(): AppState {
+  return {
+    modelId: '',
+    config: null,
+    loadingId: '',
+    backend: null,
+    view: null,
+    analysis: null,
+    requestId: 0,
+    imageId: 0,
+    imagesInFlight: new Set(),
+    layer: 12,
+    followLast: true,
+    bench: { id: 0, running: false, rows: null, source: 'wall' },
+    profile: { id: 0, running: false, report: null, opts: null, imageName: '', error: null },
+    source: 'image',
+    live: null,
+  };
+}

@@ -1,0 +1,76 @@
+// The results panel: r = 0 beside the current setting on the same image.
+import type { ModelConfig } from '../../model/config';
+import type { BackendName, Timing } from '../../core/backend';
+import { forwardMacs } from '../../core/flops';
+import { drift } from './compare';
+import { gflops, ms, pct, perSecond, signedPct } from './format';
+import type { Analysis } from '../protocol';
+
+function timingLabel(t: Timing, backend: BackendName): string {
+  if (t.source === 'gpu-timestamp') return 'GPU time (timestamps)';
+  return backend === 'webgpu' ? 'Time (wall clock)' : 'CPU time (wall clock)';
+}
+
+function row(tbody: HTMLTableSectionElement, key: string, label: string, base: string, cur: string, cls = ''): void {
+  const tr = document.createElement('tr');
+  tr.dataset.metric = key;
+  const cells = [label, base, cur].map((t) => {
+    const td = document.createElement('td');
+    td.textContent = t;
+    td.title = t;
+    return td;
+  });
+  if (cls) cells[2].className = cls;
+  tr.append(...cells);
+  tbody.append(tr);
+}
+
+export function renderMetrics(table: HTMLTableElement, top5Box: HTMLElement, a: Analysis, config: ModelConfig, backend: BackendName): void {
+  const tbody = table.tBodies[0];
+  tbody.replaceChildren();
+  const label = (i: number) => config.labels[i] ?? `class ${i}`;
+  const d = drift(a.baseline.probs, a.current.probs);
+  const b1 = a.baseline.top5[0];
+  const c1 = a.current.top5[0];
+  row(tbody, 'top1', 'Top-1', `${label(b1.index)}`, `${label(c1.index)}`);
+  row(tbody, 'agree', 'Agrees with r = 0', '—', d.top1Agrees ? '✓ yes' : '✗ no', d.top1Agrees ? 'agree' : 'disagree');
+  row(tbody, 'shift', `p(${label(b1.index)})`, pct(b1.prob), `${signedPct(d.top1ProbShift)}  ${pct(a.current.probs[b1.index])}`);
+  row(tbody, 'kl', 'KL(r=0 ‖ current)', '0', `${d.kl.toFixed(4)} nats`);
+  row(tbody, 'tv', 'Probability moved (TV)', '0', pct(d.tv, 2));
+  row(tbody, 'ms', timingLabel(a.currentTiming, backend), ms(a.baselineTiming.ms), ms(a.currentTiming.ms));
+  row(tbody, 'throughput', 'Throughput', perSecond(a.baselineTiming.ms), perSecond(a.currentTiming.ms));
+  row(tbody, 'speedup', 'Speed-up (single runs)', '1.00×', `${(a.baselineTiming.ms / a.currentTiming.ms).toFixed(2)}×`);
+  const macs0 = forwardMacs(config, a.baseline.tokens);
+  const macs = forwardMacs(config, a.current.tokens);
+  row(tbody, 'flops', 'GFLOPs per image', gflops(macs0), `${(macs0 / macs).toFixed(2)}× less  ${gflops(macs)}`);
+  const last = (t: number[]) => t[t.length - 1];
+  row(tbody, 'tokens', 'Tokens after last block', `${last(a.baseline.tokens)}`, `${last(a.current.tokens)}`);
+
+  top5Box.replaceChildren(column('r = 0', a.baseline.top5, b1.index, label), column('current', a.current.top5, b1.index, label));
+}
+
+function column(title: string, top: Analysis['current']['top5'], baseTop1: number, label: (i: number) => string): HTMLElement {
+  const col = document.createElement('div');
+  col.className = 'col';
+  const h = document.createElement('h3');
+  h.textContent = `Top-5, ${title}`;
+  col.append(h);
+  for (const t of top) {
+    const item = document.createElement('div');
+    item.className = 'item' + (t.index === baseTop1 ? ' same-top1' : '');
+    item.dataset.index = String(t.index);
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    bar.style.width = `${Math.max(0.5, t.prob * 100)}%`;
+    const name = document.createElement('span');
+    name.className = 'label';
+    name.textContent = label(t.index);
+    name.title = `${label(t.index)} (class ${t.index})`;
+    const p = document.createElement('span');
+    p.className = 'p';
+    p.textContent = pct(t.prob);
+    item.append(bar, name, p);
+    col.append(item);
+  }
+  return col;
+}

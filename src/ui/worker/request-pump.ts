@@ -1,0 +1,207 @@
+// In the worker: runs the page's requests one forward at a time. Only the newest analyze request
+// is ever run: one that arrives while a forward runs replaces any waiting one, and the running
+// one's answer is dropped if it was superseded, so the slider never queues up work. A profile
+// request (WebGPU only) runs between analyze requests and benchmark steps, one at a time, and is
+// always answered. A video frame runs before all of them (the page sends one at a time and
+// waits for its answer, so frames never queue either) and is always answered.
+import type { Backend, ForwardResult, Timing } from '../../core/backend';
+import type { ToMeOptions } from '../../core/tome';
+import type { LoadedModel } from './model-session';
+import type { SpeedBench } from './speed-bench';
+import type { CurrentImage } from './prepare-image';
+import type { FromWorker } from '../protocol';
+import { runFrame } from './run-frame';
+
+interface FrameJob {
+  frameId: number;
+  bitmap: ImageBitmap;
+  opts: ToMeOptions;
+}
+
+/** What the requests run on: the loaded model and the current image, read afresh each time. */
+export type Subject = () => { loaded: LoadedModel | null; image: CurrentImage | null };
+
+/** One forward of the current image, from its decoded pixels (each backend preprocesses them
+ * where it is cheapest, bit-exact with the reference transform). */
+async function forward(l: LoadedModel, img: CurrentImage, opts: ToMeOptions): Promise<{ result: ForwardResult; timing: Timing }> {
+  const { results, timing } = await l.backend.run([img.prepared.decoded], opts);
+  return { result: results[0], timing };
+}
+
+/** Whether a failure was the device going away: its lost promise may settle just after. */
+function lostWithin(backend: Backend, ms: number): Promise<boolean> {
+  return Promise.race([backend.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+}
+
+export class RequestPump {
+  private pending: { requestId: number; opts: ToMeOptions } | null = null;
+  private profileReq: { profileId: number; opts: ToMeOptions } | null = null;
+  private bench: SpeedBench | null = null;
+  private pumping = false;
+  /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn). */
+  private baseline: { imageId: number; result: ForwardResult; timing: Timing } | null = null;
+
+  private frameJob: FrameJob | null = null;
+
+  constructor(
+    private readonly subject: Subject,
+    private readonly post: (m: FromWorker, transfer?: Transferable[]) => void,
+  ) {}
+
+  /** A video frame to run next; one still waiting is answered as superseded. */
+  frame(job: FrameJob): void {
+    this.dropFrame('superseded by a newer frame');
+    this.frameJob = job;
+    void this.run();
+  }
+
+  /** Answers a waiting frame without running it (the model it was sent for is gone). */
+  dropFrame(message: string): void {
+    const job = this.frameJob;
+    if (!job) return;
+    this.frameJob = null;
+    this.post({ type: 'frame-error', frameId: job.frameId, message, bitmap: job.bitmap }, [job.bitmap]);
+  }
+
+  analyze(requestId: number, opts: ToMeOptions): void {
+    this.pending = { requestId, opts };
+    void this.run();
+  }
+
+  profile(profileId: number, opts: ToMeOptions): void {
+    if (this.profileReq) this.post({ type: 'profile-error', profileId: this.profileReq.profileId, message: 'superseded by a newer profile request' });
+    this.profileReq = { profileId, opts };
+    void this.run();
+  }
+
+  startBench(job: SpeedBench): void {
+    this.bench = job;
+    void this.run();
+  }
+
+  cancelBench(benchId: number): void {
+    if (this.bench?.benchId === benchId) this.bench.cancel();
+    void this.run();
+  }
+
+  /** The model or the image changed: the cached r = 0 result is of another. */
+  forgetBaseline(): void {
+    this.baseline = null;
+  }
+
+  /** Runs waiting work one forward at a time: analyze requests first so the slider stays live,
+   * then a profile request, then benchmark steps. */
+  async run(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const { loaded, image } = this.subject();
+        if (!loaded || loaded.lost) break;
+        if (this.frameJob) {
+          await this.frameLatest(loaded);
+          continue;
+        }
+        if (!image || image.prepared.modelId !== loaded.weights.config.id) break;
+        if (this.pending) await this.analyzeLatest(loaded, image);
+        else if (this.profileReq) await this.profileCurrent(loaded, image);
+        else if (this.bench) await this.benchStep(loaded, image, this.bench);
+        else break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Whether the model or the image changed since `l` and `img` were current. */
+  private moved(l: LoadedModel, img: CurrentImage): boolean {
+    const now = this.subject();
+    return now.image !== img || now.loaded !== l;
+  }
+
+  /** Runs the waiting frame; on a lost device it waits for the new one (the device-lost
+   * handler re-runs the pump), so the page's frame is answered after the recovery. */
+  private async frameLatest(l: LoadedModel): Promise<void> {
+    const job = this.frameJob!;
+    this.frameJob = null;
+    const { backend } = l;
+    try {
+      const run = await runFrame(backend, job.bitmap, job.opts);
+      this.post({ type: 'frame-done', frameId: job.frameId, opts: job.opts, ...run, bitmap: job.bitmap }, [job.bitmap]);
+    } catch (e) {
+      if (this.subject().loaded === l && !this.frameJob && (await lostWithin(backend, 1000))) {
+        this.frameJob ??= job;
+        if (this.frameJob === job) return;
+      }
+      this.post({ type: 'frame-error', frameId: job.frameId, message: (e as Error).message, bitmap: job.bitmap }, [job.bitmap]);
+    }
+  }
+
+  private async analyzeLatest(l: LoadedModel, img: CurrentImage): Promise<void> {
+    const req = this.pending!;
+    this.pending = null;
+    const config = l.weights.config;
+    const { backend } = l;
+    try {
+      if (this.baseline?.imageId !== img.imageId) {
+        const b = await forward(l, img, { ...req.opts, r: 0 });
+        this.baseline = { imageId: img.imageId, ...b };
+        if (this.pending || this.moved(l, img)) return; // superseded: the next loop runs the newer one
+      }
+      const baseline = this.baseline;
+      const cur = req.opts.r === 0 ? { result: baseline.result, timing: baseline.timing } : await forward(l, img, req.opts);
+      if (this.pending || this.moved(l, img)) return;
+      this.post({
+        type: 'analysis',
+        requestId: req.requestId,
+        imageId: img.imageId,
+        modelId: config.id,
+        opts: req.opts,
+        baseline: baseline.result,
+        baselineTiming: baseline.timing,
+        current: cur.result,
+        currentTiming: cur.timing,
+      });
+    } catch (e) {
+      if (this.subject().loaded !== l) return; // the model was switched under this forward: its answer is moot
+      if (await lostWithin(backend, 1000)) {
+        this.pending ??= req; // the device-lost handler re-runs it on the new device
+        return;
+      }
+      this.post({ type: 'analyze-error', requestId: req.requestId, message: (e as Error).message });
+    }
+  }
+
+  /** Profiles one forward of the current image (the engine's per-dispatch profile, and ToMe's
+   * own cost). Every request gets an answer: a lost device or a model switch under it is an
+   * error, never a hang (the lost promise is raced, since a lost device may never finish the work). */
+  private async profileCurrent(l: LoadedModel, img: CurrentImage): Promise<void> {
+    const req = this.profileReq!;
+    this.profileReq = null;
+    const { backend } = l;
+    // ToMe's own cost only where there is ToMe work; the per-dispatch list stays in the worker
+    // (the page shows families and blocks).
+    const work = backend.profile([img.prepared.decoded], req.opts, { tomeRounds: req.opts.r > 0 ? 3 : 0 }).then(({ kernels: _, ...report }) => report);
+    const lost = backend.lost.then(() => {
+      throw new Error('the GPU device was lost');
+    });
+    // A loss after the profile finished is the device-lost handler's business, not a rejection.
+    lost.catch(() => undefined);
+    try {
+      const report = await Promise.race([work, lost]);
+      this.post({ type: 'profile-done', profileId: req.profileId, opts: req.opts, report });
+    } catch (e) {
+      let message = (e as Error).message;
+      if (this.subject().loaded !== l) message = 'The model changed while profiling; profile again.';
+      else if (l.lost || (await lostWithin(backend, 1000))) message = `The GPU device was lost while profiling (${message}); profile again once it is back.`;
+      this.post({ type: 'profile-error', profileId: req.profileId, message: `Profile failed: ${message}` });
+    }
+  }
+
+  /** One forward of the in-page benchmark; the page gets its progress and, at the end, its rows. */
+  private async benchStep(l: LoadedModel, img: CurrentImage, job: SpeedBench): Promise<void> {
+    const messages = await job.step(async (opts) => (await forward(l, img, opts)).timing);
+    if (job.finished && this.bench === job) this.bench = null;
+    messages.forEach((m) => this.post(m));
+  }
+}
