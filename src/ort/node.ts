@@ -24,7 +24,7 @@ export async function ortNodeOptions(threads = availableParallelism()): Promise<
       graphOptimizationLevel: 'all',
       extra: ORT_NODE_SPIN_IN_RUN_ONLY,
     },
-    description: `ONNX Runtime ${ort.env.versions.node ?? ''} CPU, ${threads} thread${threads === 1 ? '' : 's'}, ToMe in TypeScript`,
+    description: `ONNX Runtime ${ort.env.versions.node ?? ''} CPU, ${threads} thread${threads === 1 ? '' : 's'}, ToMe inside the graph`,
   };
 }
 
