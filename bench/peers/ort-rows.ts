@@ -15,7 +15,7 @@ import type { ViTWeights } from '../../src/model/weights';
 import { batchOf } from '../inputs';
 import { benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../timing';
 import { describeCheck, goldenRefs, peerInfo, type GoldenRef, type PeerCheck, type PeerInfo } from './golden-check';
-import { FALLBACK_SETTINGS, onnxGraphPath, openOrtNodePeer, ORT_RS, SHARED, type OrtNodePeer } from './ort-node';
+import { CPU_ROUNDS_FACTOR, FALLBACK_SETTINGS, onnxGraphPath, openOrtNodePeer, ORT_RS, SHARED, type OrtNodePeer } from './ort-node';
 
 export type { PeerInfo } from './golden-check';
 
@@ -115,7 +115,7 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
     ),
     ...peerItems(cpuPeers, inputs, d.batches),
   ];
-  rows.push(...(await timeGroup(cpuItems, 2, d.repeat, 'tome-cpu / ort-cpu', d.log)));
+  rows.push(...(await timeGroup(cpuItems, 2, CPU_ROUNDS_FACTOR * d.repeat, 'tome-cpu / ort-cpu', d.log)));
   fallback.dispose();
   await Promise.all(cpuPeers.map((p) => p.dispose()));
 

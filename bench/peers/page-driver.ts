@@ -9,7 +9,7 @@ import { openPage, serverUrl, startServer } from '../browser';
 import type { BenchPageApi, PageEngine, PageInfo } from '../page/api';
 import { RoundRobin, benchRows } from '../timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
-import { FALLBACK_SETTINGS, onnxGraphPath, ORT_RS, SHARED } from './ort-node';
+import { CPU_ROUNDS_FACTOR, FALLBACK_SETTINGS, onnxGraphPath, ORT_RS, SHARED } from './ort-node';
 import type { Schedule } from '../../src/core/tome';
 
 export interface PageBenchOptions {
@@ -99,7 +99,7 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
     const rows: BenchRow[] = [];
     // WebGPU on SwiftShader takes seconds per image: few rounds keep the bench bounded.
     for (const [items, rounds, label] of [
-      [group('tome-cpu-page', 'ort-web-wasm'), o.repeat, 'page WASM'],
+      [group('tome-cpu-page', 'ort-web-wasm'), CPU_ROUNDS_FACTOR * o.repeat, 'page WASM'],
       [o.webgpu === false ? [] : group('tome-webgpu-page', 'ort-web-webgpu'), Math.min(3, o.repeat), 'page WebGPU'],
     ] as const) {
       if (!items.length) continue;
