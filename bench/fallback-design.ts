@@ -74,7 +74,7 @@ for (const b of [1, 8]) {
     ['ours r=0', () => ortForward(weights, ours, o.ort, batch, tome(0))],
     ['ours r=13', () => ortForward(weights, ours, o.ort, batch, tome(13))],
     ['ours decreasing-16', () => ortForward(weights, ours, o.ort, batch, tome(16, 'decreasing'))],
-    ['ours, the ToMe graph at r=0 (12 Ifs, no merge)', () => tomeGraphAtR0(batch)],
+    ['ours, the ToMe graph at r=0 (every block matches, none merges)', () => tomeGraphAtR0(batch)],
     ['ONNX Runtime, exported graph r=0', () => wholeGraph(whole0, batch)],
     ['ONNX Runtime, exported graph r=13 (official ToMe as ONNX ops)', () => wholeGraph(whole13, batch)],
   ];
