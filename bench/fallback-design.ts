@@ -2,10 +2,12 @@
 // alternated round-robin (`npx tsx bench/fallback-design.ts [rounds]`): our whole-forward graphs
 // (src/ort: the plain ViT for r = 0; for every other setting one ToMe graph, ToMe inside it, r
 // per block an input) at r = 0, 13 and decreasing-16, against ONNX Runtime on the exported
-// whole graphs of ../shared/onnx (plain, and the official ToMe at a fixed r = 13); and what
-// creating our two sessions and ONNX Runtime's r = 13 session costs (ours are created once per
-// model: a slider move creates none). Every session has one intra-op thread per core that spins only while a run
-// lasts, as the bench's peers do. Prints the load average beside the figures.
+// whole graphs of ../shared/onnx (plain, and the official ToMe at a fixed r = 13); the ToMe
+// graph run at r = 0 (every block matches, none merges: what one graph for every setting would
+// cost there); and what creating our two sessions and ONNX Runtime's r = 13 session costs (ours
+// are created once per model: a slider move creates none). Every session has one intra-op
+// thread per core that spins only while a run lasts, as the bench's peers do. Prints the load
+// average beside the figures.
 import { loadavg, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
