@@ -19,6 +19,7 @@ import { requestNodeAdapter } from '../src/gpu/node-adapter';
 import type { TomeOverhead } from '../src/core/profile';
 import type { BenchInputs } from './inputs';
 import { matmulProbe } from './matmul-probe';
+import { FALLBACK_SETTINGS } from './peers/ort-node';
 import { ortRows } from './peers/ort-rows';
 import { tfjsPeerRows } from './peers/tfjs';
 import { COMMITTED_RESULTS_DIR, DEFAULT_OUT_DIR } from './results-dirs';
@@ -129,8 +130,12 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   rows.push(...ort.rows);
   if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
+  // Also the CPU fallback's settings, which its targets judge against the FLOP ratios.
   const flops = Object.fromEntries(
-    settings.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c)))]),
+    [...settings, ...FALLBACK_SETTINGS].map((s) => [
+      `${s.schedule}-${s.r}`,
+      2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c))),
+    ]),
   );
   const evalPath = join(COMMITTED_RESULTS_DIR, `eval-${c.id}.json`);
   const evalOut = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as EvalOutput) : undefined;

@@ -24,6 +24,7 @@ export interface BenchPageApi {
   setup(s: PageSetup): Promise<PageInfo>;
   /** Logits of every golden input, one forward each. */
   logits(engine: PageEngine, r: number): Promise<number[][]>;
-  /** One forward of `batch` golden inputs (repeated), timed in the page: ms. */
-  time(engine: PageEngine, r: number, batch: number): Promise<number>;
+  /** One forward of `batch` golden inputs (repeated) at r with this schedule (the peers' graphs:
+   * constant only), timed in the page: ms. */
+  time(engine: PageEngine, r: number, batch: number, schedule?: 'constant' | 'decreasing'): Promise<number>;
 }

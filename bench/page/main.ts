@@ -9,11 +9,12 @@ import asyncifyMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?
 import type { InferenceSession } from 'onnxruntime-common';
 import { loadModelBrowser } from '../../src/model/load-browser';
 import type { Backend } from '../../src/core/backend';
-import type { ToMeOptions } from '../../src/core/tome';
+import type { Schedule, ToMeOptions } from '../../src/core/tome';
 import { createOrtWebBackend, describeWasm, ortWasm } from '../../src/ort/web';
 import type { BenchPageApi, PageEngine, PageInfo, PageSetup } from './api';
 
-type Runner = (inputs: Float32Array[], r: number) => Promise<Float32Array[]>;
+/** A forward of `inputs` at r (the peers: constant only, their graphs' r). */
+type Runner = (inputs: Float32Array[], r: number, schedule: Schedule) => Promise<Float32Array[]>;
 
 const runners = new Map<PageEngine, Runner>();
 let inputs: Float32Array[] = [];
@@ -24,18 +25,19 @@ async function f32(url: string): Promise<Float32Array> {
   return new Float32Array(await res.arrayBuffer());
 }
 
-function tome(r: number): ToMeOptions {
-  return { r, schedule: 'constant', propAttn: true, mode: 'merge' };
+function tome(r: number, schedule: Schedule): ToMeOptions {
+  return { r, schedule, propAttn: true, mode: 'merge' };
 }
 
 function ourRunner(b: Backend): Runner {
-  return async (xs, r) => (await b.run(xs, tome(r))).results.map((x) => x.logits);
+  return async (xs, r, schedule) => (await b.run(xs, tome(r, schedule))).results.map((x) => x.logits);
 }
 
 /** An onnxruntime-web session per r (the whole ONNX graphs); batch = leading dim. */
 function ortRunner(ort: { Tensor: typeof ortWebGpu.Tensor }, sessions: Record<number, InferenceSession>): Runner {
-  return async (xs, r) => {
+  return async (xs, r, schedule) => {
     const s = sessions[r];
+    if (!s || schedule !== 'constant') throw new Error(`no ONNX graph for r=${r} ${schedule}`);
     const n = xs[0].length;
     const pixels = new Float32Array(xs.length * n);
     xs.forEach((x, i) => pixels.set(x, i * n));
@@ -85,7 +87,7 @@ async function setup(s: PageSetup): Promise<PageInfo> {
 
   const fallback = createOrtWebBackend(weights);
   runners.set('tome-cpu-page', ourRunner(fallback));
-  providers['tome-cpu-page'] = `our segment graphs + ToMe on ${wasm}`;
+  providers['tome-cpu-page'] = `our whole-forward graphs (ToMe inside) on ${wasm}`;
 
   try {
     // The same threading as our fallback's sessions (they share this runtime): idle threads sleep.
@@ -131,15 +133,15 @@ const bench: BenchPageApi = {
   /** Logits of every golden input, one forward each. */
   async logits(engine: PageEngine, r: number): Promise<number[][]> {
     const out: number[][] = [];
-    for (const x of inputs) out.push(Array.from((await runnerOf(engine)([x], r))[0]));
+    for (const x of inputs) out.push(Array.from((await runnerOf(engine)([x], r, 'constant'))[0]));
     return out;
   },
   /** One forward of `batch` golden inputs (repeated), timed in the page: ms. */
-  async time(engine: PageEngine, r: number, batch: number): Promise<number> {
+  async time(engine: PageEngine, r: number, batch: number, schedule: Schedule = 'constant'): Promise<number> {
     const xs = Array.from({ length: batch }, (_, i) => inputs[i % inputs.length]);
     const run = runnerOf(engine);
     const t0 = performance.now();
-    await run(xs, r);
+    await run(xs, r, schedule);
     return performance.now() - t0;
   },
 };

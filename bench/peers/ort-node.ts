@@ -25,6 +25,18 @@ export interface OrtNodePeer {
 /** The ToMe settings each group times: the plain model and the ONNX graphs' r. */
 export const ORT_RS = [0, 13] as const;
 
+/** The CPU groups (ours and ONNX Runtime's, in Node and in the page) run this many times the
+ * bench's rounds: a round takes seconds, and the targets compare speed-ups of one run. */
+export const CPU_ROUNDS_FACTOR = 3;
+
+/** What our fallback is timed at beside them: the same r, and decreasing-16 (the paper's
+ * fastest setting, which the peers have no graph for). */
+export const FALLBACK_SETTINGS = [
+  { r: 0, schedule: 'constant' },
+  { r: 13, schedule: 'constant' },
+  { r: 16, schedule: 'decreasing' },
+] as const;
+
 /** The ONNX file of `model` with the official ToMe at `r` (0 = plain). */
 export function onnxGraphPath(onnxDir: string, model: string, r: number): string {
   return `${onnxDir}/${model}.r${r}.onnx`;

@@ -1,6 +1,6 @@
 // The ONNX Runtime part of `tome bench`, in round-robin groups whose ratios the targets use:
-// - CPU: our fast fallback (`tome-cpu`: segment graphs on onnxruntime-node + our ToMe) beside
-//   `ort-cpu` (the same runtime on the whole ONNX graphs, plain and official ToMe r13);
+// - CPU: our fast fallback (`tome-cpu`: our whole-forward graphs, ToMe inside, on onnxruntime-node)
+//   beside `ort-cpu` (the same runtime on the exported ONNX graphs, plain and official ToMe r13);
 // - Vulkan: our WebGPU engine on Dawn's Vulkan route (lavapipe, `tome-webgpu-vulkan`) beside
 //   `ort-webgpu` (onnxruntime-node's WebGPU provider, whose own Dawn takes the same route);
 // - the page: our engine, our fallback on onnxruntime-web, and onnxruntime-web's WASM and
@@ -14,7 +14,7 @@ import type { ViTWeights } from '../../src/model/weights';
 import { goldenDir, sharedPath } from '../../src/golden';
 import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
 import { describeCheck, goldenRefs, peerInfo, type GoldenRef, type PeerCheck, type PeerInfo } from './golden-check';
-import { onnxGraphPath, openOrtNodePeer, ORT_RS, type OrtNodePeer } from './ort-node';
+import { CPU_ROUNDS_FACTOR, FALLBACK_SETTINGS, onnxGraphPath, openOrtNodePeer, ORT_RS, type OrtNodePeer } from './ort-node';
 
 export type { PeerInfo } from './golden-check';
 
@@ -87,7 +87,7 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   const inputs = golden ? golden[0].map((g) => g.input) : d.inputs;
   const rows: BenchRow[] = [];
   const peers: PeerInfo[] = [];
-  const tome = (r: number) => ({ r, schedule: 'constant' as Schedule, propAttn: true, mode: 'merge' as const });
+  const tome = (r: number, schedule: Schedule = 'constant') => ({ r, schedule, propAttn: true, mode: 'merge' as const });
 
   // CPU: the fallback and ort-cpu in the same rounds.
   const { createOrtNodeBackend, ortRefusal } = await import('../../src/ort/node');
@@ -102,11 +102,17 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   peers.push(...cpuPeers.map(peerInfo));
   const cpuItems: TimedItem[] = [
     ...d.batches.flatMap((b) =>
-      ORT_RS.map((r) => ({ engine: 'tome-cpu', r, schedule: 'constant' as const, batch: b, run: () => fallback.run(batchOf(inputs, b), tome(r)) })),
+      FALLBACK_SETTINGS.map(({ r, schedule }) => ({
+        engine: 'tome-cpu',
+        r,
+        schedule,
+        batch: b,
+        run: () => fallback.run(batchOf(inputs, b), tome(r, schedule)),
+      })),
     ),
     ...peerItems(cpuPeers, inputs, d.batches),
   ];
-  rows.push(...(await timeGroup(cpuItems, 2, d.repeat, 'tome-cpu / ort-cpu', d.log)));
+  rows.push(...(await timeGroup(cpuItems, 2, CPU_ROUNDS_FACTOR * d.repeat, 'tome-cpu / ort-cpu', d.log)));
   fallback.dispose();
   await Promise.all(cpuPeers.map((p) => p.dispose()));
 

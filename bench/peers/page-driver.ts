@@ -9,7 +9,8 @@ import { openPage, serverUrl, startServer } from '../browser';
 import type { BenchPageApi, PageEngine, PageInfo } from '../page/api';
 import { RoundRobin, benchRows } from '../../src/core/timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
-import { onnxGraphPath, ORT_RS } from './ort-node';
+import { CPU_ROUNDS_FACTOR, FALLBACK_SETTINGS, onnxGraphPath, ORT_RS } from './ort-node';
+import type { Schedule } from '../../src/core/tome';
 
 export interface PageBenchOptions {
   model: string;
@@ -25,7 +26,7 @@ export interface PageBenchOptions {
 interface PageItem {
   engine: PageEngine;
   r: number;
-  schedule: 'constant';
+  schedule: Schedule;
   batch: number;
   run: () => Promise<number>;
 }
@@ -76,21 +77,29 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
       }
     }
 
-    const item = (engine: PageEngine, r: number, batch: number): PageItem => ({
+    const item = (engine: PageEngine, r: number, batch: number, schedule: Schedule = 'constant'): PageItem => ({
       engine,
       r,
-      schedule: 'constant',
+      schedule,
       batch,
-      run: () => page.evaluate(([e, rr, b]) => (globalThis as unknown as Api).__bench.time(e, rr, b), [engine, r, batch] as [PageEngine, number, number]),
+      run: () =>
+        page.evaluate(([e, rr, b, sc]) => (globalThis as unknown as Api).__bench.time(e, rr, b, sc), [engine, r, batch, schedule] as [
+          PageEngine,
+          number,
+          number,
+          Schedule,
+        ]),
     });
+    // Our fallback also at decreasing-16; our WebGPU engine at the peers' settings only (seconds per forward here).
+    const oursAt = (ours: PageEngine) => (ours === 'tome-cpu-page' ? FALLBACK_SETTINGS : ORT_RS.map((r) => ({ r, schedule: 'constant' as const })));
     const group = (ours: PageEngine, peer: PageEngine): PageItem[] => [
-      ...(info.errors[ours] ? [] : o.batches.flatMap((b) => ORT_RS.map((r) => item(ours, r, b)))),
+      ...(info.errors[ours] ? [] : o.batches.flatMap((b) => oursAt(ours).map((s) => item(ours, s.r, b, s.schedule)))),
       ...o.batches.flatMap((b) => ORT_RS.filter((r) => ok.get(`${peer}/${r}`)).map((r) => item(peer, r, b))),
     ];
     const rows: BenchRow[] = [];
     // WebGPU on SwiftShader takes seconds per image: few rounds keep the bench bounded.
     for (const [items, rounds, label] of [
-      [group('tome-cpu-page', 'ort-web-wasm'), o.repeat, 'page WASM'],
+      [group('tome-cpu-page', 'ort-web-wasm'), CPU_ROUNDS_FACTOR * o.repeat, 'page WASM'],
       [o.webgpu === false ? [] : group('tome-webgpu-page', 'ort-web-webgpu'), Math.min(3, o.repeat), 'page WebGPU'],
     ] as const) {
       if (!items.length) continue;

@@ -1,13 +1,14 @@
-// The fast CPU path behind the common Backend interface: the ViT's dense parts on ONNX Runtime
-// (segment graphs built from the weights), ToMe in our own code between them. The runtime
+// The fast CPU path behind the common Backend interface: the whole ViT + ToMe forward as one ONNX
+// graph built from the weights (the plain ViT at r = 0, one ToMe graph for every other setting),
+// run by ONNX Runtime, one run per forward. The runtime
 // (onnxruntime-node in the CLI, onnxruntime-web's WASM in the page) and its session options
 // come from the caller.
 import type { InferenceSession } from 'onnxruntime-common';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
 import { inputTensor } from '../reference/model-input';
-import { beyondPlainViT, type ModelConfig } from '../model/config';
+import { expectedTensors, FAMILY_FEATURES, type ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
-import { ortForward, SegmentSessions, type OrtRuntime } from './forward';
+import { ForwardSessions, ortForward, type OrtRuntime } from './forward';
 
 export interface OrtBackendOptions {
   ort: OrtRuntime;
@@ -17,12 +18,14 @@ export interface OrtBackendOptions {
 }
 
 export interface OrtBackend extends Backend {
-  /** Creates the sessions a forward at these settings needs, so its first run is not slowed by it. */
+  /** Creates the session these settings run on (the plain graph at r = 0, the ToMe graph for
+   * every other setting) and runs a forward on it, so no forward the user waits for pays for
+   * either. */
   prepare(opts: Parameters<Backend['run']>[1], batch?: number): Promise<void>;
 }
 
 export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): OrtBackend {
-  const sessions = new SegmentSessions(weights, o.ort, o.session);
+  const sessions = new ForwardSessions(weights, o.ort, o.session);
   const backend: OrtBackend = {
     name: 'cpu',
     config: weights.config,
@@ -54,9 +57,52 @@ export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): Ort
   return backend;
 }
 
-/** Why the segment graphs cannot run this model (they are built for plain class-token ViTs
- * with a head), or null when they can. */
+const builds = () => null;
+
+/**
+ * How the graph builder (vit-graph.ts) takes each config field: null where it builds any value,
+ * else why not. Every field of ModelConfig must be here, so a new model family's field fails
+ * the typecheck until the graphs handle it (or refuse it here) instead of running it wrong.
+ */
+const GRAPH_SUPPORT: { [K in keyof ModelConfig]-?: (c: ModelConfig) => string | null } = {
+  id: builds,
+  architecture: builds,
+  embedDim: builds,
+  depth: builds,
+  numHeads: builds,
+  patchSize: builds,
+  imgSize: builds,
+  mlpHidden: builds,
+  numClasses: (c) => (c.numClasses === 0 ? FAMILY_FEATURES.headless : null),
+  classToken: (c) => (c.classToken ? null : FAMILY_FEATURES.noClassToken),
+  distilled: builds,
+  registers: (c) => (c.registers > 0 ? FAMILY_FEATURES.registers : null),
+  layerScale: (c) => (c.layerScale ? FAMILY_FEATURES.layerScale : null),
+  noEmbedClass: (c) => (c.noEmbedClass ? FAMILY_FEATURES.noEmbedClass : null),
+  preNorm: (c) => (c.preNorm ? FAMILY_FEATURES.preNorm : null),
+  act: (c) => (c.act === 'gelu' ? null : FAMILY_FEATURES.quickGelu),
+  globalPool: builds,
+  eps: builds,
+  // Preprocessing and labels happen outside the graph.
+  mean: builds,
+  std: builds,
+  cropPct: builds,
+  interpolation: builds,
+  propAttnDefault: builds,
+  labels: builds,
+};
+
+/** Protobuf's limit for one message: a graph's weights are inside it (no external data here). */
+const ONNX_MODEL_LIMIT = 2 ** 31 - 1;
+
+/** Why the graphs cannot run this model (the caller then runs the reference), or null. */
 export function ortRefusal(c: ModelConfig): string | null {
-  const feature = beyondPlainViT(c);
-  return feature ? `${c.id}: the ONNX Runtime path does not build graphs for ${feature} yet` : null;
+  const bytes = 4 * expectedTensors(c).reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
+  if (bytes > ONNX_MODEL_LIMIT)
+    return `${c.id}: its ${(bytes / 2 ** 30).toFixed(1)} GiB of weights are over the 2 GiB an ONNX graph can hold, so the ONNX Runtime path cannot build it`;
+  for (const why of Object.values(GRAPH_SUPPORT)) {
+    const reason = why(c);
+    if (reason) return `${c.id}: the ONNX Runtime path does not build graphs for ${reason} yet`;
+  }
+  return null;
 }

@@ -1,50 +1,45 @@
-// The ViT + ToMe forward on ONNX Runtime: the dense parts run as segment graphs (vit-segments.ts)
-// in an ONNX Runtime session, and between two segments our own ToMe code (the CPU reference's
-// ranking and merge, src/reference/tome.ts) merges each image's tokens, sizes and patch->token map.
-// Works with any ONNX Runtime flavour that implements onnxruntime-common (node, web).
-import type { InferenceSession, Tensor } from 'onnxruntime-common';
+// The ViT + ToMe forward on ONNX Runtime: one run of a whole-forward graph (vit-graph.ts: the
+// plain ViT at r = 0, else the ToMe graph, ToMe inside it) per batch; then, on the host, each image's patch->token map after
+// every block from the merge decisions the graph outputs (the reference's own bookkeeping,
+// src/reference/tome.ts), and the prediction. Works with any ONNX Runtime flavour that
+// implements onnxruntime-common (node, web).
+import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common';
 import type { ForwardResult } from '../core/backend';
-import { numPatches } from '../model/config';
-import { canonicalGroups, effectiveR, initialTokenOfPatch, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
+import { numPatches, tokenLayout, type TokenLayout } from '../model/config';
+import { canonicalGroups, effectiveR, initialTokenOfPatch, rPerLayer, tokenCounts, type MergeMode, type ToMeOptions } from '../core/tome';
 import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
-import { applyMerge, planFromBest, type MergePlan } from '../reference/tome';
-import { IO, SegmentBuilder, takesLogSize, type SegmentSpec } from './vit-segments';
+import { newPositions, type MergePlan } from '../reference/tome';
+import { bipartiteStarts } from './merge-graph';
+import { IO, ViTGraphBuilder } from './vit-graph';
 
 /** The two things of an ONNX Runtime package this forward needs. */
 export interface OrtRuntime {
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
+  Tensor: TensorConstructor;
 }
 
-/** The segments one forward runs for an r schedule: cut at every block whose (clamped) r > 0. */
-export function segmentsFor(depth: number, effR: number[]): SegmentSpec[] {
-  const merges = effR.flatMap((r, b) => (r > 0 ? [b] : []));
-  const ends = [...merges, depth];
-  return ends.map((to, i) => ({ from: i === 0 ? -1 : ends[i - 1], to }));
-}
-
-/** Sessions per segment, created on first use and kept (one per distinct cut of the blocks). */
-export class SegmentSessions {
-  private readonly builder: SegmentBuilder;
-  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+/** The model's two sessions (the plain graph for r = 0, the ToMe graph for every other setting),
+ * each created on first use and kept. */
+export class ForwardSessions {
+  private readonly sessions = new Map<boolean, Promise<InferenceSession>>();
+  private readonly builder: ViTGraphBuilder;
 
   constructor(
     weights: ViTWeights,
     private readonly ort: OrtRuntime,
     private readonly options: InferenceSession.SessionOptions,
   ) {
-    this.builder = new SegmentBuilder(weights);
+    this.builder = new ViTGraphBuilder(weights);
   }
 
-  get(s: SegmentSpec): Promise<InferenceSession> {
-    const key = `${s.from}:${s.to}`;
-    let p = this.sessions.get(key);
+  get(tome: boolean): Promise<InferenceSession> {
+    let p = this.sessions.get(tome);
     if (!p) {
-      p = this.ort.InferenceSession.create(this.builder.build(s), this.options);
-      this.sessions.set(key, p);
-      // A failed creation is not cached: the next forward tries again.
-      p.catch(() => this.sessions.delete(key));
+      p = this.ort.InferenceSession.create(this.builder.build(tome), this.options);
+      this.sessions.set(tome, p);
+      // A failed creation is not kept: the next forward tries again.
+      p.catch(() => this.sessions.delete(tome));
     }
     return p;
   }
@@ -56,80 +51,109 @@ export class SegmentSessions {
   }
 }
 
-/** One batch of preprocessed CHW images through the segments, ToMe between them; `onPlan` sees
- * every merge decision (for tests comparing them with the reference's). */
+/** One batch of preprocessed CHW images through the graph; `onPlan` sees every merge decision
+ * (for tests comparing them with the reference's). */
 export async function ortForward(
   weights: ViTWeights,
-  sessions: SegmentSessions,
+  sessions: ForwardSessions,
   ort: OrtRuntime,
   inputs: Float32Array[],
   opts: ToMeOptions,
   onPlan?: (image: number, block: number, plan: MergePlan) => void,
 ): Promise<ForwardResult[]> {
   const c = weights.config;
-  const D = c.embedDim;
   const P = numPatches(c);
+  const layout = tokenLayout(c);
   const N = inputs.length;
   const S = c.imgSize;
   const chw = 3 * S * S;
   for (const [i, input] of inputs.entries()) {
     if (input.length !== chw) throw new Error(`input ${i} has ${input.length} values, expected 3x${S}x${S}`);
   }
-  const rs = effectiveR(P, rPerLayer(c.depth, opts.r, opts.schedule));
-  const tokens = tokenCounts(P, rs);
-  const segments = segmentsFor(c.depth, rs);
+  const rs = effectiveR(P, rPerLayer(c.depth, opts.r, opts.schedule), layout);
+  const tokens = tokenCounts(P, rs, layout);
 
   const pixels = new Float32Array(N * chw);
   inputs.forEach((input, i) => pixels.set(input, i * chw));
-  let feeds: Record<string, Tensor> = { [IO.pixels]: new ort.Tensor('float32', pixels, [N, 3, S, S]) };
-  const sizes: Float32Array[] = Array.from({ length: N }, () => new Float32Array(P + 1).fill(1));
-  const maps: Int32Array[] = Array.from({ length: N }, () => initialTokenOfPatch(P));
-  const mapAfter: Int32Array[][] = Array.from({ length: N }, () => new Array<Int32Array>(c.depth));
-  let logits: Float32Array | null = null;
-
-  for (const seg of segments) {
-    const session = await sessions.get(seg);
-    const out = await session.run(feeds);
-    if (seg.to === c.depth) {
-      logits = out[IO.logits].data as Float32Array;
-      break;
-    }
-    // ToMe of block seg.to on each image: rank the graph's best matches, merge, new sizes and map.
-    const T = tokens[seg.to];
-    const T2 = tokens[seg.to + 1];
-    const nA = Math.ceil(T / 2);
-    const x = out[IO.xOut].data as Float32Array;
-    const bestB = out[IO.bestB].data as BigInt64Array;
-    const bestScore = out[IO.bestScore].data as Float32Array;
-    const next = new Float32Array(N * T2 * D);
-    const logSize = new Float32Array(N * T2);
-    for (let i = 0; i < N; i++) {
-      const b = Int32Array.from(bestB.subarray(i * nA, (i + 1) * nA), Number);
-      const plan = planFromBest(T, rs[seg.to], b, bestScore.slice(i * nA, (i + 1) * nA));
-      onPlan?.(i, seg.to, plan);
-      const m = applyMerge(x.subarray(i * T * D, (i + 1) * T * D), T, D, sizes[i], maps[i], plan, opts.mode);
-      next.set(m.x, i * T2 * D);
-      sizes[i] = m.size;
-      maps[i] = m.tokenOfPatch;
-      mapAfter[i][seg.to] = m.tokenOfPatch;
-      if (opts.propAttn) for (let t = 0; t < T2; t++) logSize[i * T2 + t] = Math.log(m.size[t]);
-    }
-    feeds = { [IO.x]: new ort.Tensor('float32', next, [N, T2, D]) };
-    const following = segments[segments.indexOf(seg) + 1];
-    if (takesLogSize(following, c.depth)) feeds[IO.logSize] = new ort.Tensor('float32', logSize, [N, T2]);
+  const tome = rs.some((r) => r > 0);
+  const feeds: Record<string, Tensor> = { [IO.pixels]: new ort.Tensor('float32', pixels, [N, 3, S, S]) };
+  if (tome) {
+    feeds[IO.r] = new ort.Tensor('int64', BigInt64Array.from(rs, BigInt), [c.depth]);
+    feeds[IO.keep] = new ort.Tensor('float32', Float32Array.of(opts.mode === 'merge' ? 1 : 0), [1]);
+    feeds[IO.propAttn] = new ort.Tensor('float32', Float32Array.of(opts.propAttn ? 1 : 0), [1]);
   }
-  if (!logits) throw new Error('ONNX Runtime forward ended without logits');
+  const out = await (await sessions.get(tome)).run(feeds);
+  const logits = out[IO.logits].data as Float32Array;
 
+  const decisions = tome ? graphDecisions(out, N) : null;
   return inputs.map((_, i) => {
     const l = logits.slice(i * c.numClasses, (i + 1) * c.numClasses);
     const probs = softmax(l);
-    // A block without a merge leaves the map as the block before it left it.
+    let map = initialTokenOfPatch(P, layout);
     const perBlock: Int32Array[] = [];
-    let prev = initialTokenOfPatch(P);
+    const at = { src: 0, matched: 0 };
     for (let b = 0; b < c.depth; b++) {
-      prev = mapAfter[i][b] ?? prev;
-      perBlock.push(prev.slice());
+      const plan = decisions && graphPlan(decisions.of(i), at, tokens[b], rs[b], layout);
+      if (plan && rs[b] > 0) {
+        onPlan?.(i, b, plan);
+        map = mergeMap(map, plan, opts.mode);
+      }
+      perBlock.push(map.slice());
     }
-    return { logits: l, probs, top5: topK(probs, 5), tokens: tokens.slice(), tokenOfPatch: perBlock, groups: canonicalGroups(maps[i]) };
+    return { logits: l, probs, top5: topK(probs, 5), tokens: tokens.slice(), tokenOfPatch: perBlock, groups: canonicalGroups(map) };
   });
+}
+
+/** One image's merge decisions, every block's one after the other (vit-graph.ts IO). */
+interface Decisions {
+  src: BigInt64Array;
+  bestB: BigInt64Array;
+  bestScore: Float32Array;
+}
+
+function graphDecisions(out: InferenceSession.ReturnType, N: number): { of(i: number): Decisions } {
+  const src = out[IO.src].data as BigInt64Array;
+  const bestB = out[IO.bestB].data as BigInt64Array;
+  const bestScore = out[IO.bestScore].data as Float32Array;
+  const merged = src.length / N;
+  const matched = bestB.length / N;
+  return {
+    of: (i) => ({
+      src: src.subarray(i * merged, (i + 1) * merged),
+      bestB: bestB.subarray(i * matched, (i + 1) * matched),
+      bestScore: bestScore.subarray(i * matched, (i + 1) * matched),
+    }),
+  };
+}
+
+/**
+ * The next block's decisions (read at `at`, which moves past them) as the reference's MergePlan: A and B indices over all tokens, the class token never a source; the graph's A' and
+ * B' leave the protected prefix tokens out (merge-graph.ts).
+ */
+function graphPlan(d: Decisions, at: { src: number; matched: number }, T: number, r: number, layout: TokenLayout): MergePlan {
+  // The graphs are built for class-token models without registers (ortRefusal), so the
+  // matched sequence is the whole one.
+  const start = bipartiteStarts(layout.distToken ? 2 : 1);
+  const aShift = start.a / 2;
+  const bShift = (start.b - 1) / 2;
+  const nA = Math.ceil(T / 2);
+  const bestB = new Int32Array(nA).fill(-1);
+  const bestScore = new Float32Array(nA).fill(-Infinity);
+  for (let a = aShift; a < nA; a++) {
+    bestB[a] = Number(d.bestB[at.matched + a - aShift]) + bShift;
+    bestScore[a] = d.bestScore[at.matched + a - aShift];
+  }
+  const srcA = Int32Array.from(d.src.subarray(at.src, at.src + r), (v) => Number(v) + aShift);
+  at.src += r;
+  at.matched += nA - aShift;
+  const merged = new Uint8Array(nA);
+  for (const a of srcA) merged[a] = 1;
+  const keptA = Int32Array.from({ length: nA }, (_, a) => a).filter((a) => !merged[a]);
+  return { T, r, layout, bestB, bestScore, srcA, keptA };
+}
+
+/** The patch->token map after a merge (a pruned token's patches: -1). */
+function mergeMap(map: Int32Array, plan: MergePlan, mode: MergeMode): Int32Array {
+  const to = newPositions(plan, mode);
+  return map.map((t) => (t < 0 ? -1 : to[t]));
 }

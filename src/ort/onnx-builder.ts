@@ -1,6 +1,6 @@
 // A small graph builder over the generated ONNX protobuf classes (onnx-proto): named nodes,
 // float32/int64 initializers and typed graph inputs/outputs, encoded to model bytes that any
-// ONNX Runtime (node or web) loads. It knows nothing about ViTs; vit-segments.ts uses it.
+// ONNX Runtime (node or web) loads. It knows nothing about ViTs; vit-graph.ts and merge-graph.ts use it.
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;

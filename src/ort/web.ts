@@ -3,7 +3,7 @@
 // needs COOP/COEP; without it, one thread). Its .wasm and .mjs glue are served by our own app:
 // Vite resolves the `?url` imports to files it serves in dev and emits into the build (vite.config
 // picks the onnxruntime-web build that loads the glue from that URL). Idle threads sleep instead of
-// spinning: a forward alternates between ONNX Runtime and our ToMe code many times.
+// spinning: the worker's own work between forwards (decoding, preprocessing, the patch maps) needs the cores.
 import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';

@@ -117,7 +117,7 @@ export interface MergeResult {
  * that it stays at index 1. The registers are put back where they were, after the class and
  * distillation tokens, and everything after them shifts by their count.
  */
-function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
+export function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
   const { T, layout } = plan;
   const dist = layout.distToken;
   const nKept = plan.keptA.length;
@@ -149,8 +149,7 @@ export function applyMerge(x: Float32Array, T: number, D: number, size: Float32A
   // in float64 (the float32 products, each exact in a double, then rounded once per token as
   // float32 multiplies do) only for a destination with several tokens; a lone token's value is
   // fround(x·s)/s, which is what that sum gives for one term, and x itself when s = 1: the same
-  // values bit for bit, except that a -0 stays -0 where the sum (starting at +0) gave +0; faster,
-  // for the ONNX Runtime path, which runs this between its segments.
+  // values bit for bit, except that a -0 stays -0 where the sum (starting at +0) gave +0; faster.
   const size2 = new Float32Array(T2);
   const count = new Int32Array(T2);
   for (let t = 0; t < T; t++) {

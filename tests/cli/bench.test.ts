@@ -36,6 +36,7 @@ describe('tome bench', () => {
       'tome-reference/13/constant',
       'tome-cpu/0/constant',
       'tome-cpu/13/constant',
+      'tome-cpu/16/decreasing',
     ]);
     expect(res.peers).toEqual([]); // --peer none: our CPU fallback is timed, no peer
     for (const row of res.rows) expect(row.msMedian).toBeGreaterThan(0);

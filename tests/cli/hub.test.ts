@@ -3,7 +3,8 @@
 // the CPU reference, one download then zero requests, and each bad input as one stderr line
 // with a non-zero exit and nothing left in the cache; a model over the GPU's memory is one line.
 // Models: the shipped ViT-Ti and random-weight ViT-S/16, DeiT-Ti distilled and avg-pool ViT-Ti
-// in the hub's layout, on both backends.
+// in the hub's layout, on every backend (the ONNX Runtime path runs the distilled and avg-pool
+// ones too).
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,6 +154,28 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(viaHub.json[0].tokens).toEqual(ref.tokens);
     expect(viaHub.json[0].logits).toEqual(Array.from(ref.logits));
     expect(viaHub.json[0].groups).toEqual(Array.from(ref.groups));
+  });
+
+  it.each([
+    ['DeiT-Ti distilled', 'test/deit_tiny_distilled_patch16_224.random', 'deit_tiny_distilled_patch16_224.random'],
+    ['ViT-Ti avg pool + fc_norm', 'test/vit_tiny_avg.random', 'vit_tiny_avg.random'],
+  ])("%s on the ONNX Runtime path (--backend cpu): the reference's tokens, groups and top-5", async (_, repo, name) => {
+    const args = ['classify', '--r', '8', '--schedule', 'decreasing', '--logits', f32[224], '--model', `hf:${repo}`];
+    const cpu = await tome(...args, '--backend', 'cpu');
+    expect(cpu.code, cpu.stderr).toBe(0);
+    expect(cpu.stderr).toMatch(/tome: backend cpu \(ONNX Runtime/);
+    const w = readTimmDir(dirs[name], { labels: imagenetLabels });
+    const ref = forward(w, new Float32Array(randomArray(3 * 224 * 224, 224, 2)), {
+      r: 8,
+      schedule: 'decreasing',
+      propAttn: w.config.propAttnDefault,
+      mode: 'merge',
+    });
+    expect(cpu.json[0].tokens).toEqual(ref.tokens);
+    expect(cpu.json[0].groups).toEqual(Array.from(ref.groups));
+    expect((cpu.json[0].top5 as { index: number }[]).map((t) => t.index)).toEqual(ref.top5.map((t) => t.index));
+    const logits = cpu.json[0].logits as number[];
+    expect(Math.max(...logits.map((v, i) => Math.abs(v - ref.logits[i])))).toBeLessThan(1e-4);
   });
 
   it.each([

@@ -3,11 +3,13 @@
 // server sends COOP/COEP) in the worker, labels its timings, and still gives the official answer;
 // served without those headers it runs one thread and says why. Also a laptop-sized, high-DPI
 // window: the overlay renders at device resolution and everything important fits without scrolling.
-// A video still plays: its frames go to the CPU fallback as pixels.
+// Sliding r runs ToMe on the fallback: the official groups at r = 13 and decreasing-16, and the
+// metrics show its speed-up over r = 0 (the ToMe graph was made at start-up: no slider move
+// creates a session). A video still plays: its frames go to the CPU fallback as pixels.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
-import { goldenDir } from '../../src/golden';
+import { goldenDir, logitsEntries } from '../../src/golden';
 import { openApp, serverUrl, SHOTS, startServer, type App } from './harness';
 import { makeWebm } from './make-webm';
 import { analysis, settled, status, videoUntil } from './page-state';
@@ -43,6 +45,40 @@ describe('browser without WebGPU', () => {
     expect(a.timingSource).toBe('wall');
     expect(await app.page.locator('#metrics tr[data-metric="ms"] td').first().textContent()).toBe('CPU time (wall clock)');
     expect(a.top5[0].index).toBe(285);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('slides r on the fallback: the official groups, and the speed-up over r = 0 in the metrics', async () => {
+    const chelsea = logitsEntries({ model: 'vit_tiny_patch16_224.augreg_in21k_ft_in1k' }).find((e) => e.image === 'chelsea.png')!;
+    await app.page.setInputFiles('#file', join(goldenDir(), 'images/chelsea.png'));
+    await settled(app.page);
+    for (const [name, set] of [
+      ['r13', async () => app.page.locator('#r').fill('13')],
+      [
+        'r16dec',
+        async () => {
+          await app.page.locator('#r').fill('16');
+          await app.page.click('label:has(input[name="schedule"][value="decreasing"])');
+        },
+      ],
+    ] as const) {
+      await set();
+      await settled(app.page);
+      const gc = chelsea.cases.find((c) => c.name === name)!;
+      const a = await analysis(app.page);
+      expect(a.tokens).toEqual(gc.tokens);
+      expect(a.groups).toEqual(gc.groups);
+      a.top5.forEach((t, i) => expect(t.prob).toBeCloseTo(gc.top5[i][1], 3));
+      expect(await app.page.locator('#overlay').getAttribute('data-groups')).toBe(gc.groups.join(','));
+      const speedup = app.page.locator('#metrics tr[data-metric="speedup"] td');
+      expect(await speedup.nth(0).textContent()).toBe('Speed-up (single runs)');
+      expect(await speedup.nth(2).textContent()).toMatch(/^\d+\.\d\d×$/);
+      expect(await app.page.locator('#metrics tr[data-metric="tokens"] td').nth(2).textContent()).toBe(String(gc.tokens[12]));
+      await app.page.screenshot({ path: join(SHOTS, `10b-no-webgpu-${name}.png`) });
+    }
+    await app.page.click('label:has(input[name="schedule"][value="constant"])');
+    await app.page.locator('#r').fill('0');
+    await settled(app.page);
     expect(app.errors).toEqual([]);
   });
 

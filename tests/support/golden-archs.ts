@@ -31,7 +31,7 @@ let cases: GoldenArchsCases | undefined;
 const archCases = (): GoldenArchsCases => (cases ??= readGoldenArchsCases());
 
 export const archModels = (): Record<string, ArchModel> => archCases().models;
-export const archEntries = (): ArchEntry[] => archCases().entries as ArchEntry[];
+export const archEntries = (): ArchEntry[] => archCases().entries;
 
 export const readArchF32 = (rel: string): Float32Array => readGoldenF32(rel, GOLDEN_ARCHS);
 

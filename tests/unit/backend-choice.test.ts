@@ -4,10 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailable, openBackend, type BackendPlace } from '../../src/backends/choose';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../../src/core/backend';
+import type { ViTWeights } from '../../src/model/weights';
 import { randomViT } from '../support/random';
 
 const weights = randomViT({}, 7);
-const distilled = randomViT({ distilled: true }, 8);
+/** ViT-H/14's dims (2.4 GiB of weights, over the 2 GiB an ONNX graph holds); the choice reads
+ * only the config before refusing it, so no tensor is made. */
+const huge: ViTWeights = {
+  config: { ...weights.config, id: 'huge', embedDim: 1280, depth: 32, numHeads: 16, mlpHidden: 5120, patchSize: 14, imgSize: 224, numClasses: 1000 },
+  tensors: new Map(),
+};
 
 /** A stand-in for the ONNX Runtime path: a Backend named cpu that runs nothing. */
 function fakeOrt(): Backend {
@@ -82,10 +88,10 @@ describe('the backend choice', () => {
   });
 
   it('the reference where ONNX Runtime does not build the model or does not start', async () => {
-    const refused = await openBackend(distilled, 'auto', place());
+    const refused = await openBackend(huge, 'auto', place());
     expect(refused.backend.name).toBe('reference');
-    expect(refused.fallbackReason).toMatch(/^no adapter here\. random: the ONNX Runtime path does not build graphs for distilled models/);
-    await expect(openBackend(distilled, 'cpu', place())).rejects.toThrow(/^--backend cpu: random: .*; --backend reference runs it$/);
+    expect(refused.fallbackReason).toMatch(/^no adapter here\. huge: its 2\.4 GiB of weights are over the 2 GiB an ONNX graph can hold/);
+    await expect(openBackend(huge, 'cpu', place())).rejects.toThrow(/^--backend cpu: huge: .*; --backend reference runs it$/);
     const broken = await openBackend(weights, 'auto', place({ openOrt: () => Promise.reject(new Error('no wasm\nmore')) }));
     expect(broken.backend.name).toBe('reference');
     expect(broken.fallbackReason).toBe('no adapter here. ONNX Runtime did not start either (no wasm).');

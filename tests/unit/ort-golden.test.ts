@@ -1,9 +1,9 @@
-// The ONNX Runtime path (the CLI's `--backend cpu`: segment graphs on onnxruntime-node's CPU
-// provider, our ToMe between them) against the official ToMe outputs in ../shared/golden, with
+// The ONNX Runtime path (the CLI's `--backend cpu`: the whole-forward graph with ToMe inside it on
+// onnxruntime-node's CPU provider) against the official ToMe outputs in ../shared/golden, with
 // exactly the checks the CPU reference passes, on every case; and a batch equals its images alone.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergePairs } from '../../src/reference/tome';
-import { ortForward, SegmentSessions } from '../../src/ort/forward';
+import { ForwardSessions, ortForward } from '../../src/ort/forward';
 import { ortNodeOptions } from '../../src/ort/node';
 import type { ViTWeights } from '../../src/model/weights';
 import { logitsEntries, readGoldenF32 } from '../../src/golden';
@@ -12,10 +12,10 @@ import { expectMatchesGolden } from '../support/golden-checks';
 
 const entries = logitsEntries();
 const options = await ortNodeOptions();
-const sessions = new Map<string, SegmentSessions>();
-function sessionsOf(w: ViTWeights): SegmentSessions {
+const sessions = new Map<string, ForwardSessions>();
+function sessionsOf(w: ViTWeights): ForwardSessions {
   let s = sessions.get(w.config.id);
-  if (!s) sessions.set(w.config.id, (s = new SegmentSessions(w, options.ort, options.session)));
+  if (!s) sessions.set(w.config.id, (s = new ForwardSessions(w, options.ort, options.session)));
   return s;
 }
 

@@ -1,19 +1,22 @@
 // The ONNX Runtime path against the CPU reference (the oracle) on random tiny ViTs of other
 // shapes: dims, head counts and MLP widths that are not the real model's, even and odd token
-// counts, r at the clamp, the decreasing schedule, no proportional attention, prune mode, and a
-// batch of 3 images equal to each image alone; and the one-line refusal of every family whose
-// graphs it does not build (the reference runs those).
+// counts, distilled (class + distillation token) and average-pooled heads, r at the clamp, the
+// decreasing schedule, no proportional attention, prune mode, and a batch of 3 images equal to
+// each image alone; every setting through the one session of each model, in an order that
+// switches between them; and the one-line refusal of every family whose graphs it does not build
+// (the reference runs those).
 import { afterAll, describe, expect, it } from 'vitest';
 import { forward as referenceForward } from '../../src/reference/vit';
 import type { ModelConfig } from '../../src/model/config';
 import type { ToMeOptions } from '../../src/core/tome';
-import { ortForward, SegmentSessions, segmentsFor } from '../../src/ort/forward';
+import type { MergePlan } from '../../src/reference/tome';
+import { ForwardSessions, ortForward } from '../../src/ort/forward';
 import { ortNodeOptions } from '../../src/ort/node';
 import { ortRefusal } from '../../src/ort/backend';
 import { randomArray, randomViT } from '../support/random';
 
 const options = await ortNodeOptions(1);
-const all: SegmentSessions[] = [];
+const all: ForwardSessions[] = [];
 afterAll(() => Promise.all(all.map((s) => s.dispose())));
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -29,6 +32,10 @@ const configs: Array<{ name: string; over: Partial<ModelConfig> }> = [
     name: 'D=20 heads=5 (head dim 4) grid 4x4 of 8-px patches (T0 = 17, odd), MLP 36, depth 5, 3 classes',
     over: { embedDim: 20, numHeads: 5, patchSize: 8, imgSize: 32, depth: 5, mlpHidden: 36, numClasses: 3 },
   },
+  { name: 'distilled (class + distillation token, two heads), grid 5x5 (T0 = 27, odd)', over: { distilled: true } },
+  { name: 'distilled, grid 4x4 (T0 = 18, even), depth 4', over: { distilled: true, imgSize: 16, depth: 4 } },
+  { name: 'average pool + fc_norm, grid 5x5', over: { globalPool: 'avg' } },
+  { name: 'average pool + fc_norm, grid 3x3 of 8-px patches (T0 = 10), depth 4', over: { globalPool: 'avg', patchSize: 8, imgSize: 24, depth: 4 } },
 ];
 const cases: ToMeOptions[] = [
   { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' },
@@ -43,13 +50,23 @@ describe.each(configs)('random ViT: $name', ({ over }) => {
   const w = randomViT(over, 11);
   const S = w.config.imgSize;
   const images = [randomArray(3 * S * S, 101, 2), randomArray(3 * S * S, 202, 2), randomArray(3 * S * S, 303, 2)];
-  const sessions = new SegmentSessions(w, options.ort, options.session);
+  const sessions = new ForwardSessions(w, options.ort, options.session);
   all.push(sessions);
 
   it.each(cases)('r=$r $schedule prop=$propAttn $mode matches the reference, batched == alone', async (opts) => {
-    const batched = await ortForward(w, sessions, options.ort, images, opts);
+    const plans: MergePlan[][] = images.map(() => []);
+    const batched = await ortForward(w, sessions, options.ort, images, opts, (i, block, plan) => (plans[i][block] = plan));
     for (let i = 0; i < images.length; i++) {
-      const want = referenceForward(w, images[i], opts);
+      const wantPlans: Array<MergePlan | null> = [];
+      const want = referenceForward(w, images[i], opts, (t) => wantPlans.push(t.plan));
+      wantPlans.forEach((p, block) => {
+        const plan = plans[i][block];
+        if (!p) return expect(plan, `block ${block} merges nothing`).toBeUndefined();
+        // The graph's ranking (ONNX TopK) is the reference's: the same sources, strongest first.
+        expect(Array.from(plan.srcA), `sources of block ${block}`).toEqual(Array.from(p.srcA));
+        expect(Array.from(plan.keptA)).toEqual(Array.from(p.keptA));
+        expect(Array.from(plan.srcA, (a) => plan.bestB[a])).toEqual(Array.from(p.srcA, (a) => p.bestB[a]));
+      });
       const got = batched[i];
       expect(got.tokens).toEqual(want.tokens);
       got.tokenOfPatch.forEach((row, l) => expect(Array.from(row), `map after block ${l}`).toEqual(Array.from(want.tokenOfPatch[l])));
@@ -64,25 +81,10 @@ describe.each(configs)('random ViT: $name', ({ over }) => {
   });
 });
 
-describe('segments', () => {
-  it('cuts at every merging block; r = 0 is one graph', () => {
-    expect(segmentsFor(3, [0, 0, 0])).toEqual([{ from: -1, to: 3 }]);
-    expect(segmentsFor(3, [2, 2, 2])).toEqual([
-      { from: -1, to: 0 },
-      { from: 0, to: 1 },
-      { from: 1, to: 2 },
-      { from: 2, to: 3 },
-    ]);
-    expect(segmentsFor(4, [0, 3, 0, 1])).toEqual([
-      { from: -1, to: 1 },
-      { from: 1, to: 3 },
-      { from: 3, to: 4 },
-    ]);
-  });
-
+describe('inputs', () => {
   it('rejects an input of the wrong size with a clear message', async () => {
     const w = randomViT({}, 3);
-    const sessions = new SegmentSessions(w, options.ort, options.session);
+    const sessions = new ForwardSessions(w, options.ort, options.session);
     all.push(sessions);
     await expect(ortForward(w, sessions, options.ort, [new Float32Array(10)], cases[0])).rejects.toThrow(/input 0 has 10 values, expected 3x20x20/);
   });
@@ -90,10 +92,8 @@ describe('segments', () => {
 
 describe('the families it has no graphs for', () => {
   it.each<[string, Partial<ModelConfig>, RegExp]>([
-    ['distilled', { distilled: true }, /distilled models/],
-    ['avg pool', { globalPool: 'avg' }, /average-pooled models/],
     ['registers', { registers: 4 }, /register tokens/],
-    ['no class token', { classToken: false, globalPool: 'avg' }, /(average-pooled models|without a class token)/],
+    ['no class token', { classToken: false, globalPool: 'avg' }, /without a class token/],
     ['layer scale', { layerScale: true }, /layer scale/],
     ['pos_embed over the patches', { noEmbedClass: true }, /no_embed_class/],
     ['pre-norm', { preNorm: true }, /pre-norm CLIP towers/],

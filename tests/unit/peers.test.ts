@@ -9,7 +9,7 @@ import { parsePeers } from '../../src/cli/args';
 import { ortTargets } from '../../bench/targets';
 import type { BenchRow } from '../../src/core/results';
 import type { ViTWeights } from '../../src/model/weights';
-import { SegmentBuilder } from '../../src/ort/vit-segments';
+import { ViTGraphBuilder } from '../../src/ort/vit-graph';
 import { goldenDir } from '../../src/golden';
 import { loadModel } from '../support/golden-weights';
 
@@ -18,9 +18,9 @@ const golden: GoldenRef[] = goldenRefs(goldenDir(), VIT, 'r0');
 const opened: OrtNodePeer[] = [];
 afterAll(() => Promise.all(opened.map((p) => p.dispose())));
 
-/** The whole plain ViT as one ONNX graph built from `weights` (our r = 0 segment). */
+/** The whole plain ViT as one ONNX graph built from `weights` (our r = 0 graph). */
 function wholeGraph(weights: ViTWeights): Uint8Array {
-  return new SegmentBuilder(weights).build({ from: -1, to: weights.config.depth });
+  return new ViTGraphBuilder(weights).build(false);
 }
 
 describe('checkPeer', () => {
@@ -101,10 +101,10 @@ describe('peer selection', () => {
 });
 
 describe('ONNX Runtime targets', () => {
-  const row = (engine: string, r: number, batch: number, ms: number): BenchRow => ({
+  const row = (engine: string, r: number, batch: number, ms: number, schedule: 'constant' | 'decreasing' = 'constant'): BenchRow => ({
     engine,
     r,
-    schedule: 'constant',
+    schedule,
     batch,
     msMedian: ms,
     msMin: ms,
@@ -112,27 +112,44 @@ describe('ONNX Runtime targets', () => {
     imgPerSec: (1000 * batch) / ms,
     speedupVsR0: 1,
   });
+  // FLOP ratios over r = 0: 2x at r = 13, 3x at decreasing-16.
+  const flops = { 'constant-0': 6, 'constant-13': 3, 'decreasing-16': 2 };
   it('judges each comparison from the rows of one run, and skips a peer without rows', () => {
     const rows = [
-      row('tome-cpu', 0, 1, 140),
-      row('tome-cpu', 13, 1, 90),
+      row('tome-cpu', 0, 1, 105),
+      row('tome-cpu', 13, 1, 65),
+      row('tome-cpu', 16, 1, 45, 'decreasing'),
       row('ort-cpu', 0, 1, 100),
+      row('ort-cpu', 13, 1, 62.5),
       row('tome-cpu', 0, 8, 700),
       row('tome-cpu', 13, 8, 500),
+      row('tome-cpu', 16, 8, 300, 'decreasing'),
       row('ort-cpu', 0, 8, 500),
+      row('ort-cpu', 13, 8, 312.5),
       row('tome-webgpu-vulkan', 0, 1, 500),
       row('tome-webgpu-vulkan', 13, 1, 300),
       row('ort-webgpu', 0, 1, 2000),
     ];
-    const t = ortTargets(rows);
+    const t = ortTargets(rows, flops);
     const met = (s: string) => t.find((c) => c.target === s)?.met;
-    expect(met('tome-cpu r=0 within 1.5x of ort-cpu r=0 (batch 1)')).toBe(true); // 1.4x
-    expect(met('tome-cpu r=0 within 1.5x of ort-cpu r=0 (batch 8)')).toBe(true); // 1.4x
-    expect(met('tome-cpu r=13 speed-up >= 1.4x over its r=0 (batch 1)')).toBe(true); // 1.56x
-    expect(met('tome-cpu r=13 speed-up >= 1.5x over its r=0 (batch 8)')).toBe(false); // 1.4x
+    expect(met('tome-cpu r=0 within 1.1x of ort-cpu r=0 (batch 1)')).toBe(true); // 1.05x
+    expect(met('tome-cpu r=0 within 1.1x of ort-cpu r=0 (batch 8)')).toBe(false); // 1.4x
+    // ort-cpu's r=13 speed-up is 1.6x, 80% of its FLOP ratio 2x: decreasing-16 needs 0.8 * 3 = 2.4x.
+    expect(met("tome-cpu r=13 speed-up over its r=0 >= ort-cpu's r=13 graph's over its r=0 (batch 1)")).toBe(true); // 1.62x
+    expect(met("tome-cpu r=13 speed-up over its r=0 >= ort-cpu's r=13 graph's over its r=0 (batch 8)")).toBe(false); // 1.4x
+    expect(met("tome-cpu decreasing-16 speed-up >= ort-cpu's r=13 share of the FLOP ratio (batch 1)")).toBe(false); // 2.33x
+    expect(met("tome-cpu decreasing-16 speed-up >= ort-cpu's r=13 share of the FLOP ratio (batch 8)")).toBe(false); // 2.33x
     expect(met('tome-webgpu-vulkan r=0 at least 3x faster than ort-webgpu r=0 (batch 1)')).toBe(true); // 4x
     // ort-webgpu has no r=13 row (a wrong peer is not timed): no r=13 comparison is made.
     expect(t.some((c) => c.target.includes('ort-webgpu r=13'))).toBe(false);
     expect(t.some((c) => c.target.includes('ort-web-wasm'))).toBe(false);
+  });
+
+  it('makes no speed-up comparison without the peer r=13 row, and no decreasing-16 one without the FLOPs', () => {
+    const rows = [row('tome-cpu', 0, 1, 100), row('tome-cpu', 13, 1, 60), row('tome-cpu', 16, 1, 30, 'decreasing'), row('ort-cpu', 0, 1, 100)];
+    expect(ortTargets(rows, flops).map((c) => c.target)).toEqual(['tome-cpu r=0 within 1.1x of ort-cpu r=0 (batch 1)']);
+    const withPeer = [...rows, row('ort-cpu', 13, 1, 62.5)];
+    expect(ortTargets(withPeer, {}).some((c) => c.target.includes('decreasing-16'))).toBe(false);
+    expect(ortTargets(withPeer, flops).find((c) => c.target.includes('decreasing-16'))?.met).toBe(true); // 3.33x >= 2.4x
   });
 });

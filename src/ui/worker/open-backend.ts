@@ -1,7 +1,7 @@
 // The worker's place for the one backend choice (src/backends/choose.ts): the browser's adapter,
 // onnxruntime-web's WASM build for the CPU path (started and warmed here, so a runtime that
-// cannot start is found now and the first slider move does not pay for its sessions), the GPU
-// memory the page may count on. What the page is told about it is a BackendInfo.
+// cannot start is found now and no slider move pays for a session), the GPU memory the page may
+// count on. What the page is told about it is a BackendInfo.
 import { openBackend, type OpenedBackend } from '../../backends/choose';
 import { DEFAULT_TOME } from '../../core/tome';
 import type { ViTWeights } from '../../model/weights';
@@ -31,6 +31,7 @@ export async function openWorkerBackend(weights: ViTWeights): Promise<OpenedBack
       const { createOrtWebBackend, ortWasm } = await import('../../ort/web');
       const backend = createOrtWebBackend(w);
       try {
+        // Its two sessions: the plain graph (r = 0) and the ToMe graph (every other setting).
         await backend.prepare(DEFAULT_TOME);
         await backend.prepare({ ...DEFAULT_TOME, r: 1 });
       } catch (e) {

@@ -1,0 +1,186 @@
+// The whole ViT + ToMe forward as one ONNX graph, built from the weights: patch embedding, every
+// block (attention, then ToMe's merge inside the graph, merge-graph.ts, then the MLP), the head.
+// Two graphs per model serve every setting: the plain ViT for r = 0, and the ToMe graph for the
+// rest, in which r per block is an input (a block whose r is 0 leaves its tokens as they are, in
+// their order), and so are merge/prune and proportional attention. Batch and token counts are
+// symbolic. Besides the logits, each block of the ToMe graph outputs its merge decisions (merged
+// A tokens, every A token's best B and score), from which the host builds the patch->token maps
+// for the overlay.
+import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { tensor, type ViTWeights } from '../model/weights';
+import { GraphBuilder } from './onnx-builder';
+import { mergeOps } from './merge-graph';
+
+/** Graph input and output names. */
+export const IO = {
+  pixels: 'pixels',
+  /** Clamped r of every block [depth] (int64). */
+  r: 'r',
+  /** 1: merge; 0: prune ([1] float). */
+  keep: 'keep',
+  /** 1: proportional attention (+ log size on the keys' logits); 0: none ([1] float). */
+  propAttn: 'prop_attn',
+  logits: 'logits',
+  /** Every block's decisions, the blocks one after the other along axis 1: its merged A' tokens,
+   * strongest first [batch, Σ r] (int64), each A' token's best B' [batch, Σ A'] (int64) and its
+   * score [batch, Σ A'] (a block with r = 0 matches too, and merges nothing). */
+  src: 'merge_src',
+  bestB: 'best_b',
+  bestScore: 'best_score',
+} as const;
+
+/** Transposed Linear weights ([out, in] -> [in, out] for MatMul), made once per model. */
+export class ViTGraphBuilder {
+  private readonly transposed = new Map<string, Float32Array>();
+
+  constructor(private readonly weights: ViTWeights) {}
+
+  get config(): ModelConfig {
+    return this.weights.config;
+  }
+
+  /**
+   * `tome`: the graph for every setting with some r > 0: each block merges when its r (an input)
+   * is > 0, else leaves its tokens as they are; its merge decisions are outputs. Otherwise the
+   * plain ViT (r = 0 everywhere), with no ToMe op at all.
+   */
+  build(tome: boolean): Uint8Array {
+    const c = this.config;
+    const D = c.embedDim;
+    const prefix = prefixTokens(c);
+    const T0 = numPatches(c) + prefix;
+    const g = new GraphBuilder(`vit_${tome ? 'tome' : 'plain'}_${c.id}`);
+    let x = this.embed(g, g.input(IO.pixels, 'float', ['batch', 3, c.imgSize, c.imgSize]));
+    if (!tome) {
+      for (let b = 0; b < c.depth; b++) x = this.mlp(g, this.attention(g, x, b, null).x, b);
+      this.head(g, x);
+      return g.encode();
+    }
+    const r = g.input(IO.r, 'int64', [c.depth]);
+    const keep = g.input(IO.keep, 'float', [1]);
+    const propAttn = g.input(IO.propAttn, 'float', [1]);
+
+    // Sizes start at 1 ([batch, T0, 1]); the first block has no size bias (log 1 = 0).
+    const batch = g.op('Slice', [g.op('Shape', [x]), g.int64s([0]), g.int64s([1])]);
+    let size = g.op('Expand', [g.floats(g.fresh('ones'), new Float32Array(T0).fill(1), [1, T0, 1]), g.op('Concat', [batch, g.int64s([1, 1])], { axis: 0 })]);
+    let bias: string | null = null;
+    const decisions: string[][] = [[], [], []];
+    for (let b = 0; b < c.depth; b++) {
+      const { x: xa, keys } = this.attention(g, x, b, bias);
+      const rb = g.op('Slice', [r, g.int64s([b]), g.int64s([b + 1])]);
+      const { x: x2, size: size2, src, bestB, bestScore } = mergeOps(g, { x: xa, size, keys, r: rb, keep, prefix, D });
+      [src, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
+      size = size2;
+      bias = g.op('Mul', [g.op('Log', [g.op('Reshape', [size, g.int64s([0, 1, 1, -1])])]), propAttn]);
+      x = this.mlp(g, x2, b);
+    }
+    this.head(g, x);
+    const outputs = [IO.src, IO.bestB, IO.bestScore];
+    decisions.forEach((parts, i) => g.op('Concat', parts, { axis: 1 }, outputs[i]));
+    g.output(IO.src, 'int64', ['batch', 'merged']);
+    g.output(IO.bestB, 'int64', ['batch', 'matched']);
+    g.output(IO.bestScore, 'float', ['batch', 'matched']);
+    return g.encode();
+  }
+
+  private w(name: string): Float32Array {
+    return tensor(this.weights, name);
+  }
+
+  /** A Linear as MatMul with the transposed weight, then the bias. */
+  private linear(g: GraphBuilder, x: string, name: string): string {
+    let wt = this.transposed.get(name);
+    const full = this.w(`${name}.weight`);
+    const [outDim, inDim] = this.weights.tensors.get(`${name}.weight`)!.shape;
+    if (!wt) {
+      wt = new Float32Array(inDim * outDim);
+      for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) wt[i * outDim + o] = full[o * inDim + i];
+      this.transposed.set(name, wt);
+    }
+    const m = g.op('MatMul', [x, g.floats(g.fresh(`${name}.wT`), wt, [inDim, outDim])]);
+    return g.op('Add', [m, g.floats(g.fresh(`${name}.b`), this.w(`${name}.bias`), [outDim])]);
+  }
+
+  private layerNorm(g: GraphBuilder, x: string, name: string): string {
+    const D = this.config.embedDim;
+    const weight = g.floats(g.fresh(`${name}.weight`), this.w(`${name}.weight`), [D]);
+    const bias = g.floats(g.fresh(`${name}.bias`), this.w(`${name}.bias`), [D]);
+    return g.op('LayerNormalization', [x, weight, bias], { axis: -1, epsilon: { float: this.config.eps } });
+  }
+
+  /** Conv patch x patch, stride patch = patch embedding; the prefix tokens (class, then
+   * distillation) first, then the position embedding. */
+  private embed(g: GraphBuilder, pixels: string): string {
+    const c = this.config;
+    const D = c.embedDim;
+    const p = c.patchSize;
+    const conv = g.op(
+      'Conv',
+      [pixels, g.floats('patch_embed.w', this.w('patch_embed.proj.weight'), [D, 3, p, p]), g.floats('patch_embed.b', this.w('patch_embed.proj.bias'), [D])],
+      { kernel_shape: [p, p], strides: [p, p] },
+    );
+    const tokens = g.op('Transpose', [g.op('Reshape', [conv, g.int64s([0, D, numPatches(c)])])], { perm: [0, 2, 1] });
+    // Prefix tokens [1, k, D] broadcast to the batch via the batch dim of the tokens.
+    const batch = g.op('Slice', [g.op('Shape', [tokens]), g.int64s([0]), g.int64s([1])]);
+    const names = c.distilled ? ['cls_token', 'dist_token'] : ['cls_token'];
+    const prefix = new Float32Array(names.length * D);
+    names.forEach((n, i) => prefix.set(this.w(n), i * D));
+    const shape = g.op('Concat', [batch, g.int64s([names.length, D])], { axis: 0 });
+    const x = g.op('Concat', [g.op('Expand', [g.floats('prefix_tokens', prefix, [1, names.length, D]), shape]), tokens], { axis: 1 });
+    return g.op('Add', [x, g.floats('pos_embed', this.w('pos_embed'), [1, numPatches(c) + names.length, D])]);
+  }
+
+  /** x + proj(softmax(q·kᵀ·hd^-½ + bias)·v) (bias: proportional attention's log size per key, or
+   * none), and the keys per head ([batch, tokens, heads, hd]) for ToMe's metric. */
+  private attention(g: GraphBuilder, x: string, block: number, bias: string | null): { x: string; keys: string } {
+    const c = this.config;
+    const D = c.embedDim;
+    const H = c.numHeads;
+    const hd = D / H;
+    const b = `blocks.${block}.`;
+    const h = this.layerNorm(g, x, b + 'norm1');
+    const heads = (t: string) => g.op('Reshape', [t, g.int64s([0, 0, H, hd])]);
+    // One qkv GEMM (3x wider than q, k or v alone, which MLAS runs more efficiently), then split.
+    const [qFlat, kFlat, vFlat] = g.opN('Split', [this.linear(g, h, b + 'attn.qkv'), g.int64s([D, D, D])], 3, { axis: -1 });
+    const q = g.op('Transpose', [heads(qFlat)], { perm: [0, 2, 1, 3] });
+    const kHeads = heads(kFlat);
+    const kT = g.op('Transpose', [kHeads], { perm: [0, 2, 3, 1] });
+    const v = g.op('Transpose', [heads(vFlat)], { perm: [0, 2, 1, 3] });
+    let scores = g.op('Mul', [g.op('MatMul', [q, kT]), g.scalar(hd ** -0.5)]);
+    if (bias) scores = g.op('Add', [scores, bias]);
+    const attn = g.op('Softmax', [scores], { axis: -1 });
+    const out = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [attn, v])], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, D])]);
+    return { x: g.op('Add', [x, this.linear(g, out, b + 'attn.proj')]), keys: kHeads };
+  }
+
+  /** x + fc2(GELU_erf(fc1(LN2(x)))); GELU written as ORT's Gelu fusion expects it. */
+  private mlp(g: GraphBuilder, x: string, block: number): string {
+    const b = `blocks.${block}.`;
+    const h = this.linear(g, this.layerNorm(g, x, b + 'norm2'), b + 'mlp.fc1');
+    const erf = g.op('Erf', [g.op('Div', [h, g.scalar(Math.SQRT2)])]);
+    const gelu = g.op('Mul', [g.op('Mul', [h, g.op('Add', [erf, g.scalar(1)])]), g.scalar(0.5)]);
+    return g.op('Add', [x, this.linear(g, gelu, b + 'mlp.fc2')]);
+  }
+
+  /** timm's forward_head: the normed class token through the head (distilled: the mean of the
+   * class head and the distillation head on the distillation token), or the plain mean of the
+   * tokens after the prefix through fc_norm and the head (avg pool). */
+  private head(g: GraphBuilder, x: string): void {
+    const c = this.config;
+    const D = c.embedDim;
+    const token = (i: number) => g.op('Reshape', [g.op('Gather', [x, g.int64s([i])], { axis: 1 }), g.int64s([0, D])]);
+    let logits: string;
+    if (c.globalPool === 'avg') {
+      const patches = g.op('Slice', [x, g.int64s([prefixTokens(c)]), g.int64s([2 ** 31 - 1]), g.int64s([1])]);
+      logits = this.linear(g, this.layerNorm(g, g.op('ReduceMean', [patches], { axes: [1], keepdims: 0 }), 'fc_norm'), 'head');
+    } else {
+      logits = this.linear(g, this.layerNorm(g, token(0), 'norm'), 'head');
+      if (c.distilled) {
+        const dist = this.linear(g, this.layerNorm(g, token(1), 'norm'), 'head_dist');
+        logits = g.op('Mul', [g.op('Add', [logits, dist]), g.scalar(0.5)]);
+      }
+    }
+    g.op('Identity', [logits], {}, IO.logits);
+    g.output(IO.logits, 'float', ['batch', c.numClasses]);
+  }
+}
