@@ -13,15 +13,16 @@ const ROOT = resolve(__dirname, '../..');
 const ALLOWED: Record<string, string[]> = {
   model: ['model'],
   core: ['model', 'core'],
+  eval: ['model', 'core', 'eval'],
   reference: ['model', 'core', 'reference'],
   gpu: ['model', 'core', 'gpu', 'shaders'],
   ort: ['model', 'core', 'reference', 'ort'],
   backends: ['model', 'core', 'reference', 'gpu', 'ort', 'backends'],
-  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'bench'],
-  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'bench', 'cli'],
-  protocol: ['model', 'core', 'protocol'],
-  page: ['model', 'core', 'protocol', 'page'],
-  worker: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'bench', 'protocol', 'worker'],
+  bench: ['model', 'core', 'eval', 'reference', 'gpu', 'ort', 'backends', 'bench'],
+  cli: ['model', 'core', 'eval', 'reference', 'gpu', 'ort', 'backends', 'bench', 'cli'],
+  protocol: ['model', 'core', 'eval', 'protocol'],
+  page: ['model', 'core', 'eval', 'protocol', 'page'],
+  worker: ['model', 'core', 'eval', 'reference', 'gpu', 'ort', 'backends', 'bench', 'protocol', 'worker'],
   scripts: ['model', 'core', 'scripts'],
 };
 
