@@ -13,7 +13,7 @@ import { planFolder, type LabelsChoice } from '../eval/folder-plan';
 import { isLabelsFileName } from '../eval/labels-text';
 import { reportChart } from '../eval/measured-series';
 import { settingName } from '../eval/settings';
-import { toCsv, toJson, type MeasureReport } from '../eval/table';
+import { measureReport, toCsv, toJson, type MeasureReport } from '../eval/table';
 import { svgDocument, tradeoffNodes } from '../eval/tradeoff-chart';
 import { loadInput } from './input';
 import { readLabelsFile } from './labels';
@@ -63,18 +63,7 @@ export async function evaluate(backend: Backend, o: EvalOptions): Promise<Measur
   }
   const { skipped } = run.progress;
   if (skipped) say(`${skipped} image(s) could not be read and were skipped`);
-  return {
-    model: config.id,
-    folder: o.dir,
-    backend: `${backend.name} (${backend.description})`,
-    labels: plan.labels,
-    images: images.length - skipped,
-    skipped,
-    batch: o.batch,
-    timing: run.measure.source,
-    date: new Date().toISOString(),
-    results: run.measure.rows(),
-  };
+  return measureReport(run, { model: config.id, folder: o.dir, backend: `${backend.name} (${backend.description})`, labels: plan.labels });
 }
 
 /** `--out DIR`: the table as results.csv and results.json, the chart as chart.svg. */

@@ -23,6 +23,8 @@ export interface FolderProgress {
   settingsTotal: number;
   /** Unreadable images so far. */
   skipped: number;
+  /** Share of the work done, 0 to 1 (the batch in hand counted by its settings done). */
+  fraction: number;
 }
 
 interface Batch {
@@ -43,7 +45,7 @@ export class FolderRun {
   constructor(
     private readonly images: PlannedImage[],
     readonly settings: ToMeOptions[],
-    private readonly batchSize: number,
+    readonly batchSize: number,
     private readonly loader: ImageLoader,
     /** Told of each unreadable image (its path and why), which is then left out. */
     private readonly onSkip: (path: string, reason: string) => void,
@@ -58,12 +60,15 @@ export class FolderRun {
 
   get progress(): FolderProgress {
     const inHand = this.batch ? this.batch.inputs.length : 0;
+    const settingsDone = this.batch?.settingsRun ?? 0;
+    const imagesDone = this.next - inHand;
     return {
-      imagesDone: this.next - inHand,
+      imagesDone,
       imagesTotal: this.images.length,
-      settingsDone: this.batch?.settingsRun ?? 0,
+      settingsDone,
       settingsTotal: this.settings.length,
       skipped: this.skippedCount,
+      fraction: this.images.length ? (imagesDone + (inHand * settingsDone) / this.settings.length) / this.images.length : 1,
     };
   }
 

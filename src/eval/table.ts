@@ -1,6 +1,7 @@
 // A folder measurement as files: the table as CSV (one row per setting, fractions as numbers)
 // and as JSON (the rows with what was measured, on what and how), the same from the CLI's --out
 // and the page's export buttons.
+import type { FolderRun } from './folder-run';
 import type { MeasuredRow } from './measure';
 
 /** What a measurement was of: the model, the folder, the backend, the labels, how it was timed. */
@@ -21,6 +22,20 @@ export interface MeasureInfo {
 
 export interface MeasureReport extends MeasureInfo {
   results: MeasuredRow[];
+}
+
+/** The report of a finished run: its rows, with the counts and timing source the run knows. */
+export function measureReport(run: FolderRun, info: Omit<MeasureInfo, 'images' | 'skipped' | 'timing' | 'date' | 'batch'>): MeasureReport {
+  const { imagesTotal, skipped } = run.progress;
+  return {
+    ...info,
+    images: imagesTotal - skipped,
+    skipped,
+    batch: run.batchSize,
+    timing: run.measure.source,
+    date: new Date().toISOString(),
+    results: run.measure.rows(),
+  };
 }
 
 const COLUMNS: Array<[string, (r: MeasuredRow) => string | number | boolean | undefined]> = [

@@ -121,7 +121,8 @@ export function tradeoffNodes(chart: TradeoffChart, emptyText = 'not measured ye
         children: [{ tag: 'title', attrs: {}, text: p.title }],
       };
       group.children!.push(marker);
-      group.children!.push({ tag: 'text', attrs: { x: sx(p.x) + 4, y: sy(p.y) - 4, fill: s.colour }, text: p.label });
+      // A style, not a fill attribute: the page's stylesheet colours chart text, and this wins.
+      group.children!.push({ tag: 'text', attrs: { x: sx(p.x) + 4, y: sy(p.y) - 4, style: `fill:${s.colour}` }, text: p.label });
       if (p.current) {
         group.children!.push({
           tag: 'circle',
