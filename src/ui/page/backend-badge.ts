@@ -1,15 +1,9 @@
 // Which backend runs the forwards: the badge in the top bar, and the notice when the page falls
 // back to the CPU (why, what runs instead, whether WebAssembly threads are on) or the GPU device
 // was lost.
+import { runsOn } from './caption';
 import { ui } from './elements';
 import type { BackendInfo } from '../protocol';
-
-/** Where the forwards run, as captions say it: the engine's description names WebGPU and the
- * adapter; the CPU path's names ONNX Runtime; the reference's says so. */
-export function runsOn(info: BackendInfo | null): string {
-  if (!info) return 'no backend yet';
-  return info.name === 'cpu' ? `CPU · ${info.description}` : info.description;
-}
 
 export function showBackend(info: BackendInfo): void {
   const gpu = info.name === 'webgpu';

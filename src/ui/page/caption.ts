@@ -4,7 +4,13 @@ import type { ForwardResult, Timing } from '../../core/backend';
 import type { ToMeOptions } from '../../core/tome';
 import type { ModelConfig } from '../../model/config';
 import type { BackendInfo } from '../protocol';
-import { runsOn } from './backend-badge';
+
+/** Where the forwards run, as captions say it: the engine's description names WebGPU and the
+ * adapter; the CPU path's names ONNX Runtime; the reference's says so. */
+export function runsOn(info: BackendInfo | null): string {
+  if (!info) return 'no backend yet';
+  return info.name === 'cpu' ? `CPU · ${info.description}` : info.description;
+}
 
 /** "<model> · r = 8, constant schedule, merge, proportional attention · groups after block 12" */
 export function settingsLine(config: ModelConfig, o: ToMeOptions, layer: number): string {

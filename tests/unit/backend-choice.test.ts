@@ -1,0 +1,93 @@
+// The one backend choice (src/backends/choose.ts) with stand-in places: which backend runs, and
+// what the user is told, for every way WebGPU or ONNX Runtime can be missing. No GPU needed: the
+// adapters here are fakes that either have no room for the model or fail to give a device.
+import { describe, expect, it } from 'vitest';
+import { BackendUnavailable, openBackend, type BackendPlace } from '../../src/backends/choose';
+import { NEVER_LOST, noKernelsToProfile, type Backend } from '../../src/core/backend';
+import { randomViT } from '../support/random';
+
+const weights = randomViT({}, 7);
+const distilled = randomViT({ distilled: true }, 8);
+
+/** A stand-in for the ONNX Runtime path: a Backend named cpu that runs nothing. */
+function fakeOrt(): Backend {
+  const b: Backend = {
+    name: 'cpu',
+    config: weights.config,
+    description: 'fake ONNX Runtime',
+    run: () => Promise.reject(new Error('not run in this test')),
+    profile: () => noKernelsToProfile(b),
+    lost: NEVER_LOST,
+    loseDevice() {},
+    dispose() {},
+  };
+  return b;
+}
+
+/** An adapter with the given limits whose device request fails (so the engine cannot start). */
+function fakeAdapter(maxBuffer: number): GPUAdapter {
+  const limits = { maxBufferSize: maxBuffer, maxStorageBufferBindingSize: maxBuffer, maxStorageBuffersPerShaderStage: 8 };
+  return {
+    limits,
+    features: new Set<string>(),
+    info: { vendor: 'fake', architecture: '', device: '', description: 'fake adapter' },
+    requestDevice: () => Promise.reject(new Error('no device for you')),
+  } as unknown as GPUAdapter;
+}
+
+function place(over: Partial<BackendPlace> = {}): BackendPlace & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    adapter: () => Promise.resolve({ none: 'no adapter here' }),
+    openOrt: () => Promise.resolve({ backend: fakeOrt(), note: 'two threads' }),
+    maxBatch: 1,
+    log: (l) => lines.push(l),
+    lines,
+    ...over,
+  };
+}
+
+describe('the backend choice', () => {
+  it('runs the backend asked for by name, without asking for an adapter', async () => {
+    const p = place({ adapter: () => Promise.reject(new Error('must not be asked')) });
+    expect((await openBackend(weights, 'reference', p)).backend.name).toBe('reference');
+    const cpu = await openBackend(weights, 'cpu', p);
+    expect([cpu.backend.name, cpu.note, cpu.fallbackReason]).toEqual(['cpu', 'two threads', undefined]);
+  });
+
+  it('without an adapter: the CPU path with the reason, or an error when WebGPU was asked for', async () => {
+    const p = place();
+    const auto = await openBackend(weights, 'auto', p);
+    expect(auto.backend.name).toBe('cpu');
+    expect(auto.fallbackReason).toBe('no adapter here.');
+    expect(p.lines).toEqual(['no adapter here; using the CPU path']);
+    await expect(openBackend(weights, 'webgpu', place())).rejects.toThrow(new BackendUnavailable('webgpu', 'no adapter here'));
+  });
+
+  it('a model over the adapter\u2019s limits falls back with the line naming the limit', async () => {
+    const p = place({ adapter: () => Promise.resolve(fakeAdapter(1024)) });
+    const auto = await openBackend(weights, 'auto', p);
+    expect(auto.backend.name).toBe('cpu');
+    expect(auto.fallbackReason).toMatch(/^random \(f32, batch 1\): buffer \w+ needs [\d.]+ KiB, over this adapter's \w+ of 1\.0 KiB/);
+    await expect(openBackend(weights, 'webgpu', place({ adapter: () => Promise.resolve(fakeAdapter(1024)) }))).rejects.toThrow(
+      /^--backend webgpu: random \(f32/,
+    );
+  });
+
+  it('an engine that fails to start falls back, saying why', async () => {
+    const p = place({ adapter: () => Promise.resolve(fakeAdapter(2 ** 30)) });
+    const auto = await openBackend(weights, 'auto', p);
+    expect(auto.backend.name).toBe('cpu');
+    expect(auto.fallbackReason).toBe('The WebGPU engine failed to start: no device for you.');
+  });
+
+  it('the reference where ONNX Runtime does not build the model or does not start', async () => {
+    const refused = await openBackend(distilled, 'auto', place());
+    expect(refused.backend.name).toBe('reference');
+    expect(refused.fallbackReason).toMatch(/^no adapter here\. random: the ONNX Runtime path does not build graphs for distilled models/);
+    await expect(openBackend(distilled, 'cpu', place())).rejects.toThrow(/^--backend cpu: random: .*; --backend reference runs it$/);
+    const broken = await openBackend(weights, 'auto', place({ openOrt: () => Promise.reject(new Error('no wasm\nmore')) }));
+    expect(broken.backend.name).toBe('reference');
+    expect(broken.fallbackReason).toBe('no adapter here. ONNX Runtime did not start either (no wasm).');
+  });
+});
