@@ -30,7 +30,8 @@ export interface ChartSeries {
   name: string;
   colour: string;
   points: ChartPoint[];
-  /** Hollow markers: figures taken from elsewhere (the official ones) rather than measured. */
+  /** Hollow markers, drawn larger (a ring around a measured point they match): figures taken
+   * from elsewhere (the official ones) rather than measured. */
   hollow?: boolean;
 }
 
@@ -96,7 +97,8 @@ export function tradeoffNodes(chart: TradeoffChart, emptyText = 'not measured ye
   chart.series.forEach((s, si) => {
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     const group: SvgNode = { tag: 'g', attrs: { 'data-series': s.name }, children: [] };
-    for (const line of [...new Set(pts.map((p) => p.line))]) {
+    // Hollow markers stand beside a measured curve: no line of their own.
+    for (const line of s.hollow ? [] : [...new Set(pts.map((p) => p.line))]) {
       const on = pts.filter((p) => p.line === line);
       group.children!.push({
         tag: 'polyline',
@@ -117,12 +119,12 @@ export function tradeoffNodes(chart: TradeoffChart, emptyText = 'not measured ye
       drawn.add(p.title);
       const marker: SvgNode = {
         tag: 'circle',
-        attrs: { cx: sx(p.x), cy: sy(p.y), r: 3, fill: s.hollow ? 'none' : s.colour, stroke: s.colour },
+        attrs: { cx: sx(p.x), cy: sy(p.y), r: s.hollow ? 5 : 3, fill: s.hollow ? 'none' : s.colour, stroke: s.colour },
         children: [{ tag: 'title', attrs: {}, text: p.title }],
       };
       group.children!.push(marker);
       // A style, not a fill attribute: the page's stylesheet colours chart text, and this wins.
-      group.children!.push({ tag: 'text', attrs: { x: sx(p.x) + 4, y: sy(p.y) - 4, style: `fill:${s.colour}` }, text: p.label });
+      if (p.label) group.children!.push({ tag: 'text', attrs: { x: sx(p.x) + 4, y: sy(p.y) - 4, style: `fill:${s.colour}` }, text: p.label });
       if (p.current) {
         group.children!.push({
           tag: 'circle',
