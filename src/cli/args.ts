@@ -15,9 +15,11 @@ export interface CliOptions {
   schedules: Schedule[];
   /** Proportional attention; undefined: the model's default (on, off for average-pooled models). */
   propAttn?: boolean;
-  mode: MergeMode;
+  /** classify: one mode; eval: a list (every setting is measured under each). */
+  modes: MergeMode[];
   backend: BackendChoice;
   logits: boolean;
+  /** eval: a labels file, or 'none'; undefined: DIR/labels.tsv or .csv, else the class folders. */
   labels?: string;
   limit?: number;
   batches: number[];
@@ -52,7 +54,7 @@ export function parsePeers(value: string | undefined): PeerSelection {
 }
 
 const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu|reference] [--logits] INPUT...
-       tome eval DIR [--model ID] [--labels FILE.tsv] [--r 0,8,13] [--schedule constant|decreasing] [--backend webgpu|cpu|reference] [--limit N] [--batch N]
+       tome eval DIR [--model ID] [--labels FILE.tsv|FILE.csv|none] [--r 0,8,13] [--schedule constant,decreasing] [--mode merge,prune] [--prop-attn|--no-prop-attn] [--backend webgpu|cpu|reference] [--limit N] [--batch N] [--out DIR]
        tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs,ort-node,ort-web|ort|all|none] [--repeat N] [--out DIR]`;
 
 function intList(flag: string, v: string, min: number): number[] {
@@ -62,6 +64,13 @@ function intList(flag: string, v: string, min: number): number[] {
     const n = Number(p);
     if (n < min) throw new UsageError(`${flag}: ${n} must be >= ${min}`);
     return n;
+  });
+}
+
+function modeList(v: string): MergeMode[] {
+  return v.split(',').map((m) => {
+    if (m !== 'merge' && m !== 'prune') throw new UsageError(`--mode: "${m}" is not merge or prune`);
+    return m;
   });
 }
 
@@ -83,7 +92,7 @@ export function parseArgs(argv: string[]): CliOptions {
     model: DEFAULT_MODEL,
     rs: command === 'bench' ? [0, 4, 8, 13, 16] : [0],
     schedules: ['constant'],
-    mode: 'merge',
+    modes: ['merge'],
     backend: 'auto',
     logits: false,
     batches: [1, 8],
@@ -115,12 +124,9 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--prop-attn':
         o.propAttn = true;
         break;
-      case '--mode': {
-        const m = value();
-        if (m !== 'merge' && m !== 'prune') throw new UsageError(`--mode: "${m}" is not merge or prune`);
-        o.mode = m;
+      case '--mode':
+        o.modes = modeList(value());
         break;
-      }
       case '--backend': {
         const b = value();
         if (b !== 'webgpu' && b !== 'cpu' && b !== 'reference') throw new UsageError(`--backend: "${b}" is not webgpu, cpu or reference`);
@@ -160,6 +166,7 @@ export function parseArgs(argv: string[]): CliOptions {
   }
   if (command === 'classify' && o.rs.length !== 1) throw new UsageError('classify takes a single --r value');
   if (command === 'classify' && o.schedules.length !== 1) throw new UsageError('classify takes a single --schedule');
+  if (command === 'classify' && o.modes.length !== 1) throw new UsageError('classify takes a single --mode');
   if (command === 'classify' && o.positional.length === 0) throw new UsageError(`classify needs at least one INPUT\n${USAGE}`);
   if (command === 'eval' && o.positional.length !== 1) throw new UsageError(`eval needs exactly one DIR\n${USAGE}`);
   // bench measures decreasing-16 beside the constant schedule unless told otherwise.

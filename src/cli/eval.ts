@@ -1,96 +1,85 @@
-// `tome eval`: top-1/top-5 over a labelled image folder for each (r, schedule). Every image is
-// decoded once and then run under every setting (preprocessed in TypeScript once for the CPU
-// backend; on the GPU, in each forward's own submission). A model without a head has no classes
-// to score: it reports, per setting, how far the features moved from each image's r = 0 features
-// (mean cosine similarity), with tokens and time, and says so on stderr.
+// `tome eval DIR`: speed against accuracy on a folder of images, every setting on the same images
+// in one run. The labels come from a labels file, the class folders (ImageFolder) or nowhere
+// (src/eval/folder-plan.ts); images stream through one batch at a time (decode, run every
+// setting, drop), so memory stays flat however large the folder; an unreadable image is one
+// stderr line and left out.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../core/backend';
-import { cosineSimilarity } from '../core/features';
-import type { EvalRow, FeatureEvalRow } from '../core/results';
-import type { Schedule, ToMeOptions } from '../core/tome';
-import type { ModelInput } from '../core/backend';
+import type { ToMeOptions } from '../core/tome';
+import { isHeadless } from '../model/config';
+import { classResolver } from '../eval/class-keys';
+import { FolderRun } from '../eval/folder-run';
+import { planFolder, type LabelsChoice } from '../eval/folder-plan';
+import { isLabelsFileName } from '../eval/labels-text';
+import { reportChart } from '../eval/measured-series';
+import { settingName } from '../eval/settings';
+import { measureReport, toCsv, toJson, type MeasureReport } from '../eval/table';
+import { svgDocument, tradeoffNodes } from '../eval/tradeoff-chart';
 import { loadInput } from './input';
-import { readLabels } from './labels';
+import { readLabelsFile } from './labels';
+import { listFiles } from './list-files';
 import { Progress } from './progress';
-import { oneLine } from './classify';
 
-interface Tally {
-  n: number;
-  top1: number;
-  top5: number;
-  /** Sum of the cosine similarities to r = 0 (a model without a head). */
-  cosine: number;
-  finalTokens: number;
-  ms: number;
+export interface EvalOptions {
+  dir: string;
+  /** A labels file, 'none', or undefined (DIR/labels.tsv or .csv, else the class folders). */
+  labels?: string;
+  settings: ToMeOptions[];
+  limit?: number;
+  batch: number;
 }
 
-export async function evaluate(
-  backend: Backend,
-  dir: string,
-  labelsPath: string | undefined,
-  settings: Omit<ToMeOptions, 'r' | 'schedule'>,
-  rs: number[],
-  schedules: Schedule[],
-  limit: number | undefined,
-  batch: number,
-): Promise<EvalRow[] | FeatureEvalRow[]> {
-  const headless = backend.config.numClasses === 0;
-  if (headless) {
-    process.stderr.write(
-      `tome: ${backend.config.id} has no classifier head (num_classes 0): eval reports how far its features move from r = 0 (mean cosine similarity), tokens and time, no top-1/top-5\n`,
+const say = (line: string) => process.stderr.write(`tome: ${line}\n`);
+
+/** `--labels none`, `--labels FILE`, else a labels.tsv or labels.csv in the folder, else `auto`. */
+function labelsChoice(dir: string, files: string[], labels: string | undefined): LabelsChoice {
+  if (labels === 'none') return { kind: 'none' };
+  // labels.tsv first, as before labels.csv was read at all.
+  const inFolder = files.filter(isLabelsFileName).sort((a, b) => b.localeCompare(a))[0];
+  const file = labels ?? (inFolder && join(dir, inFolder));
+  return file ? { kind: 'file', name: file, rows: readLabelsFile(file) } : { kind: 'auto' };
+}
+
+/** Measures the folder; the report's `skipped` counts the images left out as unreadable. */
+export async function evaluate(backend: Backend, o: EvalOptions): Promise<MeasureReport> {
+  const { config } = backend;
+  const files = listFiles(o.dir);
+  // A model without a head has no classes for labels to name: its features are compared.
+  const headless = isHeadless(config);
+  if (headless)
+    say(
+      `eval: ${config.id} has no classifier head (num_classes 0): no top-1/top-5; each setting's features are compared with r = 0's (mean cosine similarity)`,
     );
+  const plan = planFolder(files, headless ? { kind: 'none' } : labelsChoice(o.dir, files, o.labels), classResolver(config));
+  for (const note of plan.notes) say(`eval: ${note}`);
+  const images = plan.images.slice(0, o.limit);
+  if (!images.length) throw new Error(`${o.dir}: no image to measure (JPEG, PNG or WebP)`);
+  const run = new FolderRun(
+    images,
+    o.settings,
+    o.batch,
+    { load: (img) => loadInput(join(o.dir, img.path), config) },
+    (path, reason) => say(reason.includes(path) ? reason : `${join(o.dir, path)}: ${reason}`),
+    plan.labels !== 'none',
+    headless,
+  );
+  const progress = new Progress('eval', images.length);
+  while (await run.step(backend)) {
+    const p = run.progress;
+    if (p.settingsDone === 0) progress.update(p.imagesDone, p.skipped ? `(${p.skipped} unreadable)` : '');
   }
-  const rows = readLabels(labelsPath ?? join(dir, 'labels.tsv')).slice(0, limit);
-  const combos = schedules.flatMap((schedule) => rs.map((r) => ({ ...settings, r, schedule })));
-  const tallies: Tally[] = combos.map(() => ({ n: 0, top1: 0, top5: 0, cosine: 0, finalTokens: 0, ms: 0 }));
-  const progress = new Progress('eval', rows.length);
-  let skipped = 0;
-  for (let start = 0; start < rows.length; start += batch) {
-    const chunk = rows.slice(start, start + batch);
-    const inputs: ModelInput[] = [];
-    const labels: number[] = [];
-    for (const row of chunk) {
-      try {
-        inputs.push(await loadInput(join(dir, row.file), backend.config));
-        labels.push(row.label);
-      } catch (e) {
-        skipped++;
-        process.stderr.write(`tome: ${oneLine(e)}\n`);
-      }
-    }
-    if (inputs.length) {
-      // The features at r = 0 that every setting's are compared with.
-      const base = headless ? (await backend.run(inputs, { ...settings, r: 0, schedule: 'constant' })).results.map((res) => res.features!) : [];
-      for (let c = 0; c < combos.length; c++) {
-        const { results, timing } = await backend.run(inputs, combos[c]);
-        const t = tallies[c];
-        t.ms += timing.ms;
-        results.forEach((res, i) => {
-          t.n++;
-          if (headless) t.cosine += cosineSimilarity(res.features!, base[i]);
-          else if (res.top5[0].index === labels[i]) t.top1++;
-          if (res.top5.some((x) => x.index === labels[i])) t.top5++;
-          t.finalTokens += res.tokens[res.tokens.length - 1];
-        });
-      }
-    }
-    const first = tallies[0];
-    const shown = headless ? `cos@${combos[0].r}=${(first.cosine / first.n).toFixed(4)}` : `top1@${combos[0].r}=${((100 * first.top1) / first.n).toFixed(1)}%`;
-    progress.update(Math.min(start + batch, rows.length), first.n ? shown : '');
-  }
-  if (skipped) process.stderr.write(`tome: ${skipped} image(s) could not be read and were skipped\n`);
-  return combos.map((c, i) => {
-    const t = tallies[i];
-    const n = Math.max(t.n, 1);
-    const common = { meanFinalTokens: t.finalTokens / n, msPerImage: Math.round((t.ms / n) * 100) / 100 };
-    if (headless) return { r: c.r, schedule: c.schedule, n: t.n, meanCosineToR0: t.cosine / n, ...common };
-    return {
-      r: c.r,
-      schedule: c.schedule,
-      n: t.n,
-      top1: t.top1 / n,
-      top5: t.top5 / n,
-      ...common,
-    };
-  }) as EvalRow[] | FeatureEvalRow[];
+  const { skipped } = run.progress;
+  if (skipped) say(`${skipped} image(s) could not be read and were skipped`);
+  return measureReport(run, { model: config.id, folder: o.dir, backend: `${backend.name} (${backend.description})`, labels: plan.labels });
+}
+
+/** `--out DIR`: the table as results.csv and results.json, the chart as chart.svg. */
+export function writeReport(dir: string, report: MeasureReport): void {
+  mkdirSync(dir, { recursive: true });
+  const chart = reportChart(report.results, report.model, report.folder);
+  writeFileSync(join(dir, 'results.csv'), toCsv(report.results));
+  writeFileSync(join(dir, 'results.json'), toJson(report));
+  writeFileSync(join(dir, 'chart.svg'), svgDocument(tradeoffNodes(chart), chart.width, chart.height));
+  say(`eval: wrote results.csv, results.json and chart.svg (${report.results.map(settingName).join(', ')}) to ${dir}`);
 }

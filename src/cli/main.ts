@@ -1,10 +1,13 @@
 // The `tome` CLI (ARCHITECTURE.md, "The CLI contract"): stdout carries only JSON, one object per line;
 // progress and errors go to stderr; errors are one line, never a stack trace
-// (TOME_DEBUG=1 prints it).
+// (TOME_DEBUG=1 prints it). The exit code: 0 when everything ran; 1 to 100 the number of inputs
+// classify could not read or eval skipped (100: that many or more); 101 when the command itself
+// could not run (usage, model, labels file, no image).
 import { join } from 'node:path';
 import { parseArgs, UsageError, type CliOptions } from './args';
 import { classify, oneLine } from './classify';
-import { evaluate } from './eval';
+import { evaluate, writeReport } from './eval';
+import { measureSettings } from '../eval/settings';
 import { openCliBackend } from './backends';
 import type { ViTWeights } from '../model/weights';
 import { loadModelSource } from './model-source';
@@ -23,19 +26,21 @@ async function loadWeights(o: CliOptions): Promise<ViTWeights> {
 
 async function run(o: CliOptions): Promise<number> {
   const weights = await loadWeights(o);
-  const tome = { propAttn: o.propAttn ?? weights.config.propAttnDefault, mode: o.mode };
+  const propAttn = o.propAttn ?? weights.config.propAttnDefault;
   if (o.command === 'classify') {
     const backend = await openCliBackend(weights, o.backend, 1);
-    const failed = await classify(backend, o.positional, { ...tome, r: o.rs[0], schedule: o.schedules[0] }, o.logits, printJson);
+    const failed = await classify(backend, o.positional, { propAttn, mode: o.modes[0], r: o.rs[0], schedule: o.schedules[0] }, o.logits, printJson);
     backend.dispose();
-    return failed ? 1 : 0;
+    return Math.min(failed, 100);
   }
   if (o.command === 'eval') {
     const backend = await openCliBackend(weights, o.backend, o.batch);
-    const results = await evaluate(backend, o.positional[0], o.labels, tome, o.rs, o.schedules, o.limit, o.batch);
+    const settings = measureSettings(o.rs, o.schedules, o.modes, propAttn);
+    const report = await evaluate(backend, { dir: o.positional[0], labels: o.labels, settings, limit: o.limit, batch: o.batch });
     backend.dispose();
-    printJson({ results });
-    return 0;
+    if (o.out) writeReport(o.out, report);
+    printJson(report);
+    return Math.min(report.skipped, 100);
   }
   const { bench } = await import('./bench');
   printJson(await bench(weights, o));
@@ -50,7 +55,7 @@ async function main(): Promise<void> {
     if (e instanceof UsageError) process.stderr.write(`${e.message}\n`);
     else process.stderr.write(`tome: ${oneLine(e)}\n`);
     if (process.env.TOME_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    code = 2;
+    code = 101;
   }
   // Dawn keeps the event loop alive while its GPU object exists: exit explicitly, after stdout drains.
   process.stdout.write('', () => process.exit(code));

@@ -13,17 +13,6 @@ export interface EvalRow {
   msPerImage: number;
 }
 
-/** `eval` on a model without a head: no classes to score, so tokens, time and how far the
- * features moved from r = 0 (the mean cosine similarity to each image's r = 0 features). */
-export interface FeatureEvalRow {
-  r: number;
-  schedule: Schedule;
-  n: number;
-  meanCosineToR0: number;
-  meanFinalTokens: number;
-  msPerImage: number;
-}
-
 export interface EvalOutput {
   results: EvalRow[];
 }

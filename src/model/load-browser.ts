@@ -77,7 +77,11 @@ async function fetchShard(url: string, shard: ShardInfo, cache: Cache | undefine
   return buf;
 }
 
-export async function loadModelBrowser(id: string, opts: { baseUrl?: string; onProgress?: ProgressCallback } = {}): Promise<ViTWeights> {
+/** `onWeightsSha256` hears the sha256 of the model.safetensors the model was converted from. */
+export async function loadModelBrowser(
+  id: string,
+  opts: { baseUrl?: string; onProgress?: ProgressCallback; onWeightsSha256?: (sha256: string) => void } = {},
+): Promise<ViTWeights> {
   const dir = `${withSlash(opts.baseUrl ?? DEFAULT_BASE_URL)}${encodeURIComponent(id)}/`;
   const modelUrl = `${dir}model.json`;
   const cache = await openCacheStorage(CACHE_NAME);
@@ -103,10 +107,12 @@ export async function loadModelBrowser(id: string, opts: { baseUrl?: string; onP
       } catch {
         throw new Error(`${url}: not valid JSON`);
       }
-      for (const s of metadataOf(json.userDefinedMetadata, url).shards) {
+      const meta = metadataOf(json.userDefinedMetadata, url);
+      for (const s of meta.shards) {
         shards.set(dir + s.path, s);
         total += s.bytes;
       }
+      if (meta.weightsSha256) opts.onWeightsSha256?.(meta.weightsSha256);
       opts.onProgress?.(progressOf(0, total));
       return new Response(text, { headers: { 'content-type': 'application/json' } });
     }

@@ -2,6 +2,7 @@
 // hub repo or a local timm folder holds them), in the browser or anywhere Blobs exist: no
 // request at all. The weights are read once; the tensors are views into that one buffer.
 import { parseTimmConfig } from './config';
+import { sha256Hex } from './manifest';
 import { readSafetensors } from './safetensors';
 import { checkTensors, type ViTWeights } from './weights';
 
@@ -28,7 +29,8 @@ export function weightsFromBytes(name: string, configText: string, weights: Uint
   return { config, tensors };
 }
 
-export async function weightsFromFiles(name: string, config: Blob, weights: Blob, labels?: string[]): Promise<ViTWeights> {
+/** The model and the sha256 of its model.safetensors (what identifies it), read once. */
+export async function weightsFromFiles(name: string, config: Blob, weights: Blob, labels?: string[]): Promise<{ weights: ViTWeights; sha256: string }> {
   const [text, bytes] = await Promise.all([config.text(), weights.arrayBuffer()]);
-  return weightsFromBytes(name, text, new Uint8Array(bytes), labels);
+  return { weights: weightsFromBytes(name, text, new Uint8Array(bytes), labels), sha256: await sha256Hex(bytes) };
 }

@@ -247,11 +247,17 @@ function shardsFromMetadata(meta: Record<string, unknown>, file: string): ShardI
   return shards as ShardInfo[];
 }
 
-/** Reads and checks model.json's userDefinedMetadata (config and shard list). */
-export function metadataOf(userDefinedMetadata: unknown, file: string): Pick<WeightsMetadata, 'config' | 'shards'> {
+/** Reads and checks model.json's userDefinedMetadata (config and shard list), with the sha256 of
+ * the model.safetensors it was converted from when it says (what identifies the model). */
+export function metadataOf(userDefinedMetadata: unknown, file: string): Pick<WeightsMetadata, 'config' | 'shards'> & { weightsSha256?: string } {
   if (!userDefinedMetadata || typeof userDefinedMetadata !== 'object') fail(file, 'userDefinedMetadata is missing (not a tome-vit-weights manifest)');
   const meta = userDefinedMetadata as Record<string, unknown>;
-  return { config: configFromMetadata(meta, file), shards: shardsFromMetadata(meta, file) };
+  const sha = (meta.source as Partial<WeightsMetadata['source']> | undefined)?.safetensorsSha256;
+  return {
+    config: configFromMetadata(meta, file),
+    shards: shardsFromMetadata(meta, file),
+    weightsSha256: /^[0-9a-f]{64}$/.test(String(sha)) ? sha : undefined,
+  };
 }
 
 /**

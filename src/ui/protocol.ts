@@ -1,4 +1,4 @@
-// Messages between the page (src/ui/main.ts) and the inference worker (src/ui/worker.ts).
+// Messages between the page (src/ui/page/main.ts) and the inference worker (src/ui/worker/worker.ts).
 // The worker owns the model, the backend and the decoded image, so the page never blocks on a
 // forward pass, a weight download or a large image decode.
 import type { ModelConfig } from '../model/config';
@@ -6,6 +6,10 @@ import type { BackendName, ForwardResult, Timing } from '../core/backend';
 import type { Schedule, ToMeOptions } from '../core/tome';
 import type { ForwardProfile } from '../core/profile';
 import type { BenchRow } from '../core/results';
+import type { FolderProgress } from '../eval/folder-run';
+import type { FolderPlan } from '../eval/folder-plan';
+import type { MeasuredRow } from '../eval/measure';
+import type { MeasureReport } from '../eval/table';
 
 export type ToWorker =
   | { type: 'load'; modelId: string; baseUrl: string }
@@ -28,7 +32,36 @@ export type ToWorker =
   | { type: 'lose-device' }
   /** One video frame (camera or file) to run with `opts`, ahead of any other work; always
    * answered ('frame-done' or 'frame-error'), with the bitmap handed back for display. */
-  | { type: 'frame'; frameId: number; bitmap: ImageBitmap; opts: ToMeOptions };
+  | { type: 'frame'; frameId: number; bitmap: ImageBitmap; opts: ToMeOptions }
+  /** Measure a folder: every setting on every image, streamed a batch at a time between the
+   * slider's requests; answered by 'folder-plan', 'folder-progress', then 'folder-done' or
+   * 'folder-stopped'. A newer one replaces a running one. */
+  | { type: 'folder'; folderId: number; request: FolderRequest }
+  | { type: 'cancel-folder'; folderId: number };
+
+/** A file of a picked or dropped folder, with its path inside the folder ('/'-separated). */
+export interface FolderFile {
+  path: string;
+  file: File;
+}
+
+export interface FolderRequest {
+  /** The folder's name, as the page shows it. */
+  name: string;
+  files: FolderFile[];
+  /** 'auto': a labels.tsv/.csv at the top, else the class folders, else none. */
+  labels: 'auto' | 'none';
+  /** r = 0 first (measureSettings). */
+  settings: ToMeOptions[];
+  /** Images per step: every setting runs on them before the next are decoded. */
+  batch: number;
+}
+
+/** An image left out of a folder measurement: it did not decode, or the backend refused it. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
 
 export interface BenchPoint {
   r: number;
@@ -82,7 +115,7 @@ export type FromWorker =
   /** Bytes of the model read so far; downloads also give their speed and the time left. */
   | { type: 'progress'; modelId: string; loaded: number; total: number; bytesPerSec?: number; etaSec?: number }
   /** `note`: where the weights came from (hub: the cache, or a verified download). */
-  | { type: 'ready'; modelId: string; config: ModelConfig; backend: BackendInfo; note?: string }
+  | { type: 'ready'; modelId: string; config: ModelConfig; sha256: string; backend: BackendInfo; note?: string }
   | { type: 'load-error'; modelId: string; message: string }
   | { type: 'view'; view: ModelView }
   | { type: 'image-error'; imageId: number; name: string; message: string }
@@ -94,7 +127,14 @@ export type FromWorker =
   | { type: 'profile-error'; profileId: number; message: string }
   | { type: 'device-lost'; message: string; recovered: boolean; backend: BackendInfo }
   | ({ type: 'frame-done' } & FrameAnswer)
-  | { type: 'frame-error'; frameId: number; message: string; bitmap: ImageBitmap };
+  | { type: 'frame-error'; frameId: number; message: string; bitmap: ImageBitmap }
+  /** What the folder measurement will run on: the images, where the labels come from, what was left out. */
+  | { type: 'folder-plan'; folderId: number; plan: Omit<FolderPlan, 'images'> & { images: number } }
+  /** After each step: how far, the figures so far, and the images skipped since the last message. */
+  | { type: 'folder-progress'; folderId: number; progress: FolderProgress; rows: MeasuredRow[]; skipped: SkippedFile[] }
+  | { type: 'folder-done'; folderId: number; report: MeasureReport; skipped: SkippedFile[] }
+  /** Cancelled (by the user, a model change or a lost device) or failed: one line, nothing kept. */
+  | { type: 'folder-stopped'; folderId: number; message: string };
 
 /** A video frame's forward: on WebGPU from a texture copied on the GPU ('texture'), on the CPU
  * reference from the frame's pixels ('pixels'). `workerMs` is the worker's wall time for the

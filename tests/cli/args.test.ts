@@ -4,7 +4,7 @@ import { DEFAULT_MODEL, parseArgs, UsageError } from '../../src/cli/args';
 describe('CLI argument parsing', () => {
   it('classify defaults follow the CLI contract', () => {
     const o = parseArgs(['classify', 'a.jpg']);
-    expect(o).toMatchObject({ model: DEFAULT_MODEL, rs: [0], schedules: ['constant'], mode: 'merge', backend: 'auto' });
+    expect(o).toMatchObject({ model: DEFAULT_MODEL, rs: [0], schedules: ['constant'], modes: ['merge'], backend: 'auto' });
     // Proportional attention follows the model unless asked (off for average-pooled models).
     expect(o.propAttn).toBeUndefined();
     expect(parseArgs(['classify', '--prop-attn', 'x']).propAttn).toBe(true);
@@ -32,7 +32,7 @@ describe('CLI argument parsing', () => {
       rs: [13],
       schedules: ['decreasing'],
       propAttn: false,
-      mode: 'prune',
+      modes: ['prune'],
       backend: 'cpu',
       logits: true,
       positional: ['a', 'b'],
@@ -41,6 +41,10 @@ describe('CLI argument parsing', () => {
   it('eval takes an r list, labels and a limit', () => {
     const o = parseArgs(['eval', 'dir', '--r', '0,8,13', '--labels', 'l.tsv', '--limit', '5']);
     expect(o).toMatchObject({ rs: [0, 8, 13], labels: 'l.tsv', limit: 5, positional: ['dir'] });
+  });
+  it('eval takes lists of schedules and modes, no labels, and an output folder', () => {
+    const o = parseArgs(['eval', 'dir', '--schedule', 'constant,decreasing', '--mode', 'merge,prune', '--labels', 'none', '--out', 'o']);
+    expect(o).toMatchObject({ schedules: ['constant', 'decreasing'], modes: ['merge', 'prune'], labels: 'none', out: 'o' });
   });
   it('bench measures both schedules and batches 1 and 8 by default', () => {
     const o = parseArgs(['bench']);
@@ -51,6 +55,8 @@ describe('CLI argument parsing', () => {
     [['classify', '--r', 'x', 'a']],
     [['classify', '--schedule', 'linear', 'a']],
     [['classify', '--mode', 'drop', 'a']],
+    [['classify', '--mode', 'merge,prune', 'a']],
+    [['eval', 'dir', '--mode', 'merge,drop']],
     [['classify', '--backend', 'cuda', 'a']],
     [['classify']],
     [['classify', '--bogus', 'a']],

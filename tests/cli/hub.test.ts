@@ -229,17 +229,21 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
     expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-2);
   });
 
-  it('eval runs on a hub model and a folder alike', async () => {
+  it('eval runs on a hub model and a folder alike, with class folders named by its own labels', async () => {
+    // small-avg's classes are "thing 0" ... "thing 9": an ImageFolder names them as folders.
     const images = join(tmp, 'eval');
-    mkdirSync(images, { recursive: true });
-    copyFileSync(GOLDFINCH, join(images, 'goldfinch.jpg'));
-    copyFileSync(join(goldenDir(), 'images', 'n02391049_zebra.JPEG'), join(images, 'zebra.jpg'));
-    writeFileSync(join(images, 'labels.tsv'), 'goldfinch.jpg\t11\nzebra.jpg\t340\n');
+    mkdirSync(join(images, 'thing_3'), { recursive: true });
+    mkdirSync(join(images, 'thing 7'), { recursive: true });
+    copyFileSync(GOLDFINCH, join(images, 'thing_3', 'goldfinch.jpg'));
+    copyFileSync(join(goldenDir(), 'images', 'n02391049_zebra.JPEG'), join(images, 'thing 7', 'zebra.jpg'));
     const args = ['eval', images, '--backend', 'reference', '--r', '0,2'];
     const viaHub = await tome(...args, '--model', 'hf:test/small-avg');
     const folder = await tome(...args, '--model', dirs['small-avg']);
     expect(viaHub.code, viaHub.stderr).toBe(0);
-    const strip = (j: Record<string, unknown>) => (j.results as Record<string, unknown>[]).map(({ msPerImage: _, ...rest }) => rest);
+    expect(viaHub.json[0]).toMatchObject({ model: 'test--small-avg', labels: 'folders', images: 2 });
+    expect(viaHub.stderr).toMatch(/eval: labels from 2 class folder\(s\) \(2 image\(s\)\)/);
+    const strip = (j: Record<string, unknown>) =>
+      (j.results as Record<string, unknown>[]).map(({ msPerImage: _, imgPerSec: __, speedup: ___, ...rest }) => rest);
     expect(strip(viaHub.json[0])).toEqual(strip(folder.json[0]));
     expect(strip(viaHub.json[0]).map((row) => [row.n, row.meanFinalTokens])).toEqual([
       [2, 17],

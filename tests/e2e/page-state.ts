@@ -144,3 +144,55 @@ export const setPageHidden = (page: Page, hidden: boolean) =>
     Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
     document.dispatchEvent(new Event('visibilitychange'));
   }, hidden);
+
+/** The folder measurement's view of the page (src/ui/page/folder/folder-panel.ts). */
+export interface FolderRowView {
+  r: number;
+  schedule: string;
+  mode: string;
+  n: number;
+  top1?: number;
+  top5?: number;
+  agreement: number;
+  meanTv: number;
+  meanFinalTokens: number;
+  imgPerSec: number;
+  speedup: number;
+}
+
+export interface FolderStatus {
+  running: boolean;
+  picked: { name: string; files: number } | null;
+  progress: { imagesDone: number; imagesTotal: number; settingsDone: number; settingsTotal: number; skipped: number; fraction: number } | null;
+  rows: FolderRowView[] | null;
+  report: { model: string; folder: string; backend: string; labels: string; images: number; skipped: number; results: FolderRowView[] } | null;
+  stored: boolean;
+  skipped: Array<{ path: string; reason: string }>;
+  message: string;
+  notes: string[];
+}
+
+type FolderHook = {
+  __tome: {
+    folder: { status: FolderStatus; exportText(kind: 'csv' | 'json' | 'svg'): Promise<string | null>; exportPng(): Promise<number[] | null> };
+  };
+};
+
+export const folderStatus = (page: Page) => page.evaluate(() => (window as unknown as FolderHook).__tome.folder.status);
+export const folderExportText = (page: Page, kind: 'csv' | 'json' | 'svg') =>
+  page.evaluate((k) => (window as unknown as FolderHook).__tome.folder.exportText(k), kind);
+export const folderExportPng = async (page: Page) =>
+  Buffer.from((await page.evaluate(() => (window as unknown as FolderHook).__tome.folder.exportPng())) ?? []);
+
+/** Polls the folder status until `pred` holds. */
+export async function folderUntil(page: Page, pred: (s: FolderStatus) => boolean, what: string, timeout = 600_000): Promise<FolderStatus> {
+  const t0 = Date.now();
+  let s = await folderStatus(page);
+  while (!pred(s)) {
+    if (Date.now() - t0 > timeout)
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last status: ${JSON.stringify({ ...s, rows: undefined, report: undefined })}`);
+    await new Promise((r) => setTimeout(r, 250));
+    s = await folderStatus(page);
+  }
+  return s;
+}

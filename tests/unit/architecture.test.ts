@@ -13,17 +13,18 @@ const ROOT = resolve(__dirname, '../..');
 const ALLOWED: Record<string, string[]> = {
   model: ['model'],
   core: ['model', 'core'],
+  eval: ['model', 'core', 'eval'],
   reference: ['model', 'core', 'reference'],
   gpu: ['model', 'core', 'gpu', 'shaders'],
   ort: ['model', 'core', 'reference', 'ort'],
   golden: ['core', 'golden'],
   backends: ['model', 'core', 'reference', 'gpu', 'ort', 'backends'],
-  bench: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'golden', 'bench'],
+  bench: ['model', 'core', 'eval', 'reference', 'gpu', 'ort', 'backends', 'golden', 'bench'],
   'remote-gpu': ['model', 'core', 'gpu', 'golden', 'bench', 'remote-gpu'],
-  cli: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'golden', 'bench', 'cli'],
-  protocol: ['model', 'core', 'protocol'],
-  page: ['model', 'core', 'protocol', 'page'],
-  worker: ['model', 'core', 'reference', 'gpu', 'ort', 'backends', 'protocol', 'worker'],
+  cli: ['model', 'core', 'eval', 'reference', 'gpu', 'ort', 'backends', 'golden', 'bench', 'cli'],
+  protocol: ['model', 'core', 'eval', 'protocol'],
+  page: ['model', 'core', 'eval', 'protocol', 'page'],
+  worker: ['model', 'core', 'eval', 'reference', 'gpu', 'ort', 'backends', 'protocol', 'worker'],
   scripts: ['model', 'core', 'golden', 'scripts'],
 };
 

@@ -1,5 +1,6 @@
 // A model from two local files (src/model/load-files.ts, the page's local-folder path): the same
 // weights as reading the folder in Node, and one line naming the file for each bad input.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +21,9 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('weightsFromFiles', () => {
-  it('reads the same model as the Node folder reader', async () => {
-    const w = await weightsFromFiles('mine', new Blob([config]), new Blob([weights as BlobPart]));
+  it('reads the same model as the Node folder reader, and its sha256', async () => {
+    const { weights: w, sha256 } = await weightsFromFiles('mine', new Blob([config]), new Blob([weights as BlobPart]));
+    expect(sha256).toBe(createHash('sha256').update(weights).digest('hex'));
     const ref = readTimmDir(dir, { id: 'mine' });
     expect(w.config).toEqual(ref.config);
     expect([...w.tensors.keys()]).toEqual([...ref.tensors.keys()]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config';
 import { preprocessGeometry } from '../../src/core/preprocess';
 import { canonicalGroups } from '../../src/core/tome';
-import { drift } from '../../src/ui/page/compare';
+import { drift } from '../../src/eval/drift';
 import { boundaryEdges, groupsAfterLayer, layoutGroups } from '../../src/ui/page/groups';
 import { cropInSource } from '../../src/core/preprocess';
 import { inputToRgba } from '../../src/ui/worker/model-view';

@@ -4,7 +4,11 @@
 import type { ModelConfig } from '../../model/config';
 import type { BenchRow } from '../../core/results';
 import type { ToMeOptions } from '../../core/tome';
-import type { Analysis, BackendInfo, ModelView, ProfileReport } from '../protocol';
+import type { FolderProgress } from '../../eval/folder-run';
+import type { MeasuredRow } from '../../eval/measure';
+import type { MeasureReport } from '../../eval/table';
+import type { Analysis, BackendInfo, ModelView, ProfileReport, SkippedFile } from '../protocol';
+import type { PickedFolder } from './folder/folder-files';
 import type { LiveFrame } from './video/live-frame';
 
 /** What the stage shows: the still image, or a live source's processed frames. */
@@ -27,6 +31,26 @@ export interface ProfileState {
   error: string | null;
 }
 
+/** "Measure on a folder": the folder picked, the run in progress, the last finished measurement. */
+export interface FolderState {
+  id: number;
+  running: boolean;
+  picked: PickedFolder | null;
+  fingerprint: string;
+  /** The figures so far of the run in progress (null when none runs). */
+  rows: MeasuredRow[] | null;
+  progress: FolderProgress | null;
+  startedAt: number;
+  /** The last finished measurement shown: measured now, or kept from an earlier visit. */
+  report: MeasureReport | null;
+  /** Whether `report` came from this browser's store rather than a run in this visit. */
+  stored: boolean;
+  /** Images left out as unreadable (of the run in progress, else of `report`). */
+  skipped: SkippedFile[];
+  /** The last line about it: where the labels came from, or why it stopped. */
+  message: string;
+}
+
 export interface AppState {
   /** The model loaded (its results are the ones shown); it stays while another one loads. */
   modelId: string;
@@ -45,6 +69,9 @@ export interface AppState {
   followLast: boolean;
   bench: BenchState;
   profile: ProfileState;
+  folder: FolderState;
+  /** sha256 of the loaded model's weights (folder measurements are kept under it). */
+  modelSha256: string;
   source: SourceKind;
   /** The newest processed frame of the camera or video (null showing the still image). */
   live: LiveFrame | null;
@@ -65,6 +92,20 @@ export function createAppState(): AppState {
     followLast: true,
     bench: { id: 0, running: false, rows: null, source: 'wall' },
     profile: { id: 0, running: false, report: null, opts: null, imageName: '', error: null },
+    folder: {
+      id: 0,
+      running: false,
+      picked: null,
+      fingerprint: '',
+      rows: null,
+      progress: null,
+      startedAt: 0,
+      report: null,
+      stored: false,
+      skipped: [],
+      message: '',
+    },
+    modelSha256: '',
     source: 'image',
     live: null,
   };

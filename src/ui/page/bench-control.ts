@@ -41,7 +41,8 @@ export class BenchControl {
   /** r = 0, 4, 8, 12, 16 and the largest useful r, each constant and decreasing (r = 0 once). */
   private start(): void {
     const { config: c, bench } = this.state;
-    if (!c || !this.state.view || bench.running) return;
+    // Not beside a folder measurement: each would slow the other's timings.
+    if (!c || !this.state.view || bench.running || this.state.folder.running) return;
     const max = maxUsefulR(numPatches(c), c.depth, tokenLayout(c));
     const rs = [...new Set([0, 4, 8, 12, 16, max].filter((r) => r <= max))].sort((a, b) => a - b);
     const points = [...rs.map((r) => ({ r, schedule: 'constant' as const })), ...rs.filter((r) => r > 0).map((r) => ({ r, schedule: 'decreasing' as const }))];

@@ -16,6 +16,7 @@ import { HUB_ID_PREFIX, LOCAL_ID_PREFIX } from './model-choice';
 import { installModelSources } from './model-sources';
 import { PngExport } from './png-export';
 import { ProfilePanel } from './profile-panel';
+import { FolderPanel } from './folder/folder-panel';
 import type { BackendInfo, FromWorker, ModelView, ToWorker } from '../protocol';
 import { showResults } from './results-panel';
 import { drawSpeedChart } from './speed-chart-panel';
@@ -34,6 +35,7 @@ const profile = new ProfilePanel(state, send);
 const bench = new BenchControl(state, send);
 const video = new VideoMode({ state, stage, send, backToImage });
 const png = new PngExport(state, stage, (f) => video.caption(f));
+const folder = new FolderPanel(state, send, () => drawSpeedChart(state));
 
 function setBusy(): void {
   const waiting = state.source === 'image' && !!state.config && !!state.view && state.analysis?.requestId !== state.requestId;
@@ -45,6 +47,7 @@ function setBusy(): void {
 function analyze(): void {
   showRLabels(state.config);
   if (state.config) drawSpeedChart(state);
+  folder.render();
   if (video.live) return video.settingsChanged(); // frames run at the settings as they are sent
   if (!state.config || !state.view) return;
   state.requestId++;
@@ -136,6 +139,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.loadingId = '';
       state.modelId = m.modelId;
       state.config = m.config;
+      state.modelSha256 = m.sha256;
       state.analysis = null;
       video.modelChanged();
       showLoaded(m.modelId, m.note);
@@ -143,6 +147,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       setBackend(m.backend);
       setModelDefaults(m.config);
       stage.setModel(m.config);
+      void folder.modelReady();
       analyze();
       break;
     case 'load-error':
@@ -171,9 +176,11 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       break;
     case 'bench-progress':
       bench.progress(m);
+      folder.render();
       break;
     case 'bench-done':
       if (bench.done(m)) drawSpeedChart(state);
+      folder.render();
       break;
     case 'profile-done':
       profile.done(m.profileId, m.opts, m.report);
@@ -190,13 +197,19 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     case 'frame-error':
       video.answer(m);
       break;
+    case 'folder-plan':
+    case 'folder-progress':
+    case 'folder-done':
+    case 'folder-stopped':
+      folder.answer(m);
+      break;
   }
 };
 
 onOptionsChange(analyze);
 onModelPicked(loadModel);
 for (const source of [filePicker, dropOnPage, pasteFromClipboard]) void source(images);
-installTestHook(state, () => png.render(), send, videoHook(state, video));
+installTestHook(state, () => png.render(), send, videoHook(state, video), folder.hook());
 
 drawSpeedChart(state);
 void boot(loadModel, images);

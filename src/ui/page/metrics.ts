@@ -5,7 +5,7 @@ import type { ModelConfig } from '../../model/config';
 import type { BackendName, Timing } from '../../core/backend';
 import { cosineSimilarity, l2Norm } from '../../core/features';
 import { forwardMacs } from '../../core/flops';
-import { drift } from './compare';
+import { drift } from '../../eval/drift';
 import { gflops, ms, pct, perSecond, signedPct } from './format';
 import type { Analysis } from '../protocol';
 

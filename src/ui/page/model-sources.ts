@@ -46,15 +46,17 @@ async function filesOfEntry(entry: FileSystemEntry): Promise<File[]> {
 const isModelFile = (name: string) => name === 'config.json' || name.endsWith('.safetensors');
 
 /**
- * Model files dropped anywhere on the page: caught before the image drop handler (capture on
- * window), which gets every other drop. A dropped folder is read for its two files.
+ * Model files dropped anywhere on the page but the folder card: caught before the image drop
+ * handler (capture on window), which gets every other drop. A dropped folder is read for its
+ * two files.
  */
 function dropModelFiles(choose: ModelChoices): void {
   window.addEventListener(
     'drop',
     (e) => {
       const dt = e.dataTransfer;
-      if (!dt) return;
+      // A folder dropped on "Measure on a folder" holds images to measure, not a model.
+      if (!dt || (e.target instanceof Node && ui.folderCard.contains(e.target))) return;
       const entries = [...dt.items].map((i) => i.webkitGetAsEntry?.()).filter((x): x is FileSystemEntry => !!x);
       const folder = entries.length === 1 && entries[0].isDirectory ? entries[0] : undefined;
       if (!folder && ![...dt.files].some((f) => isModelFile(f.name))) return;

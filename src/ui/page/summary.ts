@@ -3,7 +3,7 @@
 // Loaded through a glob so a checkout without results still builds and says "not measured yet".
 import type { Summary } from '../../core/results';
 
-const found = import.meta.glob<{ default: Summary }>('../../bench/results/summary.json', { eager: true });
+const found = import.meta.glob<{ default: Summary }>('../../../bench/results/summary.json', { eager: true });
 
 export function benchSummary(): Summary | null {
   const mod = Object.values(found)[0];

@@ -4,8 +4,9 @@ import type { AppState } from './app-state';
 import { ui } from './elements';
 import type { ToWorker } from '../protocol';
 
-/** `video` is the video mode's part of the hook (src/ui/video/video-hook.ts). */
-export function installTestHook(state: AppState, exportPng: () => Promise<Blob>, send: (m: ToWorker) => void, video: object): void {
+/** `video` is the video mode's part of the hook (src/ui/page/video/video-hook.ts), `folder` the
+ * folder measurement's (src/ui/page/folder/folder-panel.ts). */
+export function installTestHook(state: AppState, exportPng: () => Promise<Blob>, send: (m: ToWorker) => void, video: object, folder: object): void {
   const hook = {
     get status() {
       return {
@@ -53,6 +54,7 @@ export function installTestHook(state: AppState, exportPng: () => Promise<Blob>,
     exportPng: async () => Array.from(new Uint8Array(await (await exportPng()).arrayBuffer())),
     loseDevice: () => send({ type: 'lose-device' }),
     video,
+    folder,
   };
   (window as unknown as { __tome: typeof hook }).__tome = hook;
 }

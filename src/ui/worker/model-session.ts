@@ -11,6 +11,8 @@ import type { WeightSource } from './weight-sources';
 
 export interface LoadedModel {
   weights: ViTWeights;
+  /** sha256 of the model's safetensors: what the page keeps its folder measurements under. */
+  sha256: string;
   backend: Backend;
   info: BackendInfo;
   /** True once the backend's device is gone (a failing forward is then retried on the next). */
@@ -48,7 +50,7 @@ export class ModelSession {
     this.loadAbort = abort;
     this.loadingId = modelId;
     try {
-      const { weights, note } = await source({
+      const { weights, note, sha256 } = await source({
         signal: abort.signal,
         onProgress: (p) => this.post({ type: 'progress', modelId, loaded: p.loaded, total: p.total, bytesPerSec: p.bytesPerSec, etaSec: p.etaSec }),
       });
@@ -61,8 +63,8 @@ export class ModelSession {
         this.release(backend);
         return;
       }
-      this.current = this.watch({ weights, backend, info, lost: false });
-      this.post({ type: 'ready', modelId, config: weights.config, backend: info, note });
+      this.current = this.watch({ weights, sha256, backend, info, lost: false });
+      this.post({ type: 'ready', modelId, config: weights.config, sha256, backend: info, note });
       await this.events.ready(weights.config);
     } catch (e) {
       if (this.loadingId === modelId) this.post({ type: 'load-error', modelId, message: (e as Error).message });

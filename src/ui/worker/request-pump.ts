@@ -1,15 +1,18 @@
 // In the worker: runs the page's requests one forward at a time. Only the newest analyze request
 // is ever run: one that arrives while a forward runs replaces any waiting one, and the running
 // one's answer is dropped if it was superseded, so the slider never queues up work. A profile
-// request (WebGPU only) runs between analyze requests and benchmark steps, one at a time, and is
-// always answered. A video frame runs before all of them (the page sends one at a time and
-// waits for its answer, so frames never queue either) and is always answered.
+// request (WebGPU only) runs between analyze requests and the long jobs, one at a time, and is
+// always answered. The long jobs come last, one step at a time, so a slider move waits for one
+// step at most: a folder measurement (a batch's decode, or one setting's forward of it), then
+// the in-page speed benchmark. A video frame runs before all of them (the page sends one at a
+// time and waits for its answer, so frames never queue either) and is always answered.
 import type { Backend, ForwardResult, Timing } from '../../core/backend';
 import { isHeadless, numPatches, prefixTokens, type ModelConfig } from '../../model/config';
 import { featureColours, fitFeatureBasis, type FeatureBasis } from './feature-colours';
 import type { ToMeOptions } from '../../core/tome';
 import type { LoadedModel } from './model-session';
 import type { SpeedBench } from './speed-bench';
+import { DEVICE_LOST, MODEL_CHANGED, type FolderJob } from './folder-job';
 import type { CurrentImage } from './prepare-image';
 import type { FromWorker } from '../protocol';
 import { runFrame } from './run-frame';
@@ -51,6 +54,9 @@ export class RequestPump {
   private pending: { requestId: number; opts: ToMeOptions } | null = null;
   private profileReq: { profileId: number; opts: ToMeOptions } | null = null;
   private bench: SpeedBench | null = null;
+  private folder: FolderJob | null = null;
+  /** Replaced folder measurements still to be answered (their step in flight has ended). */
+  private readonly stopping: FolderJob[] = [];
   private pumping = false;
   /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn),
    * and for a model without a head the principal axes of its patch features (the feature colours'
@@ -95,6 +101,27 @@ export class RequestPump {
     void this.run();
   }
 
+  /** A folder measurement to run; one still running stops (answered as replaced). */
+  startFolder(job: FolderJob): void {
+    if (this.folder) {
+      this.folder.stop('Replaced by a newer folder measurement; nothing of it was kept.');
+      this.stopping.push(this.folder);
+    }
+    this.folder = job;
+    void this.run();
+  }
+
+  cancelFolder(folderId: number): void {
+    if (this.folder?.folderId === folderId) this.folder.stop('Cancelled: nothing was kept.');
+    void this.run();
+  }
+
+  /** The model is being replaced: a folder measurement of the old one stops. */
+  modelChanged(): void {
+    this.folder?.stop(MODEL_CHANGED);
+    void this.run();
+  }
+
   cancelBench(benchId: number): void {
     if (this.bench?.benchId === benchId) this.bench.cancel();
     void this.run();
@@ -113,15 +140,19 @@ export class RequestPump {
     try {
       for (;;) {
         const { loaded, image } = this.subject();
+        // Stopped folder measurements are answered at once, even with no model to run on.
+        for (const job of this.stopping.splice(0)) await this.folderStep(job, loaded);
+        if (this.folder && !this.folder.onItsBackend(loaded)) await this.folderStep(this.folder, loaded);
         if (!loaded || loaded.lost) break;
         if (this.frameJob) {
           await this.frameLatest(loaded);
           continue;
         }
-        if (!image || image.prepared.modelId !== loaded.weights.config.id) break;
-        if (this.pending) await this.analyzeLatest(loaded, image);
-        else if (this.profileReq) await this.profileCurrent(loaded, image);
-        else if (this.bench) await this.benchStep(loaded, image, this.bench);
+        const current = image && image.prepared.modelId === loaded.weights.config.id ? image : null;
+        if (this.pending && current) await this.analyzeLatest(loaded, current);
+        else if (this.profileReq && current) await this.profileCurrent(loaded, current);
+        else if (this.folder) await this.folderStep(this.folder, loaded);
+        else if (this.bench && current) await this.benchStep(loaded, current, this.bench);
         else break;
       }
     } finally {
@@ -218,6 +249,16 @@ export class RequestPump {
       else if (l.lost || (await lostWithin(backend, 1000))) message = `The GPU device was lost while profiling (${message}); profile again once it is back.`;
       this.post({ type: 'profile-error', profileId: req.profileId, message: `Profile failed: ${message}` });
     }
+  }
+
+  /** One step of the folder measurement; it stops, with one line, once the model or its device
+   * is no longer the one it started on (a lost device recovers with a new backend, but timings
+   * of two devices do not belong in one table). */
+  private async folderStep(job: FolderJob, loaded: LoadedModel | null): Promise<void> {
+    if (!job.onItsBackend(loaded)) job.stop(loaded === job.loaded ? DEVICE_LOST : MODEL_CHANGED);
+    const { messages, finished } = await job.step();
+    if (finished && this.folder === job) this.folder = null;
+    messages.forEach((m) => this.post(m));
   }
 
   /** One forward of the in-page benchmark; the page gets its progress and, at the end, its rows. */

@@ -24,11 +24,17 @@ export interface SourceContext {
   signal: AbortSignal;
 }
 
-/** Loads the weights; `note` is a line for the page about where they came from. */
-export type WeightSource = (ctx: SourceContext) => Promise<{ weights: ViTWeights; note?: string }>;
+/** Loads the weights; `note` is a line for the page about where they came from; `sha256` is the
+ * model.safetensors' (what the page keeps measurements of the model under). */
+export type WeightSource = (ctx: SourceContext) => Promise<{ weights: ViTWeights; note?: string; sha256: string }>;
 
 export function shippedSource(modelId: string, baseUrl: string): WeightSource {
-  return async ({ onProgress }) => ({ weights: await loadModelBrowser(modelId, { baseUrl, onProgress }) });
+  return async ({ onProgress }) => {
+    let sha256 = '';
+    const weights = await loadModelBrowser(modelId, { baseUrl, onProgress, onWeightsSha256: (s) => (sha256 = s) });
+    // A manifest converted before the converter recorded its source: the model id stands in.
+    return { weights, sha256: sha256 || `unrecorded:${modelId}` };
+  };
 }
 
 export function hubSource(repo: string, endpoint: string): WeightSource {
@@ -40,15 +46,15 @@ export function hubSource(repo: string, endpoint: string): WeightSource {
       : m.cached
         ? `${repo}: downloaded ${size}, sha256 verified against the hub's record, cached for next time`
         : `${repo}: downloaded ${size}, sha256 verified against the hub's record; not cached (the browser refused the storage)`;
-    return { weights: m.weights, note };
+    return { weights: m.weights, note, sha256: m.sha256 };
   };
 }
 
 export function localSource(name: string, config: File, weights: File): WeightSource {
   return async ({ onProgress }) => {
     onProgress({ loaded: 0, total: weights.size });
-    const w = await weightsFromFiles(name, config, weights, imagenetLabels);
+    const { weights: w, sha256 } = await weightsFromFiles(name, config, weights, imagenetLabels);
     onProgress({ loaded: weights.size, total: weights.size });
-    return { weights: w, note: `${name}: read from local files (${formatBytes(weights.size)}), nothing downloaded` };
+    return { weights: w, sha256, note: `${name}: read from local files (${formatBytes(weights.size)}), nothing downloaded` };
   };
 }

@@ -5,6 +5,7 @@
 import type { ModelConfig } from '../../model/config';
 import { ModelSession } from './model-session';
 import { SpeedBench } from './speed-bench';
+import { FolderJob } from './folder-job';
 import { modelView, prepareImage, type CurrentImage, type PreparedImage } from './prepare-image';
 import type { FromWorker, ToWorker } from '../protocol';
 import { RequestPump } from './request-pump';
@@ -21,6 +22,7 @@ const session = new ModelSession(post, {
   unloaded: () => {
     pump.forgetBaseline();
     pump.dropFrame('the model changed');
+    pump.modelChanged();
   },
   ready: reprepare,
   recovered: () => void pump.run(),
@@ -58,6 +60,13 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'lose-device':
       session.loseDevice();
+      break;
+    case 'folder':
+      if (session.loaded) pump.startFolder(new FolderJob(m.folderId, m.request, session.loaded));
+      else post({ type: 'folder-stopped', folderId: m.folderId, message: 'No model is loaded yet: measure once it is.' });
+      break;
+    case 'cancel-folder':
+      pump.cancelFolder(m.folderId);
       break;
     case 'frame':
       if (session.loaded) pump.frame({ frameId: m.frameId, bitmap: m.bitmap, opts: m.opts });

@@ -1,4 +1,5 @@
-// How far a merged forward moved from the unmerged (r = 0) one on the same image.
+// How far a merged forward moved from the unmerged (r = 0) one on the same image: the page's
+// per-image figures and, summed over a folder, the agreement and TV shift of src/eval/measure.ts.
 
 export interface Drift {
   top1Agrees: boolean;
