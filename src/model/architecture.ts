@@ -20,7 +20,8 @@ export interface Family {
   classToken: boolean;
   /** DeiT distilled: a distillation token after the class token and a second head. */
   distilled: boolean;
-  /** reg_tokens: register tokens after the class token. */
+  /** reg_tokens: register tokens right after the class token; they attend in every block, take
+   * no part in ToMe's matching and are never pooled. */
   registers: number;
   /** init_values set: per-channel ls1/ls2 gammas on the attention and MLP outputs. */
   layerScale: boolean;
@@ -28,9 +29,12 @@ export interface Family {
   noEmbedClass: boolean;
   /** pre_norm: LayerNorm norm_pre after the position embedding; the patch embedding has no bias. */
   preNorm: boolean;
+  /** MLP activation: exact (erf) GELU, or CLIP's QuickGELU x * sigmoid(1.702 x). */
   act: Activation;
   /** Every LayerNorm's epsilon (CLIP towers 1e-5, timm's default 1e-6). */
   eps: number;
+  /** 'token': the (normed) class token; 'avg': plain mean of the tokens after the prefix, then
+   * fc_norm (timm global_pool='avg', whose final norm is fc_norm). Then the head, if any. */
   globalPool: GlobalPool;
 }
 

@@ -2,11 +2,13 @@
 // Which architectures load is decided in architecture.ts; dims come from `model_args` when
 // present, otherwise from the architecture name and (as a last resort) from tensor shapes, as
 // the hub files mostly lack model_args.
-import { configText, dimsFromArgs, inspectArchitecture, type Activation, type GlobalPool } from './architecture';
+import { configText, dimsFromArgs, inspectArchitecture, type Family } from './architecture';
 
 export type Interpolation = 'bicubic' | 'bilinear' | 'nearest';
 
-export interface ModelConfig {
+/** A model: its family's features (architecture.ts: tokens, layer scale, norms, activation,
+ * pooling, eps) with its dims, head, preprocessing and labels. */
+export interface ModelConfig extends Family {
   id: string;
   architecture: string;
   embedDim: number;
@@ -17,28 +19,6 @@ export interface ModelConfig {
   mlpHidden: number;
   /** Classes of the head; 0: no head (a backbone), the output is the pooled feature vector. */
   numClasses: number;
-  /** A class token at index 0 (timm class_token; false for the *_reg<N>_gap_* ViTs). */
-  classToken: boolean;
-  /** DeiT distilled: a distillation token after the class token and a second head (head_dist);
-   * the logits are the mean of both heads, as timm at eval. */
-  distilled: boolean;
-  /** Register tokens right after the class token (timm reg_tokens): they attend in every block,
-   * take no part in ToMe's matching and are never pooled. */
-  registers: number;
-  /** Layer scale (timm init_values): x + ls1 * attn(...), x + ls2 * mlp(...), gammas ls1/ls2. */
-  layerScale: boolean;
-  /** pos_embed has rows for the patches only; the prefix tokens get none (timm no_embed_class). */
-  noEmbedClass: boolean;
-  /** timm pre_norm (CLIP towers): LayerNorm norm_pre after the position embedding, and a patch
-   * embedding without bias. */
-  preNorm: boolean;
-  /** MLP activation: exact (erf) GELU, or CLIP's QuickGELU x * sigmoid(1.702 x). */
-  act: Activation;
-  /** 'token': the (normed) class token; 'avg': plain mean of the tokens after the prefix, then
-   * fc_norm (timm global_pool='avg', whose final norm is fc_norm). Then the head, if any. */
-  globalPool: GlobalPool;
-  /** LayerNorm epsilon (timm ViT: 1e-6; CLIP towers: 1e-5). */
-  eps: number;
   mean: [number, number, number];
   std: [number, number, number];
   cropPct: number;
