@@ -5,7 +5,7 @@
 // implements onnxruntime-common (node, web).
 import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common';
 import type { ForwardResult } from '../core/backend';
-import { numPatches, tokenLayout, type TokenLayout } from '../model/config';
+import { isHeadless, numPatches, tokenLayout, type ModelConfig, type TokenLayout } from '../model/config';
 import { canonicalGroups, effectiveR, initialTokenOfPatch, rPerLayer, tokenCounts, type MergeMode, type ToMeOptions } from '../core/tome';
 import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
@@ -83,12 +83,10 @@ export async function ortForward(
     feeds[IO.propAttn] = new ort.Tensor('float32', Float32Array.of(opts.propAttn ? 1 : 0), [1]);
   }
   const out = await (await sessions.get(tome)).run(feeds);
-  const logits = out[IO.logits].data as Float32Array;
+  const output = imageOutputs(c, out, N);
 
   const decisions = tome ? graphDecisions(out, N) : null;
   return inputs.map((_, i) => {
-    const l = logits.slice(i * c.numClasses, (i + 1) * c.numClasses);
-    const probs = softmax(l);
     let map = initialTokenOfPatch(P, layout);
     const perBlock: Int32Array[] = [];
     const at = { src: 0, matched: 0 };
@@ -100,8 +98,29 @@ export async function ortForward(
       }
       perBlock.push(map.slice());
     }
-    return { logits: l, probs, top5: topK(probs, 5), tokens: tokens.slice(), tokenOfPatch: perBlock, groups: canonicalGroups(map) };
+    return { ...output(i), tokens: tokens.slice(), tokenOfPatch: perBlock, groups: canonicalGroups(map) };
   });
+}
+
+type Prediction = Pick<ForwardResult, 'logits' | 'probs' | 'top5' | 'features' | 'tokenFeatures'>;
+
+/** Image i's prediction from the graph's outputs: a classifier's logits, their softmax and top-5;
+ * for a model without a head (as the reference) no logits, its pooled features and its tokens. */
+function imageOutputs(c: ModelConfig, out: InferenceSession.ReturnType, N: number): (i: number) => Prediction {
+  const part = (name: string, i: number) => {
+    const data = out[name].data as Float32Array;
+    const n = data.length / N;
+    return data.slice(i * n, (i + 1) * n);
+  };
+  if (isHeadless(c)) {
+    const none = new Float32Array(0);
+    return (i) => ({ logits: none, probs: none, top5: [], features: part(IO.features, i), tokenFeatures: part(IO.tokenFeatures, i) });
+  }
+  return (i) => {
+    const logits = part(IO.logits, i);
+    const probs = softmax(logits);
+    return { logits, probs, top5: topK(probs, 5) };
+  };
 }
 
 /** One image's merge decisions, every block's one after the other (vit-graph.ts IO). */

@@ -36,6 +36,11 @@ const configs: Array<{ name: string; over: Partial<ModelConfig> }> = [
   { name: 'distilled, grid 4x4 (T0 = 18, even), depth 4', over: { distilled: true, imgSize: 16, depth: 4 } },
   { name: 'average pool + fc_norm, grid 5x5', over: { globalPool: 'avg' } },
   { name: 'average pool + fc_norm, grid 3x3 of 8-px patches (T0 = 10), depth 4', over: { globalPool: 'avg', patchSize: 8, imgSize: 24, depth: 4 } },
+  { name: 'DeiT III: layer scale, pos_embed over the patches only', over: { layerScale: true, noEmbedClass: true } },
+  { name: 'CLIP tower: pre-norm, patch embedding without bias, eps 1e-5, GELU', over: { preNorm: true, eps: 1e-5 } },
+  { name: 'CLIP tower with QuickGELU, grid 4x4 (T0 = 17, odd)', over: { preNorm: true, eps: 1e-5, act: 'quickgelu', imgSize: 16 } },
+  { name: 'no head (class token features)', over: { numClasses: 0 } },
+  { name: 'no head, average pool (fc_norm features), layer scale', over: { numClasses: 0, globalPool: 'avg', layerScale: true } },
 ];
 const cases: ToMeOptions[] = [
   { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' },
@@ -71,11 +76,18 @@ describe.each(configs)('random ViT: $name', ({ over }) => {
       expect(got.tokens).toEqual(want.tokens);
       got.tokenOfPatch.forEach((row, l) => expect(Array.from(row), `map after block ${l}`).toEqual(Array.from(want.tokenOfPatch[l])));
       expect(Array.from(got.groups)).toEqual(Array.from(want.groups));
+      expect(got.logits.length).toBe(want.logits.length);
       expect(maxAbsDiff(got.logits, want.logits)).toBeLessThan(1e-4);
       expect(maxAbsDiff(got.probs, want.probs)).toBeLessThan(1e-5);
       expect(got.top5.map((t) => t.index)).toEqual(want.top5.map((t) => t.index));
+      // A model without a head: its pooled features and its last tokens, as the reference's.
+      expect(got.features?.length).toBe(want.features?.length);
+      expect(got.tokenFeatures?.length).toBe(want.tokenFeatures?.length);
+      if (want.features) expect(maxAbsDiff(got.features!, want.features)).toBeLessThan(1e-4);
+      if (want.tokenFeatures) expect(maxAbsDiff(got.tokenFeatures!, want.tokenFeatures)).toBeLessThan(1e-4);
       const [alone] = await ortForward(w, sessions, options.ort, [images[i]], opts);
       expect(maxAbsDiff(alone.logits, got.logits)).toBeLessThan(1e-5);
+      if (want.features) expect(maxAbsDiff(alone.features!, got.features!)).toBeLessThan(1e-5);
       expect(Array.from(alone.groups)).toEqual(Array.from(got.groups));
     }
   });
@@ -94,11 +106,6 @@ describe('the families it has no graphs for', () => {
   it.each<[string, Partial<ModelConfig>, RegExp]>([
     ['registers', { registers: 4 }, /register tokens/],
     ['no class token', { classToken: false, globalPool: 'avg' }, /without a class token/],
-    ['layer scale', { layerScale: true }, /layer scale/],
-    ['pos_embed over the patches', { noEmbedClass: true }, /no_embed_class/],
-    ['pre-norm', { preNorm: true }, /pre-norm CLIP towers/],
-    ['QuickGELU', { act: 'quickgelu' }, /QuickGELU/],
-    ['no head', { numClasses: 0 }, /models without a head/],
   ])('%s: refused in one line (the reference runs it)', (_, over, re) => {
     const line = ortRefusal(randomViT(over, 1).config);
     expect(line).toMatch(re);
