@@ -6,7 +6,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
 import { inputTensor } from '../reference/model-input';
-import { expectedTensors, FAMILY_FEATURES, type ModelConfig } from '../model/config';
+import { expectedTensors, type ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { ForwardSessions, ortForward, type OrtRuntime } from './forward';
 
@@ -74,9 +74,9 @@ const GRAPH_SUPPORT: { [K in keyof ModelConfig]-?: (c: ModelConfig) => string | 
   imgSize: builds,
   mlpHidden: builds,
   numClasses: builds,
-  classToken: (c) => (c.classToken ? null : FAMILY_FEATURES.noClassToken),
+  classToken: builds,
   distilled: builds,
-  registers: (c) => (c.registers > 0 ? FAMILY_FEATURES.registers : null),
+  registers: builds,
   layerScale: builds,
   noEmbedClass: builds,
   preNorm: builds,

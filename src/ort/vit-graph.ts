@@ -3,10 +3,10 @@
 // Two graphs per model serve every setting: the plain ViT for r = 0, and the ToMe graph for the
 // rest, in which r per block is an input (a block whose r is 0 leaves its tokens as they are, in
 // their order), and so are merge/prune and proportional attention. Batch and token counts are
-// symbolic. Besides the logits, each block of the ToMe graph outputs its merge decisions (merged
-// A tokens, every A token's best B and score), from which the host builds the patch->token maps
+// symbolic. Besides the logits (or features), each block of the ToMe graph outputs its merge
+// decisions (the A tokens ranked, every A token's best B and score), from which the host builds the patch->token maps
 // for the overlay.
-import { isHeadless, numPatches, prefixTokens, type ModelConfig } from '../model/config';
+import { isHeadless, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import { tensor, type ViTWeights } from '../model/weights';
 import { GraphBuilder } from './onnx-builder';
 import { mergeOps } from './merge-graph';
@@ -26,10 +26,11 @@ export const IO = {
    * the last block as forward_features returns it [batch, tokens, D]. */
   features: 'features',
   tokenFeatures: 'token_features',
-  /** Every block's decisions, the blocks one after the other along axis 1: its merged A' tokens,
-   * strongest first [batch, Σ r] (int64), each A' token's best B' [batch, Σ A'] (int64) and its
-   * score [batch, Σ A'] (a block with r = 0 matches too, and merges nothing). */
-  src: 'merge_src',
+  /** Every block's decisions, the blocks one after the other along axis 1: its A' tokens ranked,
+   * strongest match first (the first r merge) [batch, Σ A'] (int64), each A' token's best B'
+   * [batch, Σ A'] (int64) and its score [batch, Σ A'] (a block with r = 0 matches too, and
+   * merges nothing). A' and B' are counted in the matched sequence (registers left out). */
+  ranking: 'merge_ranking',
   bestB: 'best_b',
   bestScore: 'best_score',
 } as const;
@@ -52,8 +53,8 @@ export class ViTGraphBuilder {
   build(tome: boolean): Uint8Array {
     const c = this.config;
     const D = c.embedDim;
-    const prefix = prefixTokens(c);
-    const T0 = numPatches(c) + prefix;
+    const layout = tokenLayout(c);
+    const T0 = numPatches(c) + prefixTokens(c);
     const g = new GraphBuilder(`vit_${tome ? 'tome' : 'plain'}_${c.id}`);
     let x = this.embed(g, g.input(IO.pixels, 'float', ['batch', 3, c.imgSize, c.imgSize]));
     if (!tome) {
@@ -73,16 +74,16 @@ export class ViTGraphBuilder {
     for (let b = 0; b < c.depth; b++) {
       const { x: xa, keys } = this.attention(g, x, b, bias);
       const rb = g.op('Slice', [r, g.int64s([b]), g.int64s([b + 1])]);
-      const { x: x2, size: size2, src, bestB, bestScore } = mergeOps(g, { x: xa, size, keys, r: rb, keep, prefix, D });
-      [src, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
+      const { x: x2, size: size2, ranking, bestB, bestScore } = mergeOps(g, { x: xa, size, keys, r: rb, keep, layout, D });
+      [ranking, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
       size = size2;
       bias = g.op('Mul', [g.op('Log', [g.op('Reshape', [size, g.int64s([0, 1, 1, -1])])]), propAttn]);
       x = this.mlp(g, x2, b);
     }
     this.head(g, x);
-    const outputs = [IO.src, IO.bestB, IO.bestScore];
+    const outputs = [IO.ranking, IO.bestB, IO.bestScore];
     decisions.forEach((parts, i) => g.op('Concat', parts, { axis: 1 }, outputs[i]));
-    g.output(IO.src, 'int64', ['batch', 'merged']);
+    g.output(IO.ranking, 'int64', ['batch', 'matched']);
     g.output(IO.bestB, 'int64', ['batch', 'matched']);
     g.output(IO.bestScore, 'float', ['batch', 'matched']);
     return g.encode();

@@ -2,8 +2,9 @@
 // onnxruntime-node's CPU provider) against ../shared/golden-archs, every case of every model it
 // builds, with exactly the checks the CPU reference passes (tests/unit/reference-golden-archs):
 // DeiT III (layer scale, pos_embed over the patches), CLIP towers with GELU and QuickGELU
-// (pre-norm, no patch bias, eps 1e-5), a ViT-S without a head (features); the models it still
-// refuses are named, so the list shrinks only on purpose.
+// (pre-norm, no patch bias, eps 1e-5), registers without a class token and with average pooling
+// (vit_betwixt_*_reg4_gap), DINOv2 with registers and no head at 518 px, a ViT-S without a head
+// (features).
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergePairs } from '../../src/reference/tome';
 import { ForwardSessions, ortForward } from '../../src/ort/forward';
@@ -12,8 +13,6 @@ import { ortRefusal } from '../../src/ort/backend';
 import type { ViTWeights } from '../../src/model/weights';
 import { archEntries, loadArchModel, readArchF32 } from '../support/golden-archs';
 import { expectMatchesArchCase } from '../support/golden-checks';
-
-const REFUSED: string[] = ['vit_betwixt_patch16_reg4_gap_256.rand', 'vit_small_patch14_reg4_dinov2.rand'];
 
 const options = await ortNodeOptions();
 const sessions = new Map<string, ForwardSessions>();
@@ -29,9 +28,7 @@ afterAll(async () => {
   await Promise.all([...sessions.values()].map((s) => s.dispose()));
 });
 
-const built = archEntries().filter((e) => !REFUSED.includes(e.model));
-
-describe.each(built)('$model $image', (entry) => {
+describe.each(archEntries())('$model $image', (entry) => {
   const input = readArchF32(entry.input);
 
   it.each(entry.cases)('$name', async (gc) => {
@@ -42,11 +39,5 @@ describe.each(built)('$model $image', (entry) => {
     const [res] = await ortForward(w, sessionsOf(w), options.ort, [input], opts, (_, block, plan) => (merges[block] = mergePairs(plan)));
     const { maxDiff, sameGroups } = expectMatchesArchCase(res, gc, merges);
     figures.push(`${entry.model} ${entry.image} ${gc.name}: ${maxDiff.toExponential(2)}, ${sameGroups}/${gc.groups.length}`);
-  });
-});
-
-describe('the models it refuses', () => {
-  it.each(REFUSED)('%s: refused in one line (the reference runs it)', (model) => {
-    expect(ortRefusal(loadArchModel(model).config)).toMatch(/the ONNX Runtime path does not build graphs for/);
   });
 });
