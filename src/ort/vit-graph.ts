@@ -4,8 +4,11 @@
 // rest, in which r per block is an input (a block whose r is 0 leaves its tokens as they are, in
 // their order), and so are merge/prune and proportional attention. Batch and token counts are
 // symbolic. Besides the logits (or features), each block of the ToMe graph outputs its merge
-// decisions (the A tokens ranked, every A token's best B and score), from which the host builds the patch->token maps
-// for the overlay.
+// decisions (the A tokens ranked, every A token's best B and score), from which the host builds
+// the patch->token maps for the overlay. The families of timm's VisionTransformer are built as the
+// reference computes them: layer scale, pos_embed over the patches only, pre-norm CLIP towers
+// (norm_pre, no patch bias, their eps), QuickGELU, register tokens (outside the merging), no class
+// token (average pooling), no head (the pooled features).
 import { isHeadless, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import { tensor, type ViTWeights } from '../model/weights';
 import { GraphBuilder } from './onnx-builder';
