@@ -43,6 +43,7 @@ const configs: Array<{ name: string; over: Partial<ModelConfig> }> = [
   { name: 'CLIP tower with QuickGELU, grid 4x4 (T0 = 17, odd)', over: { preNorm: true, eps: 1e-5, act: 'quickgelu', imgSize: 16 } },
   { name: 'no head (class token features)', over: { numClasses: 0 } },
   { name: 'no head, average pool (fc_norm features), layer scale', over: { numClasses: 0, globalPool: 'avg', layerScale: true } },
+  { name: 'distilled without a head (class token features, no head_dist)', over: { distilled: true, numClasses: 0 } },
   { name: '4 registers after the class token, grid 5x5 (T0 = 30, 26 matched)', over: { registers: 4 } },
   { name: '1 register, grid 4x4 (T0 = 18, 17 matched, odd), prune and merge', over: { registers: 1, imgSize: 16 } },
   { name: 'distilled with 2 registers (class, distillation, registers)', over: { distilled: true, registers: 2 } },
