@@ -17,7 +17,7 @@ import type { GraphBuilder } from './onnx-builder';
 const END = 2 ** 31 - 1;
 
 /** The class and distillation tokens: they take part in the matching (at its start) but never merge. */
-export function protectedTokens(l: TokenLayout): number {
+function protectedTokens(l: TokenLayout): number {
   return (l.classToken ? 1 : 0) + (l.distToken ? 1 : 0);
 }
 
