@@ -6,7 +6,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
 import { inputTensor } from '../reference/model-input';
-import { expectedTensors, FAMILY_FEATURES, type ModelConfig } from '../model/config';
+import { expectedTensors, type ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { ForwardSessions, ortForward, type OrtRuntime } from './forward';
 
@@ -73,14 +73,14 @@ const GRAPH_SUPPORT: { [K in keyof ModelConfig]-?: (c: ModelConfig) => string | 
   patchSize: builds,
   imgSize: builds,
   mlpHidden: builds,
-  numClasses: (c) => (c.numClasses === 0 ? FAMILY_FEATURES.headless : null),
-  classToken: (c) => (c.classToken ? null : FAMILY_FEATURES.noClassToken),
+  numClasses: builds,
+  classToken: builds,
   distilled: builds,
-  registers: (c) => (c.registers > 0 ? FAMILY_FEATURES.registers : null),
-  layerScale: (c) => (c.layerScale ? FAMILY_FEATURES.layerScale : null),
-  noEmbedClass: (c) => (c.noEmbedClass ? FAMILY_FEATURES.noEmbedClass : null),
-  preNorm: (c) => (c.preNorm ? FAMILY_FEATURES.preNorm : null),
-  act: (c) => (c.act === 'gelu' ? null : FAMILY_FEATURES.quickGelu),
+  registers: builds,
+  layerScale: builds,
+  noEmbedClass: builds,
+  preNorm: builds,
+  act: builds,
   globalPool: builds,
   eps: builds,
   // Preprocessing and labels happen outside the graph.

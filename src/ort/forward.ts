@@ -5,7 +5,7 @@
 // implements onnxruntime-common (node, web).
 import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common';
 import type { ForwardResult } from '../core/backend';
-import { numPatches, tokenLayout, type TokenLayout } from '../model/config';
+import { isHeadless, numPatches, tokenLayout, type ModelConfig, type TokenLayout } from '../model/config';
 import { canonicalGroups, effectiveR, initialTokenOfPatch, rPerLayer, tokenCounts, type MergeMode, type ToMeOptions } from '../core/tome';
 import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
@@ -83,15 +83,13 @@ export async function ortForward(
     feeds[IO.propAttn] = new ort.Tensor('float32', Float32Array.of(opts.propAttn ? 1 : 0), [1]);
   }
   const out = await (await sessions.get(tome)).run(feeds);
-  const logits = out[IO.logits].data as Float32Array;
+  const output = imageOutputs(c, out, N);
 
   const decisions = tome ? graphDecisions(out, N) : null;
   return inputs.map((_, i) => {
-    const l = logits.slice(i * c.numClasses, (i + 1) * c.numClasses);
-    const probs = softmax(l);
     let map = initialTokenOfPatch(P, layout);
     const perBlock: Int32Array[] = [];
-    const at = { src: 0, matched: 0 };
+    const at = { matched: 0 };
     for (let b = 0; b < c.depth; b++) {
       const plan = decisions && graphPlan(decisions.of(i), at, tokens[b], rs[b], layout);
       if (plan && rs[b] > 0) {
@@ -100,26 +98,46 @@ export async function ortForward(
       }
       perBlock.push(map.slice());
     }
-    return { logits: l, probs, top5: topK(probs, 5), tokens: tokens.slice(), tokenOfPatch: perBlock, groups: canonicalGroups(map) };
+    return { ...output(i), tokens: tokens.slice(), tokenOfPatch: perBlock, groups: canonicalGroups(map) };
   });
+}
+
+type Prediction = Pick<ForwardResult, 'logits' | 'probs' | 'top5' | 'features' | 'tokenFeatures'>;
+
+/** Image i's prediction from the graph's outputs: a classifier's logits, their softmax and top-5;
+ * for a model without a head (as the reference) no logits, its pooled features and its tokens. */
+function imageOutputs(c: ModelConfig, out: InferenceSession.ReturnType, N: number): (i: number) => Prediction {
+  const part = (name: string, i: number) => {
+    const data = out[name].data as Float32Array;
+    const n = data.length / N;
+    return data.slice(i * n, (i + 1) * n);
+  };
+  if (isHeadless(c)) {
+    const none = new Float32Array(0);
+    return (i) => ({ logits: none, probs: none, top5: [], features: part(IO.features, i), tokenFeatures: part(IO.tokenFeatures, i) });
+  }
+  return (i) => {
+    const logits = part(IO.logits, i);
+    const probs = softmax(logits);
+    return { logits, probs, top5: topK(probs, 5) };
+  };
 }
 
 /** One image's merge decisions, every block's one after the other (vit-graph.ts IO). */
 interface Decisions {
-  src: BigInt64Array;
+  ranking: BigInt64Array;
   bestB: BigInt64Array;
   bestScore: Float32Array;
 }
 
 function graphDecisions(out: InferenceSession.ReturnType, N: number): { of(i: number): Decisions } {
-  const src = out[IO.src].data as BigInt64Array;
+  const ranking = out[IO.ranking].data as BigInt64Array;
   const bestB = out[IO.bestB].data as BigInt64Array;
   const bestScore = out[IO.bestScore].data as Float32Array;
-  const merged = src.length / N;
   const matched = bestB.length / N;
   return {
     of: (i) => ({
-      src: src.subarray(i * merged, (i + 1) * merged),
+      ranking: ranking.subarray(i * matched, (i + 1) * matched),
       bestB: bestB.subarray(i * matched, (i + 1) * matched),
       bestScore: bestScore.subarray(i * matched, (i + 1) * matched),
     }),
@@ -127,28 +145,28 @@ function graphDecisions(out: InferenceSession.ReturnType, N: number): { of(i: nu
 }
 
 /**
- * The next block's decisions (read at `at`, which moves past them) as the reference's MergePlan: A and B indices over all tokens, the class token never a source; the graph's A' and
- * B' leave the protected prefix tokens out (merge-graph.ts).
+ * The next block's decisions (read at `at`, which moves past them) as the reference's MergePlan:
+ * A and B indices over the matched sequence (registers left out), the class token never a
+ * source; the graph's A' and B' leave the protected tokens out (merge-graph.ts). The kept A are
+ * the graph's ranking after the first r, in its order, or with a class token that token and the
+ * rest in original order (as the graph orders the tokens).
  */
-function graphPlan(d: Decisions, at: { src: number; matched: number }, T: number, r: number, layout: TokenLayout): MergePlan {
-  // The graphs are built for class-token models without registers (ortRefusal), so the
-  // matched sequence is the whole one.
-  const start = bipartiteStarts(layout.distToken ? 2 : 1);
+function graphPlan(d: Decisions, at: { matched: number }, T: number, r: number, layout: TokenLayout): MergePlan {
+  const start = bipartiteStarts(layout);
   const aShift = start.a / 2;
   const bShift = (start.b - 1) / 2;
-  const nA = Math.ceil(T / 2);
+  const nA = Math.ceil((T - layout.registers) / 2);
   const bestB = new Int32Array(nA).fill(-1);
   const bestScore = new Float32Array(nA).fill(-Infinity);
   for (let a = aShift; a < nA; a++) {
     bestB[a] = Number(d.bestB[at.matched + a - aShift]) + bShift;
     bestScore[a] = d.bestScore[at.matched + a - aShift];
   }
-  const srcA = Int32Array.from(d.src.subarray(at.src, at.src + r), (v) => Number(v) + aShift);
-  at.src += r;
+  const ranking = Int32Array.from(d.ranking.subarray(at.matched, at.matched + nA - aShift), (v) => Number(v) + aShift);
   at.matched += nA - aShift;
-  const merged = new Uint8Array(nA);
-  for (const a of srcA) merged[a] = 1;
-  const keptA = Int32Array.from({ length: nA }, (_, a) => a).filter((a) => !merged[a]);
+  const srcA = ranking.slice(0, r);
+  // The class token (A_0, outside A') is kept, first.
+  const keptA = layout.classToken ? Int32Array.from([0, ...ranking.slice(r)]).sort() : ranking.slice(r);
   return { T, r, layout, bestB, bestScore, srcA, keptA };
 }
 

@@ -3,10 +3,13 @@
 // Two graphs per model serve every setting: the plain ViT for r = 0, and the ToMe graph for the
 // rest, in which r per block is an input (a block whose r is 0 leaves its tokens as they are, in
 // their order), and so are merge/prune and proportional attention. Batch and token counts are
-// symbolic. Besides the logits, each block of the ToMe graph outputs its merge decisions (merged
-// A tokens, every A token's best B and score), from which the host builds the patch->token maps
-// for the overlay.
-import { numPatches, prefixTokens, type ModelConfig } from '../model/config';
+// symbolic. Besides the logits (or features), each block of the ToMe graph outputs its merge
+// decisions (the A tokens ranked, every A token's best B and score), from which the host builds
+// the patch->token maps for the overlay. The families of timm's VisionTransformer are built as the
+// reference computes them: layer scale, pos_embed over the patches only, pre-norm CLIP towers
+// (norm_pre, no patch bias, their eps), QuickGELU, register tokens (outside the merging), no class
+// token (average pooling), no head (the pooled features).
+import { isHeadless, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import { tensor, type ViTWeights } from '../model/weights';
 import { GraphBuilder } from './onnx-builder';
 import { mergeOps } from './merge-graph';
@@ -20,11 +23,17 @@ export const IO = {
   keep: 'keep',
   /** 1: proportional attention (+ log size on the keys' logits); 0: none ([1] float). */
   propAttn: 'prop_attn',
+  /** A classifier's logits [batch, classes]. */
   logits: 'logits',
-  /** Every block's decisions, the blocks one after the other along axis 1: its merged A' tokens,
-   * strongest first [batch, Σ r] (int64), each A' token's best B' [batch, Σ A'] (int64) and its
-   * score [batch, Σ A'] (a block with r = 0 matches too, and merges nothing). */
-  src: 'merge_src',
+  /** A model without a head: its pooled pre-logits features [batch, D], and every token after
+   * the last block as forward_features returns it [batch, tokens, D]. */
+  features: 'features',
+  tokenFeatures: 'token_features',
+  /** Every block's decisions, the blocks one after the other along axis 1: its A' tokens ranked,
+   * strongest match first (the first r merge) [batch, Σ A'] (int64), each A' token's best B'
+   * [batch, Σ A'] (int64) and its score [batch, Σ A'] (a block with r = 0 matches too, and
+   * merges nothing). A' and B' are counted in the matched sequence (registers left out). */
+  ranking: 'merge_ranking',
   bestB: 'best_b',
   bestScore: 'best_score',
 } as const;
@@ -47,8 +56,8 @@ export class ViTGraphBuilder {
   build(tome: boolean): Uint8Array {
     const c = this.config;
     const D = c.embedDim;
-    const prefix = prefixTokens(c);
-    const T0 = numPatches(c) + prefix;
+    const layout = tokenLayout(c);
+    const T0 = numPatches(c) + prefixTokens(c);
     const g = new GraphBuilder(`vit_${tome ? 'tome' : 'plain'}_${c.id}`);
     let x = this.embed(g, g.input(IO.pixels, 'float', ['batch', 3, c.imgSize, c.imgSize]));
     if (!tome) {
@@ -68,16 +77,16 @@ export class ViTGraphBuilder {
     for (let b = 0; b < c.depth; b++) {
       const { x: xa, keys } = this.attention(g, x, b, bias);
       const rb = g.op('Slice', [r, g.int64s([b]), g.int64s([b + 1])]);
-      const { x: x2, size: size2, src, bestB, bestScore } = mergeOps(g, { x: xa, size, keys, r: rb, keep, prefix, D });
-      [src, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
+      const { x: x2, size: size2, ranking, bestB, bestScore } = mergeOps(g, { x: xa, size, keys, r: rb, keep, layout, D });
+      [ranking, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
       size = size2;
       bias = g.op('Mul', [g.op('Log', [g.op('Reshape', [size, g.int64s([0, 1, 1, -1])])]), propAttn]);
       x = this.mlp(g, x2, b);
     }
     this.head(g, x);
-    const outputs = [IO.src, IO.bestB, IO.bestScore];
+    const outputs = [IO.ranking, IO.bestB, IO.bestScore];
     decisions.forEach((parts, i) => g.op('Concat', parts, { axis: 1 }, outputs[i]));
-    g.output(IO.src, 'int64', ['batch', 'merged']);
+    g.output(IO.ranking, 'int64', ['batch', 'matched']);
     g.output(IO.bestB, 'int64', ['batch', 'matched']);
     g.output(IO.bestScore, 'float', ['batch', 'matched']);
     return g.encode();
@@ -87,18 +96,29 @@ export class ViTGraphBuilder {
     return tensor(this.weights, name);
   }
 
-  /** A Linear as MatMul with the transposed weight, then the bias. */
-  private linear(g: GraphBuilder, x: string, name: string): string {
-    let wt = this.transposed.get(name);
+  /**
+   * A Linear as MatMul with the transposed weight, then the bias. `gamma` (layer scale: the
+   * output scaled per channel) is folded into both at build time: gamma * (Wx + b) =
+   * (gamma W)x + gamma b, one op fewer per residual branch, equal within float32 rounding.
+   */
+  private linear(g: GraphBuilder, x: string, name: string, gamma?: string): string {
     const full = this.w(`${name}.weight`);
     const [outDim, inDim] = this.weights.tensors.get(`${name}.weight`)!.shape;
+    const scale = gamma ? this.w(gamma) : null;
+    let wt = this.transposed.get(name);
     if (!wt) {
       wt = new Float32Array(inDim * outDim);
-      for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) wt[i * outDim + o] = full[o * inDim + i];
+      for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) wt[i * outDim + o] = full[o * inDim + i] * (scale ? scale[o] : 1);
       this.transposed.set(name, wt);
     }
+    const bias = scale ? this.w(`${name}.bias`).map((v, o) => v * scale[o]) : this.w(`${name}.bias`);
     const m = g.op('MatMul', [x, g.floats(g.fresh(`${name}.wT`), wt, [inDim, outDim])]);
-    return g.op('Add', [m, g.floats(g.fresh(`${name}.b`), this.w(`${name}.bias`), [outDim])]);
+    return g.op('Add', [m, g.floats(g.fresh(`${name}.b`), bias, [outDim])]);
+  }
+
+  /** The gamma of a block's layer scale (ls1 after attention, ls2 after the MLP), if the model has one. */
+  private layerScale(block: number, which: 'ls1' | 'ls2'): string | undefined {
+    return this.config.layerScale ? `blocks.${block}.${which}.gamma` : undefined;
   }
 
   private layerNorm(g: GraphBuilder, x: string, name: string): string {
@@ -108,26 +128,38 @@ export class ViTGraphBuilder {
     return g.op('LayerNormalization', [x, weight, bias], { axis: -1, epsilon: { float: this.config.eps } });
   }
 
-  /** Conv patch x patch, stride patch = patch embedding; the prefix tokens (class, then
-   * distillation) first, then the position embedding. */
+  /** Conv patch x patch, stride patch = patch embedding (no bias in pre-norm CLIP towers); the
+   * prefix tokens in timm's order (class, distillation, registers) and the position embedding
+   * (over the patches only with no_embed_class: added before the prefix is put in front); then
+   * norm_pre for pre-norm models. */
   private embed(g: GraphBuilder, pixels: string): string {
     const c = this.config;
     const D = c.embedDim;
     const p = c.patchSize;
-    const conv = g.op(
-      'Conv',
-      [pixels, g.floats('patch_embed.w', this.w('patch_embed.proj.weight'), [D, 3, p, p]), g.floats('patch_embed.b', this.w('patch_embed.proj.bias'), [D])],
-      { kernel_shape: [p, p], strides: [p, p] },
-    );
-    const tokens = g.op('Transpose', [g.op('Reshape', [conv, g.int64s([0, D, numPatches(c)])])], { perm: [0, 2, 1] });
-    // Prefix tokens [1, k, D] broadcast to the batch via the batch dim of the tokens.
-    const batch = g.op('Slice', [g.op('Shape', [tokens]), g.int64s([0]), g.int64s([1])]);
-    const names = c.distilled ? ['cls_token', 'dist_token'] : ['cls_token'];
-    const prefix = new Float32Array(names.length * D);
-    names.forEach((n, i) => prefix.set(this.w(n), i * D));
-    const shape = g.op('Concat', [batch, g.int64s([names.length, D])], { axis: 0 });
-    const x = g.op('Concat', [g.op('Expand', [g.floats('prefix_tokens', prefix, [1, names.length, D]), shape]), tokens], { axis: 1 });
-    return g.op('Add', [x, g.floats('pos_embed', this.w('pos_embed'), [1, numPatches(c) + names.length, D])]);
+    const P = numPatches(c);
+    const convInputs = [pixels, g.floats('patch_embed.w', this.w('patch_embed.proj.weight'), [D, 3, p, p])];
+    if (!c.preNorm) convInputs.push(g.floats('patch_embed.b', this.w('patch_embed.proj.bias'), [D]));
+    const conv = g.op('Conv', convInputs, { kernel_shape: [p, p], strides: [p, p] });
+    let tokens = g.op('Transpose', [g.op('Reshape', [conv, g.int64s([0, D, P])])], { perm: [0, 2, 1] });
+    const n = prefixTokens(c);
+    const posEmbed = (rows: number) => g.floats('pos_embed', this.w('pos_embed'), [1, rows, D]);
+    if (c.noEmbedClass) tokens = g.op('Add', [tokens, posEmbed(P)]);
+    let x = tokens;
+    if (n > 0) {
+      // Prefix tokens [1, n, D] broadcast to the batch via the batch dim of the tokens.
+      const batch = g.op('Slice', [g.op('Shape', [tokens]), g.int64s([0]), g.int64s([1])]);
+      const names = [c.classToken && 'cls_token', c.distilled && 'dist_token', c.registers > 0 && 'reg_token'].filter((t): t is string => !!t);
+      const prefix = new Float32Array(n * D);
+      let at = 0;
+      for (const rows of names.map((name) => this.w(name))) {
+        prefix.set(rows, at);
+        at += rows.length;
+      }
+      const shape = g.op('Concat', [batch, g.int64s([n, D])], { axis: 0 });
+      x = g.op('Concat', [g.op('Expand', [g.floats('prefix_tokens', prefix, [1, n, D]), shape]), tokens], { axis: 1 });
+    }
+    if (!c.noEmbedClass) x = g.op('Add', [x, posEmbed(P + n)]);
+    return c.preNorm ? this.layerNorm(g, x, 'norm_pre') : x;
   }
 
   /** x + proj(softmax(q·kᵀ·hd^-½ + bias)·v) (bias: proportional attention's log size per key, or
@@ -150,35 +182,49 @@ export class ViTGraphBuilder {
     if (bias) scores = g.op('Add', [scores, bias]);
     const attn = g.op('Softmax', [scores], { axis: -1 });
     const out = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [attn, v])], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, D])]);
-    return { x: g.op('Add', [x, this.linear(g, out, b + 'attn.proj')]), keys: kHeads };
+    return { x: g.op('Add', [x, this.linear(g, out, b + 'attn.proj', this.layerScale(block, 'ls1'))]), keys: kHeads };
   }
 
-  /** x + fc2(GELU_erf(fc1(LN2(x)))); GELU written as ORT's Gelu fusion expects it. */
+  /** x + fc2(act(fc1(LN2(x)))) (times ls2 with layer scale); GELU written as ORT's Gelu fusion
+   * expects it, QuickGELU as x * sigmoid(1.702 x). */
   private mlp(g: GraphBuilder, x: string, block: number): string {
     const b = `blocks.${block}.`;
     const h = this.linear(g, this.layerNorm(g, x, b + 'norm2'), b + 'mlp.fc1');
-    const erf = g.op('Erf', [g.op('Div', [h, g.scalar(Math.SQRT2)])]);
-    const gelu = g.op('Mul', [g.op('Mul', [h, g.op('Add', [erf, g.scalar(1)])]), g.scalar(0.5)]);
-    return g.op('Add', [x, this.linear(g, gelu, b + 'mlp.fc2')]);
+    let act: string;
+    if (this.config.act === 'quickgelu') act = g.op('Mul', [h, g.op('Sigmoid', [g.op('Mul', [h, g.scalar(1.702)])])]);
+    else {
+      const erf = g.op('Erf', [g.op('Div', [h, g.scalar(Math.SQRT2)])]);
+      act = g.op('Mul', [g.op('Mul', [h, g.op('Add', [erf, g.scalar(1)])]), g.scalar(0.5)]);
+    }
+    return g.op('Add', [x, this.linear(g, act, b + 'mlp.fc2', this.layerScale(block, 'ls2'))]);
   }
 
   /** timm's forward_head: the normed class token through the head (distilled: the mean of the
    * class head and the distillation head on the distillation token), or the plain mean of the
-   * tokens after the prefix through fc_norm and the head (avg pool). */
+   * tokens after the prefix (registers included in it) through fc_norm and the head (avg pool).
+   * A model without a head outputs that pooled vector as its features, and every token as
+   * forward_features returns it (after the final norm; as they are when fc_norm comes after the
+   * pool). */
   private head(g: GraphBuilder, x: string): void {
     const c = this.config;
     const D = c.embedDim;
     const token = (i: number) => g.op('Reshape', [g.op('Gather', [x, g.int64s([i])], { axis: 1 }), g.int64s([0, D])]);
-    let logits: string;
+    let pooled: string;
     if (c.globalPool === 'avg') {
       const patches = g.op('Slice', [x, g.int64s([prefixTokens(c)]), g.int64s([2 ** 31 - 1]), g.int64s([1])]);
-      logits = this.linear(g, this.layerNorm(g, g.op('ReduceMean', [patches], { axes: [1], keepdims: 0 }), 'fc_norm'), 'head');
-    } else {
-      logits = this.linear(g, this.layerNorm(g, token(0), 'norm'), 'head');
-      if (c.distilled) {
-        const dist = this.linear(g, this.layerNorm(g, token(1), 'norm'), 'head_dist');
-        logits = g.op('Mul', [g.op('Add', [logits, dist]), g.scalar(0.5)]);
-      }
+      pooled = this.layerNorm(g, g.op('ReduceMean', [patches], { axes: [1], keepdims: 0 }), 'fc_norm');
+    } else pooled = this.layerNorm(g, token(0), 'norm');
+    if (isHeadless(c)) {
+      g.op('Identity', [pooled], {}, IO.features);
+      g.output(IO.features, 'float', ['batch', D]);
+      g.op('Identity', [c.globalPool === 'avg' ? x : this.layerNorm(g, x, 'norm')], {}, IO.tokenFeatures);
+      g.output(IO.tokenFeatures, 'float', ['batch', 'tokens', D]);
+      return;
+    }
+    let logits = this.linear(g, pooled, 'head');
+    if (c.distilled) {
+      const dist = this.linear(g, this.layerNorm(g, token(1), 'norm'), 'head_dist');
+      logits = g.op('Mul', [g.op('Add', [logits, dist]), g.scalar(0.5)]);
     }
     g.op('Identity', [logits], {}, IO.logits);
     g.output(IO.logits, 'float', ['batch', c.numClasses]);
