@@ -263,7 +263,7 @@ describe('--model hf:<repo>, a folder, a shipped id', () => {
 });
 
 describe('bench on hub models', () => {
-  it('runs on a distilled hub model on WebGPU with --peer none', async () => {
+  it('runs on a distilled hub model on WebGPU and the CPU path with --peer none', async () => {
     const out = join(tmp, 'bench-distilled');
     const r = await tome('bench', '--model', 'hf:test/small-distilled', '--r', '0,2', '--batch', '1', '--repeat', '1', '--peer', 'none', '--out', out);
     expect(r.code, r.stderr).toBe(0);
@@ -275,6 +275,10 @@ describe('bench on hub models', () => {
       'tome-webgpu/2/decreasing',
       'tome-reference/0/constant',
       'tome-reference/13/constant',
+      // The CPU path runs distilled models too: its settings are timed without the peers.
+      'tome-cpu/0/constant',
+      'tome-cpu/13/constant',
+      'tome-cpu/16/decreasing',
     ]);
     for (const row of rows) expect(row.msMedian).toBeGreaterThan(0);
     expect(readdirSync(out).some((f) => f.endsWith('.md'))).toBe(true);
