@@ -96,7 +96,7 @@ export interface VideoStatus {
   samples: Array<{ t: number; top1Prob: number; ms: number; changedShare: number | null }>;
   frame: LiveFrameView | null;
   recording: boolean;
-  lastRecording: { durationMs: number; frames: number; wallMs: number; size: number; type: string; limitHit: string | null } | null;
+  lastRecording: { durationMs: number; frames: number; handed: number; wallMs: number; size: number; type: string; limitHit: string | null } | null;
 }
 
 type VideoHook = {

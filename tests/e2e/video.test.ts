@@ -182,9 +182,13 @@ describe('the camera in the app', () => {
     expect(rec.type).toMatch(/^video\/webm/);
     const bytes = await state.recordingBytes(page());
     const t = webmTiming(new Uint8Array(bytes));
-    // 15 frames a second while recording; the duration is in the header and matches the wall
-    // time from the first frame to the stop within a frame or two.
-    expect(t.frames).toBeGreaterThan(0.8 * (rec.wallMs / 1000) * 15);
+    // The encoder kept the frames it was handed, which came at up to 15 a second (the page's
+    // timer: a loaded machine delays it, so the rate is checked loosely and the file's duration
+    // exactly); the duration is in the header and matches the wall time from the first frame to
+    // the stop within a frame or two.
+    expect(t.frames).toBeGreaterThanOrEqual(0.9 * rec.handed);
+    expect(rec.handed).toBeLessThanOrEqual((rec.wallMs / 1000) * 15 + 2);
+    expect(rec.handed).toBeGreaterThan(0.5 * (rec.wallMs / 1000) * 15);
     expect(t.declaredMs).toBeCloseTo(rec.durationMs, 3);
     expect(Math.abs(rec.durationMs - rec.wallMs)).toBeLessThan(2 * t.frameMs + 1);
     expect(rec.wallMs).toBeGreaterThan(3500);

@@ -22,6 +22,8 @@ export interface SavedRecording {
   blob: Blob;
   durationMs: number;
   frames: number;
+  /** Frames handed to the encoder (one per tick once a frame was painted). */
+  handed: number;
   /** From the first frame written to the stop, ms (what the duration should be, within a frame). */
   wallMs: number;
   limitHit: 'size' | 'time' | null;
@@ -50,6 +52,7 @@ export class LiveRecording {
   private readonly pictureCtx: CanvasRenderingContext2D;
   private ticker = 0;
   private firstFrameAt = 0;
+  private handed = 0;
   private painted = false;
   /** start() is painting the first picture (before the recorder exists). */
   private painting = false;
@@ -79,6 +82,7 @@ export class LiveRecording {
     // The current frame is painted before the recorder (and its time limit) starts, so the
     // first tick writes it at once however long the overlay takes to draw.
     this.painted = false;
+    this.handed = 0;
     this.painting = true;
     this.host.paint();
     this.painting = false;
@@ -124,7 +128,7 @@ export class LiveRecording {
       // what it has not encoded yet: give it a moment first.
       if (!rec.limitHit) await new Promise((r) => setTimeout(r, DRAIN_MS));
       const out = await rec.stop();
-      this.last = { ...out, wallMs, limitHit: rec.limitHit };
+      this.last = { ...out, handed: this.handed, wallMs, limitHit: rec.limitHit };
       downloadBlob(out.blob, this.name);
       this.host.say(`${why ?? 'Recording saved'}: ${this.name}, ${(out.durationMs / 1000).toFixed(1)} s, ${mb(out.blob.size)}.`);
     } catch (e) {
@@ -139,6 +143,7 @@ export class LiveRecording {
       if (!this.firstFrameAt) this.firstFrameAt = performance.now();
       this.ctx.drawImage(this.picture, 0, 0);
       rec.frame();
+      this.handed++;
     }
     const elapsed = this.firstFrameAt ? performance.now() - this.firstFrameAt : 0;
     videoUi.recIndicator.textContent = `● REC ${mmss(elapsed)} · ${mb(rec.bytes)} (stops at ${mmss(this.limits.maxMs)} or ${mb(this.limits.maxBytes)})`;

@@ -44,6 +44,7 @@ export function videoHook(state: AppState, video: VideoMode) {
         lastRecording: last && {
           durationMs: last.durationMs,
           frames: last.frames,
+          handed: last.handed,
           wallMs: last.wallMs,
           size: last.blob.size,
           type: last.blob.type,
