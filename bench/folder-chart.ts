@@ -10,20 +10,7 @@ import { measuredSeries, SERIES_COLOURS } from '../src/eval/measured-series';
 import { settingName } from '../src/eval/settings';
 import type { MeasureReport } from '../src/eval/table';
 import { svgDocument, tradeoffNodes, type ChartSeries } from '../src/eval/tradeoff-chart';
-
-/** Top-1 / top-5 (%) of the official implementation (facebookresearch/ToMe on timm) on the same
- * 1000 photos, per model and setting ("r schedule"). */
-const OFFICIAL: Record<string, Record<string, [number, number]>> = {
-  'vit_tiny_patch16_224.augreg_in21k_ft_in1k': {
-    '0 constant': [82.8, 96.4],
-    '4 constant': [82.6, 96.2],
-    '8 constant': [82.2, 95.8],
-    '13 constant': [81.2, 94.7],
-    '16 constant': [79.0, 93.7],
-    '16 decreasing': [57.4, 79.7],
-  },
-  'deit_tiny_patch16_224.lnq': { '0 constant': [79.5, 94.8], '13 constant': [76.8, 93.8] },
-};
+import { OFFICIAL } from './official-eval';
 
 const short = (model: string) => model.replace(/_patch\d+_\d+/, '').replace(/\..*$/, '');
 const official = (model: string, r: MeasuredRow) => OFFICIAL[model]?.[`${r.r} ${r.r === 0 ? 'constant' : r.schedule}`];

@@ -32,6 +32,9 @@ export interface OrtBenchOptions {
   /** Which groups' peers to run; the CPU fallback rows are always measured. */
   ortNode: boolean;
   ortWeb: boolean;
+  /** Also the GPU groups (Vulkan in Node, WebGPU in the page; default true): false times the CPU
+   * fallback against the CPU peers only (bench/fallback-bench.ts). */
+  gpu?: boolean;
   log: (s: string) => void;
 }
 
@@ -116,7 +119,7 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   fallback.dispose();
   await Promise.all(cpuPeers.map((p) => p.dispose()));
 
-  if (d.ortNode && golden) {
+  if (d.ortNode && golden && d.gpu !== false) {
     // Vulkan: ORT's WebGPU provider is opened first, so the drivers it loads are its own.
     const gpuPeers = await nodePeers('ort-webgpu', golden, c.id, d.log);
     peers.push(...gpuPeers.map(peerInfo));
@@ -147,7 +150,7 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
 
   if (d.ortWeb && golden) {
     const { pageBench } = await import('./page-driver');
-    const page = await pageBench({ model: c.id, batches: d.batches, repeat: d.repeat, golden, log: d.log });
+    const page = await pageBench({ model: c.id, batches: d.batches, repeat: d.repeat, golden, webgpu: d.gpu !== false, log: d.log });
     rows.push(...page.rows);
     peers.push(...page.peers);
   }
