@@ -79,6 +79,29 @@ export function unofficialChoices(o: Partial<DesignChoices>): string[] {
   return out;
 }
 
+/** The values of each choice a backend runs. */
+export type ChoiceSupport = { [K in keyof typeof CHOICE_VALUES]: readonly DesignChoices[K][] };
+
+/** What a backend that runs the official algorithm only supports. */
+export const OFFICIAL_ONLY: ChoiceSupport = {
+  metric: [OFFICIAL_CHOICES.metric],
+  distance: [OFFICIAL_CHOICES.distance],
+  split: [OFFICIAL_CHOICES.split],
+  matching: [OFFICIAL_CHOICES.matching],
+  weighting: [OFFICIAL_CHOICES.weighting],
+};
+
+/** One line naming the first design choice of `settings` that `backend` does not run, or null. */
+export function choicesRefusal(backend: string, support: ChoiceSupport, settings: Array<Partial<DesignChoices>>): string | null {
+  for (const s of settings) {
+    const c = choicesOf(s);
+    for (const key of Object.keys(support) as Array<keyof ChoiceSupport>) {
+      if (!(support[key] as readonly string[]).includes(c[key])) return `${backend} does not run --${key} ${c[key]} yet (only ${support[key].join(', ')})`;
+    }
+  }
+  return null;
+}
+
 /** One line against a combination that means nothing, else null: a split belongs to bipartite
  * matching, and a pruned source has no value to weigh. */
 export function choicesConflict(o: Partial<DesignChoices> & Pick<ToMeOptions, 'mode'>): string | null {

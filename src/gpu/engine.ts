@@ -18,6 +18,7 @@ import { assertFits } from './limits';
 import { createFrameTexture, type FrameTexture } from './frame-texture';
 import { aggregateProfile, measureTomeOverhead, timeDispatchesOnHost } from './profile';
 import { loadShaderSources } from './shader-source';
+import { engineChoicesRefusal } from './choices';
 
 export interface WebGpuBackendOptions {
   device?: GPUDevice;
@@ -253,6 +254,8 @@ class Engine implements WebGpuBackend {
   /** Splits the inputs into chunks of maxBatch, one submission each. */
   private async runChunks(inputs: Array<ModelInput | GPUTexture>, opts: ToMeOptions): Promise<RunOutput> {
     this.checkAlive();
+    const refusal = engineChoicesRefusal([opts]);
+    if (refusal) throw new Error(refusal);
     const results: ForwardResult[] = [];
     let ms = 0;
     let source: Timing['source'] = 'gpu-timestamp';
