@@ -33,6 +33,8 @@ export interface CliOptions {
   scheduleGiven: boolean;
   /** ToMe's design choices: one value each for classify; eval measures every combination of its lists. */
   choices: ChoiceLists;
+  /** eval: each listed choice alone beside the official algorithm, not every combination. */
+  eachChoice: boolean;
 }
 
 export class UsageError extends Error {}
@@ -60,7 +62,7 @@ const CHOICES_USAGE =
   '[--metric k|x|q|v] [--distance cosine|dot|euclidean] [--split alternate|sequential|random] [--seed N] [--matching bipartite|greedy|kmeans] [--weighting size|mean|keep|max]';
 
 const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] ${CHOICES_USAGE} [--backend webgpu|cpu|reference] [--logits] INPUT...
-       tome eval DIR [--model ID] [--labels FILE.tsv|FILE.csv|none] [--r 0,8,13] [--schedule constant,decreasing] [--mode merge,prune] [--prop-attn|--no-prop-attn] ${CHOICES_USAGE} (lists: every combination) [--backend webgpu|cpu|reference] [--limit N] [--batch N] [--out DIR]
+       tome eval DIR [--model ID] [--labels FILE.tsv|FILE.csv|none] [--r 0,8,13] [--schedule constant,decreasing] [--mode merge,prune] [--prop-attn|--no-prop-attn] ${CHOICES_USAGE} (lists: every combination, or --each-choice: each alone) [--backend webgpu|cpu|reference] [--limit N] [--batch N] [--out DIR]
        tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs,ort-node,ort-web|ort|all|none] [--repeat N] [--out DIR]`;
 
 function intList(flag: string, v: string, min: number): number[] {
@@ -114,6 +116,7 @@ export function parseArgs(argv: string[]): CliOptions {
     repeat: 10,
     batch: 1,
     scheduleGiven: false,
+    eachChoice: false,
     choices: {
       metric: [OFFICIAL_CHOICES.metric],
       distance: [OFFICIAL_CHOICES.distance],
@@ -159,6 +162,9 @@ export function parseArgs(argv: string[]): CliOptions {
         (o.choices[key] as string[]) = choiceList(key, value());
         break;
       }
+      case '--each-choice':
+        o.eachChoice = true;
+        break;
       case '--seed':
         o.choices.seed = intList('--seed', value(), 0)[0];
         break;
@@ -217,5 +223,5 @@ function checkChoices(o: CliOptions): void {
   if (o.command === 'classify') for (const key of lists) if (o.choices[key].length !== 1) throw new UsageError(`classify takes a single --${key}`);
   if (o.command === 'bench' && choiceVariants(o.choices, o.modes).some((c) => Object.keys(c).length > 0))
     throw new UsageError('bench measures the official design choices; npm run bench:choices measures each option');
-  choiceVariants(o.choices, o.modes);
+  choiceVariants(o.choices, o.modes, o.eachChoice);
 }

@@ -35,7 +35,7 @@ async function run(o: CliOptions): Promise<number> {
     return Math.min(failed, 100);
   }
   if (o.command === 'eval') {
-    const settings = measureSettings(o.rs, o.schedules, o.modes, propAttn, choiceVariants(o.choices, o.modes));
+    const settings = measureSettings(o.rs, o.schedules, o.modes, propAttn, choiceVariants(o.choices, o.modes, o.eachChoice));
     const backend = await openCliBackend(weights, o.backend, o.batch, settings);
     const report = await evaluate(backend, { dir: o.positional[0], labels: o.labels, settings, limit: o.limit, batch: o.batch });
     backend.dispose();

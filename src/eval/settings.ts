@@ -18,13 +18,17 @@ import {
 export type ChoiceLists = { [K in Exclude<keyof DesignChoices, 'seed'>]: DesignChoices[K][] } & { seed: number };
 
 /**
- * Every combination of the lists, each holding only its unofficial choices ({} is the official
- * algorithm); a combination that means nothing under one of the modes is refused in one line.
+ * Every combination of the lists (or, with `each`, the official algorithm and each unofficial value
+ * alone), each holding only its unofficial choices ({} is the official algorithm); a combination
+ * that means nothing under one of the modes is refused in one line.
  */
-export function choiceVariants(lists: ChoiceLists, modes: MergeMode[]): Array<Partial<DesignChoices>> {
+export function choiceVariants(lists: ChoiceLists, modes: MergeMode[], each = false): Array<Partial<DesignChoices>> {
   let out: Array<Partial<DesignChoices>> = [{}];
   for (const key of ['metric', 'distance', 'split', 'matching', 'weighting'] as const) {
-    out = out.flatMap((v) => (lists[key] as string[]).map((value) => (value === OFFICIAL_CHOICES[key] ? v : { ...v, [key]: value })));
+    const values = (lists[key] as string[]).filter((value) => value !== OFFICIAL_CHOICES[key]);
+    // each: one choice at a time beside the official algorithm (the paper's ablations), not every combination.
+    if (each) out.push(...values.map((value) => ({ [key]: value })));
+    else out = out.flatMap((v) => [...(values.length < lists[key].length ? [v] : []), ...values.map((value) => ({ ...v, [key]: value }))]);
   }
   out = out.map((v) => (v.split === 'random' ? { ...v, seed: lists.seed } : v));
   for (const v of out) {

@@ -5,7 +5,7 @@ import { numPatches, headDim, isHeadless, prefixTokens, tokenLayout, type ModelC
 import { isFrame, type Backend, type ForwardResult, type ModelInput, type RunOutput, type Timing } from '../core/backend';
 import type { RawImage } from '../core/preprocess';
 import type { ForwardProfile } from '../core/profile';
-import { canonicalGroups, initialTokenOfPatch, type ToMeOptions } from '../core/tome';
+import { canonicalGroups, initialTokenOfPatch, unofficialChoices, type ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
 import { createActivations, destroyActivations } from './activations';
 import { buildPlan, encodeDispatch, type ForwardPlan, type PlanContext } from './forward-plan';
@@ -254,8 +254,6 @@ class Engine implements WebGpuBackend {
   /** Splits the inputs into chunks of maxBatch, one submission each. */
   private async runChunks(inputs: Array<ModelInput | GPUTexture>, opts: ToMeOptions): Promise<RunOutput> {
     this.checkAlive();
-    const refusal = engineChoicesRefusal([opts]);
-    if (refusal) throw new Error(refusal);
     const results: ForwardResult[] = [];
     let ms = 0;
     let source: Timing['source'] = 'gpu-timestamp';
@@ -270,7 +268,11 @@ class Engine implements WebGpuBackend {
   }
 
   private plan(batch: number, opts: ToMeOptions): ForwardPlan {
-    const key = `${batch}|${opts.r}|${opts.schedule}|${opts.propAttn}|${opts.mode}`;
+    // Every forward (run, textures, profile) plans first: a choice the engine lacks stops here.
+    const refusal = engineChoicesRefusal([opts]);
+    if (refusal) throw new Error(refusal);
+    // The design choices live in the plan's ToMe uniforms: part of the key.
+    const key = `${batch}|${opts.r}|${opts.schedule}|${opts.propAttn}|${opts.mode}|${unofficialChoices(opts).join(' ')}`;
     let plan = this.plans.get(key);
     if (!plan) {
       if (this.plans.size >= MAX_PLANS) {
