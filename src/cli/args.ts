@@ -216,12 +216,12 @@ export function parseArgs(argv: string[]): CliOptions {
   return o;
 }
 
-/** classify takes one value of each choice; bench measures the official algorithm (its rows per
- * choice come from `npm run bench:choices`); every combination must mean something. */
+/** classify takes one value of each choice; bench measures the official algorithm only (eval
+ * times each choice); every combination must mean something. */
 function checkChoices(o: CliOptions): void {
   const lists = ['metric', 'distance', 'split', 'matching', 'weighting'] as const;
   if (o.command === 'classify') for (const key of lists) if (o.choices[key].length !== 1) throw new UsageError(`classify takes a single --${key}`);
   if (o.command === 'bench' && choiceVariants(o.choices, o.modes).some((c) => Object.keys(c).length > 0))
-    throw new UsageError('bench measures the official design choices; npm run bench:choices measures each option');
+    throw new UsageError('bench measures the official design choices; tome eval --each-choice measures each one');
   choiceVariants(o.choices, o.modes, o.eachChoice);
 }
