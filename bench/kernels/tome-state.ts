@@ -4,7 +4,7 @@
 import { headDim, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../../src/model/config';
 import { clampR } from '../../src/core/tome';
 import { tomeStateLayout } from '../../src/gpu/activations';
-import { tomePrefixFields, type TomeFields, type UniformValues } from '../../src/gpu/kernels';
+import { tomeChoiceFields, tomePrefixFields, type TomeFields, type UniformValues } from '../../src/gpu/kernels';
 import { BENCH_R } from './shapes';
 
 export function firstMergingBlock(c: ModelConfig, batch: number): { state: Int32Array<ArrayBuffer>; tm: UniformValues<TomeFields> } {
@@ -31,6 +31,7 @@ export function firstMergingBlock(c: ModelConfig, batch: number): { state: Int32
     sizesOut: layout.sizes[1],
     maps: layout.maps,
     ...tomePrefixFields(tokenLayout(c)),
+    ...tomeChoiceFields(),
   };
   return { state, tm };
 }

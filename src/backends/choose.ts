@@ -6,7 +6,9 @@
 import type { Backend, BackendName } from '../core/backend';
 import { choosePrecision, GpuLimitError } from '../gpu/limits';
 import type { ViTWeights } from '../model/weights';
-import { ortRefusal } from '../ort/backend';
+import { ortChoicesRefusal, ortRefusal } from '../ort/backend';
+import type { DesignChoices } from '../core/tome';
+import { engineChoicesRefusal } from '../gpu/choices';
 import { createReferenceBackend } from '../reference/backend';
 
 /** What the user asked for: a backend by name, or `auto` (the best one that runs the model). */
@@ -48,17 +50,25 @@ export class BackendUnavailable extends Error {
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 /**
- * Opens the backend for `choice`. A backend asked for by name either runs the model or throws
- * BackendUnavailable with the reason; `auto` falls back (WebGPU, then the CPU path, then the
- * reference) and says why in `fallbackReason` and in one logged line.
+ * Opens the backend for `choice`. A backend asked for by name either runs the model (and every
+ * design choice of `settings`: the ToMe settings it will run) or throws BackendUnavailable with
+ * the reason; `auto` falls back (WebGPU, then the CPU path, then the reference) and says why in
+ * `fallbackReason` and in one logged line.
  */
-export async function openBackend(weights: ViTWeights, choice: BackendChoice, place: BackendPlace): Promise<OpenedBackend> {
+export async function openBackend(
+  weights: ViTWeights,
+  choice: BackendChoice,
+  place: BackendPlace,
+  settings: Array<Partial<DesignChoices>> = [],
+): Promise<OpenedBackend> {
   if (choice === 'reference') return { backend: createReferenceBackend(weights) };
   if (choice === 'cpu') {
-    const refusal = ortRefusal(weights.config);
+    const refusal = ortRefusal(weights.config) ?? ortChoicesRefusal(settings);
     if (refusal) throw new BackendUnavailable('cpu', `${refusal}; --backend reference runs it`);
     return place.openOrt(weights);
   }
+  const engineRefusal = engineChoicesRefusal(settings);
+  if (engineRefusal) return fallBack(weights, choice, engineRefusal, place, settings);
   const found = await place.adapter();
   if ('none' in found) return fallBack(weights, choice, found.none, place);
   let fit: ReturnType<typeof choosePrecision>;
@@ -82,9 +92,15 @@ export async function openBackend(weights: ViTWeights, choice: BackendChoice, pl
 /** WebGPU cannot run the model for `reason`: an error when it was asked for by name, else the
  * CPU path, else (a model it does not build graphs for, or a runtime that does not start) the
  * reference. */
-async function fallBack(weights: ViTWeights, choice: BackendChoice, reason: string, place: BackendPlace): Promise<OpenedBackend> {
+async function fallBack(
+  weights: ViTWeights,
+  choice: BackendChoice,
+  reason: string,
+  place: BackendPlace,
+  settings: Array<Partial<DesignChoices>> = [],
+): Promise<OpenedBackend> {
   if (choice === 'webgpu') throw new BackendUnavailable('webgpu', reason);
-  const refusal = ortRefusal(weights.config);
+  const refusal = ortRefusal(weights.config) ?? ortChoicesRefusal(settings);
   if (refusal) {
     place.log(`${reason}; ${refusal}: using the CPU reference`);
     return { backend: createReferenceBackend(weights), fallbackReason: `${reason}. ${refusal}.` };

@@ -1,6 +1,7 @@
 // Command-line parsing for the `tome` CLI (ARCHITECTURE.md, "The CLI contract"). Pure: no I/O.
 import type { BackendChoice } from '../backends/choose';
-import type { MergeMode, Schedule } from '../core/tome';
+import { CHOICE_VALUES, OFFICIAL_CHOICES, type DesignChoices, type MergeMode, type Schedule } from '../core/tome';
+import { choiceVariants, type ChoiceLists } from '../eval/settings';
 
 export const DEFAULT_MODEL = 'vit_tiny_patch16_224.augreg_in21k_ft_in1k';
 
@@ -30,6 +31,10 @@ export interface CliOptions {
   out?: string;
   /** --schedule was given explicitly (bench then measures exactly those schedules at every r). */
   scheduleGiven: boolean;
+  /** ToMe's design choices: one value each for classify; eval measures every combination of its lists. */
+  choices: ChoiceLists;
+  /** eval: each listed choice alone beside the official algorithm, not every combination. */
+  eachChoice: boolean;
 }
 
 export class UsageError extends Error {}
@@ -53,8 +58,11 @@ export function parsePeers(value: string | undefined): PeerSelection {
   return { tfjs: has('tfjs', 'all'), ortNode: has('ort', 'ort-node', 'all'), ortWeb: has('ort', 'ort-web', 'all') };
 }
 
-const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] [--backend webgpu|cpu|reference] [--logits] INPUT...
-       tome eval DIR [--model ID] [--labels FILE.tsv|FILE.csv|none] [--r 0,8,13] [--schedule constant,decreasing] [--mode merge,prune] [--prop-attn|--no-prop-attn] [--backend webgpu|cpu|reference] [--limit N] [--batch N] [--out DIR]
+const CHOICES_USAGE =
+  '[--metric k|x|q|v] [--distance cosine|dot|euclidean] [--split alternate|sequential|random] [--seed N] [--matching bipartite|greedy|kmeans] [--weighting size|mean|keep|max]';
+
+const USAGE = `usage: tome classify [--model ID] [--r N] [--schedule constant|decreasing] [--prop-attn|--no-prop-attn] [--mode merge|prune] ${CHOICES_USAGE} [--backend webgpu|cpu|reference] [--logits] INPUT...
+       tome eval DIR [--model ID] [--labels FILE.tsv|FILE.csv|none] [--r 0,8,13] [--schedule constant,decreasing] [--mode merge,prune] [--prop-attn|--no-prop-attn] ${CHOICES_USAGE} (lists: every combination, or --each-choice: each alone) [--backend webgpu|cpu|reference] [--limit N] [--batch N] [--out DIR]
        tome bench [--model ID] [--r 0,4,8,13,16] [--schedule constant|decreasing] [--batch 1,8] [--peer tfjs,ort-node,ort-web|ort|all|none] [--repeat N] [--out DIR]`;
 
 function intList(flag: string, v: string, min: number): number[] {
@@ -71,6 +79,15 @@ function modeList(v: string): MergeMode[] {
   return v.split(',').map((m) => {
     if (m !== 'merge' && m !== 'prune') throw new UsageError(`--mode: "${m}" is not merge or prune`);
     return m;
+  });
+}
+
+/** A comma list of one design choice's values, each checked against what it may be. */
+function choiceList<K extends keyof typeof CHOICE_VALUES>(key: K, v: string): DesignChoices[K][] {
+  const allowed: readonly string[] = CHOICE_VALUES[key];
+  return v.split(',').map((x) => {
+    if (!allowed.includes(x)) throw new UsageError(`--${key}: "${x}" is not one of ${allowed.join(', ')}`);
+    return x as DesignChoices[K];
   });
 }
 
@@ -99,6 +116,15 @@ export function parseArgs(argv: string[]): CliOptions {
     repeat: 10,
     batch: 1,
     scheduleGiven: false,
+    eachChoice: false,
+    choices: {
+      metric: [OFFICIAL_CHOICES.metric],
+      distance: [OFFICIAL_CHOICES.distance],
+      split: [OFFICIAL_CHOICES.split],
+      matching: [OFFICIAL_CHOICES.matching],
+      weighting: [OFFICIAL_CHOICES.weighting],
+      seed: OFFICIAL_CHOICES.seed,
+    },
   };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -126,6 +152,21 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--mode':
         o.modes = modeList(value());
+        break;
+      case '--metric':
+      case '--distance':
+      case '--split':
+      case '--matching':
+      case '--weighting': {
+        const key = a.slice(2) as keyof typeof CHOICE_VALUES;
+        (o.choices[key] as string[]) = choiceList(key, value());
+        break;
+      }
+      case '--each-choice':
+        o.eachChoice = true;
+        break;
+      case '--seed':
+        o.choices.seed = intList('--seed', value(), 0)[0];
         break;
       case '--backend': {
         const b = value();
@@ -169,7 +210,18 @@ export function parseArgs(argv: string[]): CliOptions {
   if (command === 'classify' && o.modes.length !== 1) throw new UsageError('classify takes a single --mode');
   if (command === 'classify' && o.positional.length === 0) throw new UsageError(`classify needs at least one INPUT\n${USAGE}`);
   if (command === 'eval' && o.positional.length !== 1) throw new UsageError(`eval needs exactly one DIR\n${USAGE}`);
+  checkChoices(o);
   // bench measures decreasing-16 beside the constant schedule unless told otherwise.
   if (command === 'bench' && !o.scheduleGiven) o.schedules = ['constant', 'decreasing'];
   return o;
+}
+
+/** classify takes one value of each choice; bench measures the official algorithm only (eval
+ * times each choice); every combination must mean something. */
+function checkChoices(o: CliOptions): void {
+  const lists = ['metric', 'distance', 'split', 'matching', 'weighting'] as const;
+  if (o.command === 'classify') for (const key of lists) if (o.choices[key].length !== 1) throw new UsageError(`classify takes a single --${key}`);
+  if (o.command === 'bench' && choiceVariants(o.choices, o.modes).some((c) => Object.keys(c).length > 0))
+    throw new UsageError('bench measures the official design choices; tome eval --each-choice measures each one');
+  choiceVariants(o.choices, o.modes, o.eachChoice);
 }

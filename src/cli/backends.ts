@@ -3,6 +3,7 @@
 // every line on stderr.
 import { totalmem } from 'node:os';
 import type { Backend } from '../core/backend';
+import type { ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
 import { openBackend, type BackendChoice } from '../backends/choose';
 
@@ -21,21 +22,27 @@ function gpuMemoryBytes(env: Record<string, string | undefined> = process.env): 
 
 const say = (line: string) => process.stderr.write(`tome: ${line}\n`);
 
-export async function openCliBackend(weights: ViTWeights, choice: BackendChoice, maxBatch = 8): Promise<Backend> {
-  const { backend } = await openBackend(weights, choice, {
-    async adapter() {
-      const { requestNodeAdapter } = await import('../gpu/node-adapter');
-      const found = await requestNodeAdapter('auto').catch(() => null);
-      return found?.adapter ?? { none: 'no WebGPU adapter found (run scripts/system-deps.sh to install Mesa)' };
+/** Opens the backend that runs `settings` (their design choices included) for `choice`. */
+export async function openCliBackend(weights: ViTWeights, choice: BackendChoice, maxBatch: number, settings: ToMeOptions[]): Promise<Backend> {
+  const { backend } = await openBackend(
+    weights,
+    choice,
+    {
+      async adapter() {
+        const { requestNodeAdapter } = await import('../gpu/node-adapter');
+        const found = await requestNodeAdapter('auto').catch(() => null);
+        return found?.adapter ?? { none: 'no WebGPU adapter found (run scripts/system-deps.sh to install Mesa)' };
+      },
+      async openOrt(w) {
+        const { createOrtNodeBackend } = await import('../ort/node');
+        return { backend: await createOrtNodeBackend(w) };
+      },
+      memoryBytes: gpuMemoryBytes(),
+      maxBatch,
+      log: say,
     },
-    async openOrt(w) {
-      const { createOrtNodeBackend } = await import('../ort/node');
-      return { backend: await createOrtNodeBackend(w) };
-    },
-    memoryBytes: gpuMemoryBytes(),
-    maxBatch,
-    log: say,
-  });
+    settings,
+  );
   say(`backend ${backend.name} (${backend.description})`);
   return backend;
 }

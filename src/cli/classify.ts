@@ -5,6 +5,7 @@
 import type { Backend } from '../core/backend';
 import { cosineSimilarity, l2Norm } from '../core/features';
 import type { ToMeOptions } from '../core/tome';
+import { choicesName } from '../eval/settings';
 import { loadInput } from './input';
 
 export interface ClassifyLine {
@@ -12,6 +13,8 @@ export interface ClassifyLine {
   model: string;
   r: number;
   schedule: string;
+  /** The unofficial design choices ("metric x, weighting max"), when any. */
+  choices?: string;
   backend: string;
   tokens: number[];
   /** A classifier's five best classes. */
@@ -66,6 +69,7 @@ export async function classify(
       model: config.id,
       r: opts.r,
       schedule: opts.schedule,
+      ...(choicesName(opts) ? { choices: choicesName(opts) } : {}),
       backend: backend.name,
       tokens: res.tokens,
       ...output,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs, UsageError, type CliOptions } from './args';
 import { classify, oneLine } from './classify';
 import { evaluate, writeReport } from './eval';
-import { measureSettings } from '../eval/settings';
+import { choiceVariants, measureSettings } from '../eval/settings';
 import { openCliBackend } from './backends';
 import type { ViTWeights } from '../model/weights';
 import { loadModelSource } from './model-source';
@@ -28,14 +28,15 @@ async function run(o: CliOptions): Promise<number> {
   const weights = await loadWeights(o);
   const propAttn = o.propAttn ?? weights.config.propAttnDefault;
   if (o.command === 'classify') {
-    const backend = await openCliBackend(weights, o.backend, 1);
-    const failed = await classify(backend, o.positional, { propAttn, mode: o.modes[0], r: o.rs[0], schedule: o.schedules[0] }, o.logits, printJson);
+    const setting = { propAttn, mode: o.modes[0], r: o.rs[0], schedule: o.schedules[0], ...choiceVariants(o.choices, o.modes)[0] };
+    const backend = await openCliBackend(weights, o.backend, 1, [setting]);
+    const failed = await classify(backend, o.positional, setting, o.logits, printJson);
     backend.dispose();
     return Math.min(failed, 100);
   }
   if (o.command === 'eval') {
-    const backend = await openCliBackend(weights, o.backend, o.batch);
-    const settings = measureSettings(o.rs, o.schedules, o.modes, propAttn);
+    const settings = measureSettings(o.rs, o.schedules, o.modes, propAttn, choiceVariants(o.choices, o.modes, o.eachChoice));
+    const backend = await openCliBackend(weights, o.backend, o.batch, settings);
     const report = await evaluate(backend, { dir: o.positional[0], labels: o.labels, settings, limit: o.limit, batch: o.batch });
     backend.dispose();
     if (o.out) writeReport(o.out, report);

@@ -15,9 +15,103 @@ export interface ToMeOptions {
   propAttn: boolean;
   /** merge = size-weighted average into the destination; prune = drop the sources. */
   mode: MergeMode;
+  /** The paper's design choices (DesignChoices); each left out is the official one. */
+  metric?: MetricFeature;
+  distance?: Distance;
+  split?: Split;
+  seed?: number;
+  matching?: Matching;
+  weighting?: Weighting;
 }
 
 export const DEFAULT_TOME: ToMeOptions = { r: 0, schedule: 'constant', propAttn: true, mode: 'merge' };
+
+/** The paper's ablations (Table 1 and 2) as options: which features are compared, how, which
+ * tokens may pair, how the pairs are chosen and how a group becomes one token. */
+export type MetricFeature = 'k' | 'x' | 'q' | 'v';
+export type Distance = 'cosine' | 'dot' | 'euclidean';
+export type Split = 'alternate' | 'sequential' | 'random';
+export type Matching = 'bipartite' | 'greedy' | 'kmeans';
+export type Weighting = 'size' | 'mean' | 'keep' | 'max';
+
+export interface DesignChoices {
+  /** Similarity features: keys (mean over heads), the token itself, queries or values (mean over heads). */
+  metric: MetricFeature;
+  distance: Distance;
+  /** Bipartite matching's sets: alternate positions, first half against second half, or a seeded shuffle. */
+  split: Split;
+  /** The random split's seed (each block draws its own permutation from it). */
+  seed: number;
+  matching: Matching;
+  /** A merged group's value: size-weighted mean, plain mean, the destination's, element-wise max. */
+  weighting: Weighting;
+}
+
+/** The official algorithm (facebookresearch/ToMe): every option's default. */
+export const OFFICIAL_CHOICES: DesignChoices = { metric: 'k', distance: 'cosine', split: 'alternate', seed: 0, matching: 'bipartite', weighting: 'size' };
+
+export const CHOICE_VALUES = {
+  metric: ['k', 'x', 'q', 'v'],
+  distance: ['cosine', 'dot', 'euclidean'],
+  split: ['alternate', 'sequential', 'random'],
+  matching: ['bipartite', 'greedy', 'kmeans'],
+  weighting: ['size', 'mean', 'keep', 'max'],
+} as const satisfies { [K in Exclude<keyof DesignChoices, 'seed'>]: readonly DesignChoices[K][] };
+
+/** Every design choice of a setting, the official one where it names none. */
+export function choicesOf(o: Partial<DesignChoices>): DesignChoices {
+  return {
+    metric: o.metric ?? OFFICIAL_CHOICES.metric,
+    distance: o.distance ?? OFFICIAL_CHOICES.distance,
+    split: o.split ?? OFFICIAL_CHOICES.split,
+    seed: o.seed ?? OFFICIAL_CHOICES.seed,
+    matching: o.matching ?? OFFICIAL_CHOICES.matching,
+    weighting: o.weighting ?? OFFICIAL_CHOICES.weighting,
+  };
+}
+
+/** The choices that differ from the official algorithm, as `--flag value` (the seed only with a random split). */
+export function unofficialChoices(o: Partial<DesignChoices>): string[] {
+  const c = choicesOf(o);
+  const out: string[] = [];
+  for (const key of ['metric', 'distance', 'split', 'matching', 'weighting'] as const) if (c[key] !== OFFICIAL_CHOICES[key]) out.push(`--${key} ${c[key]}`);
+  if (c.split === 'random') out.push(`--seed ${c.seed}`);
+  return out;
+}
+
+/** The values of each choice a backend runs. */
+export type ChoiceSupport = { [K in keyof typeof CHOICE_VALUES]: readonly DesignChoices[K][] };
+
+/** What a backend that runs the official algorithm only supports. */
+export const OFFICIAL_ONLY: ChoiceSupport = {
+  metric: [OFFICIAL_CHOICES.metric],
+  distance: [OFFICIAL_CHOICES.distance],
+  split: [OFFICIAL_CHOICES.split],
+  matching: [OFFICIAL_CHOICES.matching],
+  weighting: [OFFICIAL_CHOICES.weighting],
+};
+
+/** One line naming the first design choice of `settings` that `backend` does not run, or null. */
+export function choicesRefusal(backend: string, support: ChoiceSupport, settings: Array<Partial<DesignChoices>>): string | null {
+  for (const s of settings) {
+    const c = choicesOf(s);
+    for (const key of Object.keys(support) as Array<keyof ChoiceSupport>) {
+      if (!(support[key] as readonly string[]).includes(c[key])) return `${backend} does not run --${key} ${c[key]} yet (only ${support[key].join(', ')})`;
+    }
+  }
+  return null;
+}
+
+/** One line against a combination that means nothing, else null: a split belongs to bipartite
+ * matching, and a pruned source has no value to weigh. */
+export function choicesConflict(o: Partial<DesignChoices> & Pick<ToMeOptions, 'mode'>): string | null {
+  const c = choicesOf(o);
+  if (c.split !== 'alternate' && c.matching !== 'bipartite')
+    return `--split ${c.split} applies to bipartite matching only (--matching ${c.matching} pairs any two tokens)`;
+  if (c.weighting !== 'size' && o.mode === 'prune') return `--weighting ${c.weighting} needs --mode merge (prune drops the sources, nothing is weighed)`;
+  if (!Number.isInteger(c.seed) || c.seed < 0) return `--seed must be a non-negative integer, got ${c.seed}`;
+  return null;
+}
 
 /**
  * r requested for each block, as the official `tome.utils.parse_r`: constant r, or for the

@@ -3,6 +3,7 @@
 // and the page's export buttons.
 import type { FolderRun } from './folder-run';
 import type { MeasuredRow } from './measure';
+import { choicesName } from './settings';
 
 /** What a measurement was of: the model, the folder, the backend, the labels, how it was timed. */
 export interface MeasureInfo {
@@ -43,6 +44,8 @@ const COLUMNS: Array<[string, (r: MeasuredRow) => string | number | boolean | un
   ['schedule', (r) => r.schedule],
   ['mode', (r) => r.mode],
   ['prop_attn', (r) => r.propAttn],
+  // The unofficial design choices ("metric x; split random (seed 3)"); no column when all are official.
+  ['choices', (r) => choicesName(r).replace(/, /g, '; ') || undefined],
   ['images', (r) => r.n],
   ['top1', (r) => r.top1],
   ['top5', (r) => r.top5],

@@ -5,7 +5,7 @@ import { numPatches, headDim, isHeadless, prefixTokens, tokenLayout, type ModelC
 import { isFrame, type Backend, type ForwardResult, type ModelInput, type RunOutput, type Timing } from '../core/backend';
 import type { RawImage } from '../core/preprocess';
 import type { ForwardProfile } from '../core/profile';
-import { canonicalGroups, initialTokenOfPatch, type ToMeOptions } from '../core/tome';
+import { canonicalGroups, initialTokenOfPatch, unofficialChoices, type ToMeOptions } from '../core/tome';
 import type { ViTWeights } from '../model/weights';
 import { createActivations, destroyActivations } from './activations';
 import { buildPlan, encodeDispatch, type ForwardPlan, type PlanContext } from './forward-plan';
@@ -18,6 +18,7 @@ import { assertFits } from './limits';
 import { createFrameTexture, type FrameTexture } from './frame-texture';
 import { aggregateProfile, measureTomeOverhead, timeDispatchesOnHost } from './profile';
 import { loadShaderSources } from './shader-source';
+import { engineChoicesRefusal } from './choices';
 
 export interface WebGpuBackendOptions {
   device?: GPUDevice;
@@ -267,7 +268,11 @@ class Engine implements WebGpuBackend {
   }
 
   private plan(batch: number, opts: ToMeOptions): ForwardPlan {
-    const key = `${batch}|${opts.r}|${opts.schedule}|${opts.propAttn}|${opts.mode}`;
+    // Every forward (run, textures, profile) plans first: a choice the engine lacks stops here.
+    const refusal = engineChoicesRefusal([opts]);
+    if (refusal) throw new Error(refusal);
+    // The design choices live in the plan's ToMe uniforms: part of the key.
+    const key = `${batch}|${opts.r}|${opts.schedule}|${opts.propAttn}|${opts.mode}|${unofficialChoices(opts).join(' ')}`;
     let plan = this.plans.get(key);
     if (!plan) {
       if (this.plans.size >= MAX_PLANS) {

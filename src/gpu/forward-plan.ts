@@ -8,6 +8,7 @@ import type { Activations } from './activations';
 import type { GpuWeights, LinearBuffer } from './gpu-weights';
 import {
   bindKernel,
+  tomeChoiceFields,
   tomePrefixFields,
   type Epilogue,
   type Family,
@@ -172,6 +173,7 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
         sizesOut,
         maps: st.maps,
         ...tomePrefixFields(layout),
+        ...tomeChoiceFields(tome),
       };
       tomeMetric('tome_metric', tm, { qkv: act.qkv, metric: act.metric });
       tomeSimilarity('tome_similarity', tm, { metric: act.metric, plan: act.tome });

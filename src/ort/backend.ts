@@ -5,6 +5,7 @@
 // come from the caller.
 import type { InferenceSession } from 'onnxruntime-common';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
+import { choicesRefusal, OFFICIAL_ONLY, type DesignChoices } from '../core/tome';
 import { inputTensor } from '../reference/model-input';
 import { expectedTensors, type ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
@@ -24,6 +25,12 @@ export interface OrtBackend extends Backend {
   prepare(opts: Parameters<Backend['run']>[1], batch?: number): Promise<void>;
 }
 
+/** The CPU path's graphs express the official design choices only: one line naming the first
+ * other choice in `settings`, or null. */
+export function ortChoicesRefusal(settings: Array<Partial<DesignChoices>>): string | null {
+  return choicesRefusal('the CPU path (ONNX Runtime)', OFFICIAL_ONLY, settings);
+}
+
 export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): OrtBackend {
   const sessions = new ForwardSessions(weights, o.ort, o.session);
   const backend: OrtBackend = {
@@ -31,6 +38,8 @@ export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): Ort
     config: weights.config,
     description: o.description,
     async run(inputs, opts) {
+      const refusal = ortChoicesRefusal([opts]);
+      if (refusal) throw new Error(refusal);
       // Timed: the forward, as on the GPU (whose timestamps bracket the forward's pass only).
       const tensors = inputs.map((x) => inputTensor(x, weights.config));
       const start = performance.now();

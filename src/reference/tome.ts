@@ -26,7 +26,15 @@ export interface MergePlan {
   /** The A tokens that stay, in their new order: original order (class token first), or without
    * a class token in decreasing score order. */
   keptA: Int32Array;
+  /** Positions in the matched sequence of the A and B tokens when the split is not the official
+   * alternate one (A = 2a, B = 2b + 1 when absent): see src/reference/tome-choices.ts. */
+  aPos?: Int32Array;
+  bPos?: Int32Array;
 }
+
+/** Position in the matched sequence of A token a and of B token b. */
+const aAt = (plan: MergePlan, a: number) => (plan.aPos ? plan.aPos[a] : 2 * a);
+const bAt = (plan: MergePlan, b: number) => (plan.bPos ? plan.bPos[b] : 2 * b + 1);
 
 /** Where the registers sit in the full sequence: [first, first + registers). */
 function registersAt(l: TokenLayout): number {
@@ -100,7 +108,7 @@ export function planFromBest(T: number, r: number, bestB: Int32Array, bestScore:
  * class token and registers counted), sorted by src. */
 export function mergePairs(plan: MergePlan): Array<[number, number]> {
   const full = (u: number) => fullPosition(u, plan.layout);
-  return [...plan.srcA].sort((x, y) => x - y).map((a) => [full(2 * a), full(2 * plan.bestB[a] + 1)]);
+  return [...plan.srcA].sort((x, y) => x - y).map((a) => [full(aAt(plan, a)), full(bAt(plan, plan.bestB[a]))]);
 }
 
 export interface MergeResult {
@@ -128,9 +136,9 @@ export function newPositions(plan: MergePlan, mode: MergeMode): Int32Array {
   const pos = new Int32Array(T);
   const first = registersAt(layout);
   for (let g = 0; g < layout.registers; g++) pos[first + g] = first + g;
-  for (let i = 0; i < nKept; i++) pos[full(2 * plan.keptA[i])] = keptPos(i);
-  for (let b = 0; b < nB; b++) pos[full(2 * b + 1)] = bPos(b);
-  for (const a of plan.srcA) pos[full(2 * a)] = mode === 'merge' ? bPos(plan.bestB[a]) : -1;
+  for (let i = 0; i < nKept; i++) pos[full(aAt(plan, plan.keptA[i]))] = keptPos(i);
+  for (let b = 0; b < nB; b++) pos[full(bAt(plan, b))] = bPos(b);
+  for (const a of plan.srcA) pos[full(aAt(plan, a))] = mode === 'merge' ? bPos(plan.bestB[a]) : -1;
   return pos;
 }
 

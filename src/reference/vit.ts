@@ -9,16 +9,27 @@
 //   model without a head returns that pooled vector as its features.
 import type { ForwardResult } from '../core/backend';
 import { isHeadless, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
-import { canonicalGroups, clampR, initialTokenOfPatch, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
+import {
+  canonicalGroups,
+  choicesConflict,
+  choicesOf,
+  clampR,
+  initialTokenOfPatch,
+  rPerLayer,
+  tokenCounts,
+  unofficialChoices,
+  type ToMeOptions,
+} from '../core/tome';
 import { softmax, topK } from '../core/prediction';
 import { tensor, type ViTWeights } from '../model/weights';
 import { addInPlace, addScaledInPlace, attention, classifierHead, geluInPlace, layerNorm, linear, meanTokens, patchEmbed, quickGeluInPlace } from './ops';
 import { applyMerge, bipartiteMatch, type MergePlan } from './tome';
+import { applyGroups, choiceStep, metricFeatures } from './tome-choices';
 
 /** What one block did, for tests and for checking the GPU engine's merges step by step. */
 export interface BlockTrace {
   block: number;
-  /** The block's merge plan; null when its (clamped) r is 0. */
+  /** The block's merge plan; null when its (clamped) r is 0 or the matching is not bipartite. */
   plan: MergePlan | null;
   /** Token sizes after the block (patches each token stands for, prefix tokens counting 1). */
   size: Float32Array;
@@ -46,6 +57,11 @@ export function forward(weights: ViTWeights, input: Float32Array, opts: ToMeOpti
   const rs = rPerLayer(c.depth, opts.r, opts.schedule);
   const residual = (x: Float32Array, y: Float32Array, gamma: string) => (c.layerScale ? addScaledInPlace(x, y, w(gamma)) : addInPlace(x, y));
   const act = c.act === 'quickgelu' ? quickGeluInPlace : geluInPlace;
+  const conflict = choicesConflict(opts);
+  if (conflict) throw new Error(conflict);
+  // The official choices take the official code path (./tome.ts), bit for bit as before.
+  const official = unofficialChoices(opts).length === 0;
+  const choices = choicesOf(opts);
 
   let T = P + prefixTokens(c);
   let x: Float32Array = patchEmbed(
@@ -75,8 +91,16 @@ export function forward(weights: ViTWeights, input: Float32Array, opts: ToMeOpti
     residual(x, linear(out, T, D, w(b + 'attn.proj.weight'), w(b + 'attn.proj.bias'), D), b + 'ls1.gamma');
 
     const r = clampR(rs[i], T, layout);
-    const plan = r > 0 ? bipartiteMatch(metric, T, hd, r, layout) : null;
-    if (plan) ({ x, size, tokenOfPatch, T } = applyMerge(x, T, D, size, tokenOfPatch, plan, opts.mode));
+    let plan: MergePlan | null = null;
+    if (r > 0 && official) {
+      plan = bipartiteMatch(metric, T, hd, r, layout);
+      ({ x, size, tokenOfPatch, T } = applyMerge(x, T, D, size, tokenOfPatch, plan, opts.mode));
+    } else if (r > 0) {
+      const { features, C } = metricFeatures(choices, qkv, x, T, D, c.numHeads, metric);
+      const step = choiceStep(features, C, T, r, layout, choices, i, opts.mode);
+      plan = step.plan;
+      ({ x, size, tokenOfPatch, T } = applyGroups(x, T, D, size, tokenOfPatch, step, choices.weighting));
+    }
 
     const h2 = layerNorm(x, T, D, w(b + 'norm2.weight'), w(b + 'norm2.bias'), c.eps);
     const hidden = act(linear(h2, T, D, w(b + 'mlp.fc1.weight'), w(b + 'mlp.fc1.bias'), c.mlpHidden));

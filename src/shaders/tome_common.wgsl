@@ -27,6 +27,9 @@ struct Tome {
   prevRow: u32,   // 1 + the block whose map row this block updates, 0: the identity (no merge yet)
   sizesIn: u32, sizesOut: u32, maps: u32,
   cls: u32, dist: u32, regs: u32,
+  metricPart: u32, // design choices: 0 q, 1 k (official), 2 v
+  normalise: u32,  // 1: cosine (official), 0: dot product of the raw means
+  weighting: u32,  // 0 size-weighted (official), 1 plain mean, 2 keep the destination, 3 max
 }
 @group(0) @binding(0) var<uniform> tm: Tome;
 const PLAN_WORDS: u32 = 7u;

@@ -1,7 +1,8 @@
 // ToMe's metric and bipartite soft matching, as three entry points (dispatched in this order,
 // each needing the previous one's results for the whole image):
-//  metric:     keys averaged over heads, L2-normalised (written to `metric`, head_dim wide);
-//              one invocation per token.
+//  metric:     keys (or queries, values: metricPart) averaged over heads, L2-normalised unless
+//              the distance is the dot product (written to `metric`, head_dim wide); one
+//              invocation per token.
 //  similarity: cosine A x B fused with the argmax: each A token keeps its best B and score.
 //              Register-tiled over workgroups of 32 A rows, so every thread of the adapter
 //              shares the AxB work (it is ~90% of the matching's FLOPs). A and B are positions
@@ -29,7 +30,8 @@ fn metricMain(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (t >= tm.T) { return; }
   let D4 = tm.D / 4u;
   let row = gid.z * tm.T + t;
-  let kBase = row * 3u * D4 + D4;
+  // The keys by default (metricPart 1); the queries or values as the paper's ablation.
+  let kBase = row * 3u * D4 + tm.metricPart * D4;
   var m: array<vec4<f32>, HD4>;
   var sq = vec4<f32>(0.0);
   for (var c = 0u; c < HD4; c++) {
@@ -39,7 +41,9 @@ fn metricMain(@builtin(global_invocation_id) gid: vec3<u32>) {
     m[c] = s;
     sq += s * s;
   }
-  let inv = 1.0 / sqrt(sq.x + sq.y + sq.z + sq.w);
+  // L2-normalised for the cosine (the official distance); raw for the dot product.
+  var inv = 1.0;
+  if (tm.normalise != 0u) { inv = 1.0 / sqrt(sq.x + sq.y + sq.z + sq.w); }
   for (var c = 0u; c < HD4; c++) { metric[row * HD4 + c] = m[c] * inv; }
 }
 

@@ -3,7 +3,8 @@
 // P ones the patch->token map:
 //  tokens: new token n = a register copied in place, or (slotOf in tome_common.wgsl, on its
 //          matched position) an unmerged A token copied, or a B token averaged with the sources
-//          that chose it, weighted by size (merge), or kept as is (prune); the channel-0
+//          that chose it, weighted by size (merge; or as `weighting` says), or kept as is
+//          (prune); the channel-0
 //          invocation of each token also writes its size (sum, or its own under prune).
 //  map:    this block's patch->token row from the last merging block's row (before any merge
 //          patch p is token p + the prefix tokens); a pruned patch maps to -1.
@@ -63,14 +64,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (c == 0u) { state[sizeOut] = state[tm.sizesIn + tb]; }
     return;
   }
+  let end = u32(state[startAt(b) + j + 1u]);
+  if (tm.weighting != 0u) {
+    mergeUnweighted(out, tb, inBase, c, D4, j, b, end, sizeOut);
+    return;
+  }
   var acc = src[tb * D4 + c] * sizeIn(tb);
   var total = sizeIn(tb);
-  let end = u32(state[startAt(b) + j + 1u]);
   for (var q = u32(state[startAt(b) + j]); q < end; q++) {
     let ta = inBase + fullPos(2u * u32(state[sourcesAt(b) + q]));
     acc += src[ta * D4 + c] * sizeIn(ta);
     total += sizeIn(ta);
   }
   dst[out] = acc / total;
+  if (c == 0u) { state[sizeOut] = bitcast<i32>(total); }
+}
+
+// The paper's other ways to combine a group (weighting 1 plain mean, 2 keep the destination,
+// 3 element-wise max); the sizes still add, for proportional attention and the map.
+fn mergeUnweighted(out: u32, tb: u32, inBase: u32, c: u32, D4: u32, j: u32, b: u32, end: u32, sizeOut: u32) {
+  let own = src[tb * D4 + c];
+  var acc = own;
+  var total = sizeIn(tb);
+  var count = 1.0;
+  for (var q = u32(state[startAt(b) + j]); q < end; q++) {
+    let ta = inBase + fullPos(2u * u32(state[sourcesAt(b) + q]));
+    let v = src[ta * D4 + c];
+    if (tm.weighting == 3u) { acc = max(acc, v); } else { acc += v; }
+    total += sizeIn(ta);
+    count += 1.0;
+  }
+  if (tm.weighting == 1u) { dst[out] = acc / count; }
+  else if (tm.weighting == 2u) { dst[out] = own; }
+  else { dst[out] = acc; }
   if (c == 0u) { state[sizeOut] = bitcast<i32>(total); }
 }

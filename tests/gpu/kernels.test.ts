@@ -14,7 +14,16 @@ import {
 import { softmax, topK } from '../../src/core/prediction';
 import { applyMerge, bipartiteMatch } from '../../src/reference/tome';
 import { distilledHead, packLinear } from '../../src/gpu/gpu-weights';
-import { compileKernel, compileKernels, EPILOGUES, matmulKernels, MATMUL_VARIANTS, tomePrefixFields, type KernelSet } from '../../src/gpu/kernels';
+import {
+  compileKernel,
+  compileKernels,
+  EPILOGUES,
+  matmulKernels,
+  MATMUL_VARIANTS,
+  tomeChoiceFields,
+  tomePrefixFields,
+  type KernelSet,
+} from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { clampR, initialTokenOfPatch, type MergeMode } from '../../src/core/tome';
 import { CLASS_TOKEN_ONLY, type TokenLayout } from '../../src/model/config';
@@ -286,6 +295,7 @@ describe('attention and metric', () => {
         cls: 1,
         dist: 0,
         regs: 0,
+        ...tomeChoiceFields(),
       };
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
       for (let b = 0; b < batch; b++) {
@@ -392,6 +402,7 @@ describe('ToMe matching and merge', () => {
         sizesOut,
         maps: mapsAt,
         ...tomePrefixFields(layout),
+        ...tomeChoiceFields(),
       };
       // The three matching passes, in the engine's order: metric, similarity + argmax, order.
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });

@@ -1,5 +1,6 @@
 // The uniform struct every ToMe kernel shares (tome_common.wgsl, concatenated before each of
 // them): the block's shapes and where its parts of the ToMe state buffer start.
+import { choicesOf, type DesignChoices } from '../../core/tome';
 import type { TokenLayout } from '../../model/config';
 import { uniformStruct } from './descriptor';
 
@@ -26,6 +27,12 @@ export const tomeUniform = uniformStruct('Tome', {
   cls: 'u32',
   dist: 'u32',
   regs: 'u32',
+  /** The design choices the engine runs (src/gpu/choices.ts): which third of qkv the metric
+   * averages (0 q, 1 k, 2 v), whether it is L2-normalised (cosine: 1, dot: 0), and how a merged
+   * group's value is made (WEIGHTINGS' index: size-weighted, plain mean, the destination's, max). */
+  metricPart: 'u32',
+  normalise: 'u32',
+  weighting: 'u32',
 });
 
 export type TomeFields = typeof tomeUniform.fields;
@@ -33,4 +40,15 @@ export type TomeFields = typeof tomeUniform.fields;
 /** The Tome uniform's prefix-token fields for a layout. */
 export function tomePrefixFields(l: TokenLayout): { cls: number; dist: number; regs: number } {
   return { cls: l.classToken ? 1 : 0, dist: l.distToken ? 1 : 0, regs: l.registers };
+}
+
+const METRIC_PARTS = { q: 0, k: 1, v: 2 } as const;
+export const WEIGHTINGS = ['size', 'mean', 'keep', 'max'] as const;
+
+/** The Tome uniform's design-choice fields (the official algorithm when none is given); the
+ * metric x, the euclidean distance and the other splits and matchings are not in the engine. */
+export function tomeChoiceFields(choices: Partial<DesignChoices> = {}): { metricPart: number; normalise: number; weighting: number } {
+  const c = choicesOf(choices);
+  if (c.metric === 'x') throw new Error('the WebGPU engine has no --metric x');
+  return { metricPart: METRIC_PARTS[c.metric], normalise: c.distance === 'cosine' ? 1 : 0, weighting: WEIGHTINGS.indexOf(c.weighting) };
 }
