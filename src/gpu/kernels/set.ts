@@ -40,51 +40,34 @@ export async function compileKernels(
 ): Promise<KernelSet> {
   const { headDim, maxTokens, f16 } = opts;
   const mm = matmulKernels[opts.matmul];
-  const [
-    patchEmbed,
-    layerNorm,
-    bias,
-    gelu,
-    quickgelu,
-    residual,
-    attentionScores,
-    attentionSoftmax,
-    attentionAv,
-    tomeMetric,
-    tomeSimilarity,
-    tomeOrder,
-    tomeMerge,
-    pool,
-    head,
-  ] = await Promise.all([
-    compileKernel(device, src, patchEmbedKernel),
-    compileKernel(device, src, layerNormKernel),
-    compileKernel(device, src, mm, { epilogue: 'bias', f16 }),
-    compileKernel(device, src, mm, { epilogue: 'gelu', f16 }),
-    compileKernel(device, src, mm, { epilogue: 'quickgelu', f16 }),
-    compileKernel(device, src, mm, { epilogue: 'residual', f16 }),
-    compileKernel(device, src, attentionScoresKernel, { headDim }),
-    compileKernel(device, src, attentionSoftmaxKernel, { headDim }),
-    compileKernel(device, src, attentionAvKernel, { headDim }),
-    compileKernel(device, src, tomeMetricKernel, { headDim, maxTokens }),
-    compileKernel(device, src, tomeSimilarityKernel, { headDim, maxTokens }),
-    compileKernel(device, src, tomeOrderKernel, { headDim, maxTokens }),
-    compileKernel(device, src, tomeMergeKernel),
-    compileKernel(device, src, poolKernel),
-    compileKernel(device, src, headKernel),
+  // Every kernel compiles at once (each is its own pipeline); the awaits only collect them.
+  const [matmul, rest] = await Promise.all([
+    allOf({
+      bias: compileKernel(device, src, mm, { epilogue: 'bias', f16 }),
+      gelu: compileKernel(device, src, mm, { epilogue: 'gelu', f16 }),
+      quickgelu: compileKernel(device, src, mm, { epilogue: 'quickgelu', f16 }),
+      residual: compileKernel(device, src, mm, { epilogue: 'residual', f16 }),
+    }),
+    allOf({
+      patchEmbed: compileKernel(device, src, patchEmbedKernel),
+      layerNorm: compileKernel(device, src, layerNormKernel),
+      attentionScores: compileKernel(device, src, attentionScoresKernel, { headDim }),
+      attentionSoftmax: compileKernel(device, src, attentionSoftmaxKernel, { headDim }),
+      attentionAv: compileKernel(device, src, attentionAvKernel, { headDim }),
+      tomeMetric: compileKernel(device, src, tomeMetricKernel, { headDim, maxTokens }),
+      tomeSimilarity: compileKernel(device, src, tomeSimilarityKernel, { headDim, maxTokens }),
+      tomeOrder: compileKernel(device, src, tomeOrderKernel, { headDim, maxTokens }),
+      tomeMerge: compileKernel(device, src, tomeMergeKernel),
+      pool: compileKernel(device, src, poolKernel),
+      head: compileKernel(device, src, headKernel),
+    }),
   ]);
-  return {
-    patchEmbed,
-    layerNorm,
-    matmul: { bias, gelu, quickgelu, residual },
-    attentionScores,
-    attentionSoftmax,
-    attentionAv,
-    tomeMetric,
-    tomeSimilarity,
-    tomeOrder,
-    tomeMerge,
-    pool,
-    head,
-  };
+  return { ...rest, matmul };
+}
+
+/** An object of promises, awaited together, as the object of their values. */
+async function allOf<T extends Record<string, Promise<unknown>>>(promises: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const keys = Object.keys(promises) as Array<keyof T>;
+  const values = await Promise.all(keys.map((k) => promises[k]));
+  return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as { [K in keyof T]: Awaited<T[K]> };
 }
