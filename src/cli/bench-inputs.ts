@@ -11,6 +11,7 @@ import { prepareLimits } from '../core/preprocess';
 import { casesJsonPath, goldenDir, logitsEntries, readGoldenF32 } from '../golden';
 import { preprocess } from '../reference/preprocess';
 import { decodeImageFile } from './decode-node';
+import { seededRandom } from '../core/random';
 
 function goldenInputs(model: string): BenchInputs | null {
   if (!existsSync(casesJsonPath(goldenDir()))) return null;
@@ -34,13 +35,7 @@ async function samplePhotos(c: ModelConfig): Promise<Float32Array[]> {
 
 /** Seeded (mulberry32) values in [-2, 2), about the range of normalised pixels. */
 function randomInputs(c: ModelConfig, n: number): Float32Array[] {
-  let a = 2023;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = seededRandom(2023);
   return Array.from({ length: n }, () => Float32Array.from({ length: 3 * c.imgSize * c.imgSize }, () => 4 * next() - 2));
 }
 

@@ -19,6 +19,7 @@
 import { choicesOf, clampR, type DesignChoices, type Distance, type MergeMode, type Weighting } from '../core/tome';
 import type { TokenLayout } from '../model/config';
 import { fullPosition, newPositions, planFromBest, type MergePlan, type MergeResult } from './tome';
+import { seededRandom } from '../core/random';
 
 /** Lloyd iterations of the k-means matching: fixed, as the paper's comparison. */
 export const KMEANS_ITERATIONS = 5;
@@ -83,18 +84,6 @@ export function similarity(f: Float32Array, C: number, i: number, j: number, dis
   }
   for (let c = 0; c < C; c++) s += f[i * C + c] * f[j * C + c];
   return s;
-}
-
-/** A small seeded generator (mulberry32): the random split must be the same on every backend. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

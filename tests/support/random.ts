@@ -1,19 +1,11 @@
 // Seeded randomness for tests, so a failure can be replayed: a PRNG, arrays, and whole random
 // tiny ViTs (any dims the engine accepts) built in memory.
+import { seededRandom } from '../../src/core/random';
 import { expectedTensors, type ModelConfig } from '../../src/model/config';
 import type { ViTWeights } from '../../src/model/weights';
 
-/** mulberry32: a small seeded PRNG with values in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** mulberry32 (src/core/random.ts): a small seeded PRNG with values in [0, 1). */
+export const rng = seededRandom;
 
 /** n values uniform in [-scale, scale), from a seed or from an existing generator. */
 export function randomArray(n: number, source: number | (() => number), scale = 1): Float32Array {
