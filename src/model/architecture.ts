@@ -161,7 +161,7 @@ function squareSize(v: unknown, what: string, arch: string): number | undefined 
 }
 
 /** timm's VisionTransformer defaults: a plain ViT. */
-const PLAIN: Family = {
+export const PLAIN_FAMILY: Family = {
   classToken: true,
   distilled: false,
   registers: 0,
@@ -175,7 +175,7 @@ const PLAIN: Family = {
 
 /** The family a parsed name stands for (before model_args), or a refusal. */
 function familyFromName(name: string, prefix: string, size: string, variants: string[], hasImg: boolean): Family {
-  const f = { ...PLAIN };
+  const f = { ...PLAIN_FAMILY };
   const has = (v: string) => variants.includes(v);
   const reg = variants.map((v) => /^reg(\d+)$/.exec(v)).find((m) => m);
   const known = (v: string) => ['clip', 'quickgelu', 'dinov2', 'gap'].includes(v) || /^reg\d+$/.test(v);
@@ -237,7 +237,7 @@ export function inspectArchitecture(raw: Json): ArchitectureInfo {
         `config.json: architecture "${name}" is not a timm ViT we know (vit_<size>_patch<P>[_clip|_reg<N>_gap|_dinov2...]_<img>, deit[3]_<size>_patch<P>_<img>), and model_args does not give its dims`,
       );
     }
-    family = { ...PLAIN };
+    family = { ...PLAIN_FAMILY };
   }
   if (m?.[3] || args.distilled === true) family.distilled = true;
 

@@ -1,6 +1,7 @@
 // Seeded randomness for tests, so a failure can be replayed: a PRNG, arrays, and whole random
 // tiny ViTs (any dims the engine accepts) built in memory.
 import { seededRandom } from '../../src/core/random';
+import { PLAIN_FAMILY } from '../../src/model/architecture';
 import { expectedTensors, type ModelConfig } from '../../src/model/config';
 import type { ViTWeights } from '../../src/model/weights';
 
@@ -31,15 +32,7 @@ export function randomViT(over: Partial<ModelConfig>, seed: number): ViTWeights 
     imgSize: 20,
     mlpHidden: 48,
     numClasses: 10,
-    classToken: true,
-    distilled: false,
-    registers: 0,
-    layerScale: false,
-    noEmbedClass: false,
-    preNorm: false,
-    act: 'gelu',
-    globalPool: 'token',
-    eps: 1e-6,
+    ...PLAIN_FAMILY,
     mean: [0.5, 0.5, 0.5],
     std: [0.5, 0.5, 0.5],
     cropPct: 0.9,
