@@ -7,25 +7,18 @@
 // (features).
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergePairs } from '../../src/reference/tome';
-import { ForwardSessions, ortForward } from '../../src/ort/forward';
-import { ortNodeOptions } from '../../src/ort/node';
+import { ortForward } from '../../src/ort/forward';
+import { ortSessionCache } from '../support/ort-sessions';
 import { ortRefusal } from '../../src/ort/backend';
-import type { ViTWeights } from '../../src/model/weights';
 import { archEntries, loadArchModel, readArchF32 } from '../support/golden-archs';
 import { expectMatchesArchCase } from '../support/golden-checks';
 
-const options = await ortNodeOptions();
-const sessions = new Map<string, ForwardSessions>();
-function sessionsOf(w: ViTWeights): ForwardSessions {
-  let s = sessions.get(w.config.id);
-  if (!s) sessions.set(w.config.id, (s = new ForwardSessions(w, options.ort, options.session)));
-  return s;
-}
+const { options, sessionsOf, disposeAll } = await ortSessionCache();
 
 const figures: string[] = [];
 afterAll(async () => {
   console.log(`ONNX Runtime path vs golden-archs (model image case: max |diff|, groups agreeing)\n${figures.join('\n')}`);
-  await Promise.all([...sessions.values()].map((s) => s.dispose()));
+  await disposeAll();
 });
 
 describe.each(archEntries())('$model $image', (entry) => {

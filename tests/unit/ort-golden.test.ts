@@ -3,26 +3,19 @@
 // exactly the checks the CPU reference passes, on every case; and a batch equals its images alone.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergePairs } from '../../src/reference/tome';
-import { ForwardSessions, ortForward } from '../../src/ort/forward';
-import { ortNodeOptions } from '../../src/ort/node';
-import type { ViTWeights } from '../../src/model/weights';
+import { ortForward } from '../../src/ort/forward';
+import { ortSessionCache } from '../support/ort-sessions';
 import { logitsEntries, readGoldenF32 } from '../../src/golden';
 import { loadModel } from '../support/golden-weights';
 import { expectMatchesGolden } from '../support/golden-checks';
 
 const entries = logitsEntries();
-const options = await ortNodeOptions();
-const sessions = new Map<string, ForwardSessions>();
-function sessionsOf(w: ViTWeights): ForwardSessions {
-  let s = sessions.get(w.config.id);
-  if (!s) sessions.set(w.config.id, (s = new ForwardSessions(w, options.ort, options.session)));
-  return s;
-}
+const { options, sessionsOf, disposeAll } = await ortSessionCache();
 
 const figures: string[] = [];
 afterAll(async () => {
   console.log(`ONNX Runtime path vs golden (model image case: max |logit diff|, groups agreeing, min_boundary_gap)\n${figures.join('\n')}`);
-  await Promise.all([...sessions.values()].map((s) => s.dispose()));
+  await disposeAll();
 });
 
 describe.each(entries)('$model $image', (entry) => {
