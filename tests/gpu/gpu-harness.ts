@@ -1,7 +1,8 @@
 // Runs single kernels of the engine on the Dawn adapter 'auto' picks, for kernel-vs-CPU tests:
 // upload inputs to the kernel's named bindings, dispatch once, read every binding back.
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import { standaloneDispatch, type Kernel, type UniformFields, type UniformValues } from '../../src/gpu/kernels';
+import { compileKernels, standaloneDispatch, type Kernel, type KernelSet, type UniformFields, type UniformValues } from '../../src/gpu/kernels';
+import type { ShaderSources } from '../../src/gpu/shader-source';
 import { encodeDispatch } from '../../src/gpu/forward-plan';
 
 export type Data = Float32Array | Int32Array | Uint16Array;
@@ -58,4 +59,15 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, n = Math.
   let m = 0;
   for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** The engine's kernels compiled once per head dim (f32, reg4x4 matmul) on the test device, which
+ * `device()` and `src()` give once the suite's beforeAll has opened it. */
+export function kernelCache(device: () => GPUDevice, src: () => ShaderSources, maxTokens: number): (headDim: number) => Promise<KernelSet> {
+  const byHeadDim = new Map<number, Promise<KernelSet>>();
+  return (headDim) => {
+    let k = byHeadDim.get(headDim);
+    if (!k) byHeadDim.set(headDim, (k = compileKernels(device(), src(), { headDim, maxTokens, matmul: 'reg4x4', f16: false })));
+    return k;
+  };
 }

@@ -14,20 +14,11 @@ import {
 import { softmax, topK } from '../../src/core/prediction';
 import { applyMerge, bipartiteMatch } from '../../src/reference/tome';
 import { distilledHead, packLinear } from '../../src/gpu/gpu-weights';
-import {
-  compileKernel,
-  compileKernels,
-  EPILOGUES,
-  matmulKernels,
-  MATMUL_VARIANTS,
-  tomeChoiceFields,
-  tomePrefixFields,
-  type KernelSet,
-} from '../../src/gpu/kernels';
+import { compileKernel, EPILOGUES, matmulKernels, MATMUL_VARIANTS, tomeChoiceFields, tomePrefixFields } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { clampR, initialTokenOfPatch, type MergeMode } from '../../src/core/tome';
 import { CLASS_TOKEN_ONLY, type TokenLayout } from '../../src/model/config';
-import { maxAbsDiff, runKernel, testDevice } from './gpu-harness';
+import { kernelCache, maxAbsDiff, runKernel, testDevice } from './gpu-harness';
 import { randomArray } from '../support/random';
 
 let device: GPUDevice;
@@ -35,16 +26,11 @@ let src: ShaderSources;
 // The largest token count below (DINOv2 reg4 at 518 px: 1374): sizes the ToMe kernels' workgroup arrays.
 const MAX_TOKENS = 1374;
 const DISTILLED: TokenLayout = { classToken: true, distToken: true, registers: 0 };
-const kernelsByHd = new Map<number, KernelSet>();
-
-async function kernels(hd: number): Promise<KernelSet> {
-  let k = kernelsByHd.get(hd);
-  if (!k) {
-    k = await compileKernels(device, src, { headDim: hd, maxTokens: MAX_TOKENS, matmul: 'reg4x4', f16: false });
-    kernelsByHd.set(hd, k);
-  }
-  return k;
-}
+const kernels = kernelCache(
+  () => device,
+  () => src,
+  MAX_TOKENS,
+);
 
 beforeAll(async () => {
   ({ device } = await testDevice());

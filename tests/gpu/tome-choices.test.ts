@@ -6,7 +6,7 @@
 // near-tie cannot flip between the two.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clampR, initialTokenOfPatch, OFFICIAL_CHOICES, type DesignChoices } from '../../src/core/tome';
-import { compileKernels, tomeChoiceFields, tomePrefixFields, type KernelSet } from '../../src/gpu/kernels';
+import { tomeChoiceFields, tomePrefixFields } from '../../src/gpu/kernels';
 import { loadShaderSources, type ShaderSources } from '../../src/gpu/shader-source';
 import { engineChoicesRefusal } from '../../src/gpu/choices';
 import { CLASS_TOKEN_ONLY } from '../../src/model/config';
@@ -14,21 +14,16 @@ import { applyGroups, bipartiteChoice, metricFeatures } from '../../src/referenc
 import { forward as cpuForward } from '../../src/reference/vit';
 import { createWebGpuBackend } from '../../src/gpu/engine';
 import { requestNodeAdapter } from '../../src/gpu/node-adapter';
-import { maxAbsDiff, runKernel, testDevice } from './gpu-harness';
+import { kernelCache, maxAbsDiff, runKernel, testDevice } from './gpu-harness';
 import { randomArray, randomViT } from '../support/random';
 
 let device: GPUDevice;
 let src: ShaderSources;
-const kernelsByHd = new Map<number, KernelSet>();
-
-async function kernels(hd: number): Promise<KernelSet> {
-  let k = kernelsByHd.get(hd);
-  if (!k) {
-    k = await compileKernels(device, src, { headDim: hd, maxTokens: 197, matmul: 'reg4x4', f16: false });
-    kernelsByHd.set(hd, k);
-  }
-  return k;
-}
+const kernels = kernelCache(
+  () => device,
+  () => src,
+  197,
+);
 
 beforeAll(async () => {
   ({ device } = await testDevice());
