@@ -91,8 +91,9 @@ export async function ortForward(
     const perBlock: Int32Array[] = [];
     const at = { matched: 0 };
     for (let b = 0; b < c.depth; b++) {
-      const plan = decisions && graphPlan(decisions.of(i), at, tokens[b], rs[b], layout);
-      if (plan && rs[b] > 0) {
+      // Only the blocks that merge have decisions in the graph's outputs.
+      const plan = decisions && rs[b] > 0 ? graphPlan(decisions.of(i), at, tokens[b], rs[b], layout) : null;
+      if (plan) {
         onPlan?.(i, b, plan);
         map = mergeMap(map, plan, opts.mode);
       }

@@ -9,7 +9,12 @@
 // tokens, the kept A (in original order with a class token, else in decreasing score order, as
 // merge.py leaves them), then B. Prune mode is the same graph with the sources' contributions
 // weighted by 0 (sizes then stay 1, so x/1 is x bit for bit). r is a graph value, so one graph
-// serves every r.
+// serves every r: the matching and merge are an If's branch taken when r > 0 (else the tokens
+// stay as they are, in their order, and the block has no decisions).
+// ONNX Runtime's cost per node is what a small merge pays for (a first version with the index
+// arithmetic spelled out in ~80 nodes per block ate what the smaller matmuls saved), so the
+// merge works on x·size and size as one tensor [batch, T, D + 1], gathers and scatters per
+// image with batch_dims / axis 1 (no row offsets to compute), and slices B' instead of indexing it.
 import type { TokenLayout } from '../model/config';
 import type { GraphBuilder } from './onnx-builder';
 
@@ -51,85 +56,86 @@ export interface MergeInputs {
 export interface MergeOutputs {
   x: string;
   size: string;
-  /** Every A' token, strongest match first [batch, A'] (int64, A' index): the first r merge. */
+  /** Every A' token, strongest match first [batch, A', 1] (int64, A' index): the first r merge
+   * (with r = 0 these three are empty, [batch, 0, 1]). */
   ranking: string;
-  /** Each A' token's best B' [batch, A'] (int64, B' index) and its cosine score [batch, A']. */
+  /** Each A' token's best B' [batch, A', 1] (int64, B' index) and its cosine score [batch, A', 1]. */
   bestB: string;
   bestScore: string;
 }
 
-/** The block's merge: the registers taken out of the sequence, the matched sequence merged, the
- * registers put back right after the protected tokens (their size stays 1). */
+/** When the block's r > 0: its matching and merge (the registers taken out of the sequence, the
+ * matched sequence merged, the registers put back right after the protected tokens, their size
+ * staying 1). Else the tokens as they are, and no decisions (empty: [batch, 0, 1]). */
 export function mergeOps(g: GraphBuilder, m: MergeInputs): MergeOutputs {
   const R = m.layout.registers;
-  if (R === 0) return mergeMatched(g, m);
   const at = protectedTokens(m.layout);
-  const slice = (t: string, from: number, to: number) => g.op('Slice', [t, g.int64s([from]), g.int64s([to]), g.int64s([1])]);
-  const withoutRegisters = (t: string) => (at > 0 ? g.op('Concat', [slice(t, 0, at), slice(t, at + R, END)], { axis: 1 }) : slice(t, R, END));
-  const putBack = (t: string, registers: string) => g.op('Concat', at > 0 ? [slice(t, 0, at), registers, slice(t, at, END)] : [registers, t], { axis: 1 });
-  const merged = mergeMatched(g, { ...m, x: withoutRegisters(m.x), size: withoutRegisters(m.size), keys: withoutRegisters(m.keys) });
-  return { ...merged, x: putBack(merged.x, slice(m.x, at, at + R)), size: putBack(merged.size, slice(m.size, at, at + R)) };
+  const slice = (g: GraphBuilder, t: string, from: number, to: number) => g.op('Slice', [t, g.int64s([from]), g.int64s([to]), g.int64s([1])]);
+  const withoutRegisters = (g: GraphBuilder, t: string) =>
+    R === 0 ? t : at > 0 ? g.op('Concat', [slice(g, t, 0, at), slice(g, t, at + R, END)], { axis: 1 }) : slice(g, t, R, END);
+  const merges = g.op('Greater', [m.r, g.int64s([0])]);
+  const [x, size, ranking, bestB, bestScore] = g.ifElse(
+    merges,
+    [
+      { type: 'float', shape: ['batch', null, m.D] },
+      { type: 'float', shape: ['batch', null, 1] },
+      ...(['int64', 'int64', 'float'] as const).map((type) => ({ type, shape: ['batch', null, 1] })),
+    ],
+    (g) => {
+      const d = match(g, withoutRegisters(g, m.keys), m.layout);
+      // x·size and size side by side: one gather and one scatter carry both.
+      const weighted = g.op('Concat', [g.op('Mul', [m.x, m.size]), m.size], { axis: 2 });
+      let merged = mergeMatched(g, withoutRegisters(g, weighted), d, m);
+      if (R > 0) {
+        const registers = slice(g, weighted, at, at + R);
+        merged = g.op('Concat', at > 0 ? [slice(g, merged, 0, at), registers, slice(g, merged, at, END)] : [registers, merged], { axis: 1 });
+      }
+      const [sum, newSize] = g.opN('Split', [merged, g.int64s([m.D, 1])], 2, { axis: 2 });
+      // Σ sᵢxᵢ / Σ sᵢ (prune: sizes stay 1, so x·1/1 is x bit for bit).
+      return [g.op('Div', [sum, newSize]), newSize, d.ranking, d.bestB, d.bestScore];
+    },
+    (g) => {
+      // A block that merges nothing matches nothing either (an empty A' would also trip TopK).
+      const none = g.op('Slice', [m.size, g.int64s([0]), g.int64s([0]), g.int64s([1])]);
+      const noIndices = g.op('Cast', [none], { to: 7 });
+      return [g.op('Identity', [m.x]), g.op('Identity', [m.size]), noIndices, g.op('Identity', [noIndices]), none];
+    },
+  );
+  return { x, size, ranking, bestB, bestScore };
 }
 
-/** The merge on the matched sequence (no registers in it). */
-function mergeMatched(g: GraphBuilder, m: MergeInputs): MergeOutputs {
-  const prefix = protectedTokens(m.layout);
-  const start = bipartiteStarts(m.layout);
-  const every2 = (t: string, from: number) => g.op('Slice', [t, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
-  const dim = (t: string, axis: number) => g.op('Shape', [t], { start: axis, end: axis + 1 });
-  const scalar = (t: string) => g.op('Squeeze', [t]);
-  const int = (v: number) => g.int64s([v]);
-  const times = (t: string, k: number) => g.op('Mul', [t, int(k)]);
-  const merges = g.op('Greater', [m.r, int(0)]);
+type Matching = Pick<MergeOutputs, 'ranking' | 'bestB' | 'bestScore'>;
 
-  // Matching: each A' token's best B' and its score; the ranking; the merged and the kept A'.
-  const mean = g.op('ReduceMean', [m.keys], { axes: [2], keepdims: 0 });
+/** Each A' token's best B' and its score, and the A' tokens ranked by it, on the matched
+ * sequence's keys [batch, T, heads, hd]. */
+function match(g: GraphBuilder, keys: string, l: TokenLayout): Matching {
+  const start = bipartiteStarts(l);
+  const every2 = (t: string, from: number) => g.op('Slice', [t, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
+  const mean = g.op('ReduceMean', [keys], { axes: [2], keepdims: 0 });
   const metric = g.op('Div', [mean, g.op('ReduceL2', [mean], { axes: [-1], keepdims: 1 })]);
   const scores = g.op('MatMul', [every2(metric, start.a), g.op('Transpose', [every2(metric, start.b)], { perm: [0, 2, 1] })]);
-  const bestScore = g.op('ReduceMax', [scores], { axes: [2], keepdims: 0 });
-  const bestB = g.op('ArgMax', [scores], { axis: 2, keepdims: 0, select_last_index: 0 });
-  const [, ranking] = g.opN('TopK', [bestScore, dim(bestScore, 1)], 2, { axis: 1, largest: 1, sorted: 1 });
-  const src = g.op('Slice', [ranking, int(0), m.r, int(1)]);
-  const rest = g.op('Slice', [ranking, m.r, int(END), int(1)]);
+  // TopK's ties go to the lower index, as ArgMax's first index and merge.py's max do.
+  const [bestScore, bestB] = g.opN('TopK', [scores, g.int64s([1])], 2, { axis: 2, largest: 1, sorted: 1 });
+  const [, ranking] = g.opN('TopK', [bestScore, g.op('Shape', [bestScore], { start: 1, end: 2 })], 2, { axis: 1, largest: 1, sorted: 1 });
+  return { ranking, bestB, bestScore };
+}
+
+/** The merge on the matched sequence (no registers in it), on [batch, T, D + 1] rows of x·size
+ * and size: the first r ranked A' added into their best B', then the new order. */
+function mergeMatched(g: GraphBuilder, weighted: string, d: Matching, m: MergeInputs): string {
+  const prefix = protectedTokens(m.layout);
+  const start = bipartiteStarts(m.layout);
+  const every2 = (from: number) => g.op('Slice', [weighted, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
+  const src = g.op('Slice', [d.ranking, g.int64s([0]), m.r, g.int64s([1])]);
+  const rest = g.op('Slice', [d.ranking, m.r, g.int64s([END]), g.int64s([1])]);
   // merge.py sorts the unmerged A back into order only when there is a class token.
-  const kept = m.layout.classToken ? g.opN('TopK', [rest, dim(rest, 1)], 2, { axis: 1, largest: 0, sorted: 1 })[0] : rest;
-  const dst = g.op('GatherElements', [bestB, src], { axis: 1 });
-
-  // The new order of the tokens [batch, T2]: prefix, kept A', every B' (with r = 0: as they are).
-  const batch = dim(m.x, 0);
-  const T = dim(m.x, 1);
-  const across = (idx: string) => g.op('Expand', [idx, g.op('Concat', [batch, int(1)], { axis: 0 })]);
-  const range = (from: string, to: string, step: number) => g.op('Range', [scalar(from), scalar(to), scalar(int(step))]);
-  const parts = [g.op('Add', [times(kept, 2), int(start.a)]), across(range(int(start.b), T, 2))];
-  if (prefix > 0) parts.unshift(across(g.int64s(Array.from({ length: prefix }, (_, i) => i))));
-  const tomeOrder = g.op('Concat', parts, { axis: 1 });
-  const T2 = dim(tomeOrder, 1);
-  const newTokens = g.op('Where', [merges, tomeOrder, across(range(int(0), T2, 1))]);
-
-  // The merge on whole rows of the batch's tokens flattened to [batch * T, width]: the new tokens
-  // gathered in their order, then each merged A' token added into its B' (ScatterND, a row per
-  // index). Image n's first row is n * T before the merge, n * T2 after it.
-  const image = g.op('Unsqueeze', [range(int(0), batch, 1), int(1)]);
-  const flat = (idx: string) => g.op('Reshape', [idx, int(-1)]);
-  const newRows = flat(g.op('Add', [newTokens, g.op('Mul', [image, T])]));
-  const srcRows = flat(g.op('Add', [g.op('Add', [times(src, 2), int(start.a)]), g.op('Mul', [image, T])]));
-  const intoB = g.op('Add', [dst, g.op('Add', [dim(kept, 1), int(prefix)])]);
-  const intoRows = g.op('Reshape', [g.op('Add', [intoB, g.op('Mul', [image, T2])]), g.int64s([-1, 1])]);
-  const merged = (t: string, width: number) => {
-    const rows = g.op('Reshape', [t, g.int64s([-1, width])]);
-    const moved = g.op('Mul', [g.op('Gather', [rows, srcRows], { axis: 0 }), m.keep]);
-    return g.op('ScatterND', [g.op('Gather', [rows, newRows], { axis: 0 }), intoRows, moved], { reduction: 'add' });
-  };
-  const size = merged(m.size, 1);
-  // Σ sᵢxᵢ / Σ sᵢ; with r = 0 the weights are 1, so x comes out bit for bit as it went in.
-  const one = g.floats(g.fresh('one'), Float32Array.of(1), [1]);
-  const weight = g.op('Where', [merges, m.size, one]);
-  const x = g.op('Div', [merged(g.op('Mul', [m.x, weight]), m.D), g.op('Where', [merges, size, one])]);
-  return {
-    x: g.op('Reshape', [x, g.op('Concat', [batch, T2, int(m.D)], { axis: 0 })]),
-    size: g.op('Reshape', [size, g.op('Concat', [batch, T2, int(1)], { axis: 0 })]),
-    ranking,
-    bestB,
-    bestScore,
-  };
+  const kept = m.layout.classToken ? g.opN('TopK', [rest, g.op('Shape', [rest], { start: 1, end: 2 })], 2, { axis: 1, largest: 0, sorted: 1 })[0] : rest;
+  const dst = g.op('GatherElements', [d.bestB, src], { axis: 1 });
+  const a = every2(start.a);
+  const moved = g.op('Mul', [g.op('GatherND', [a, src], { batch_dims: 1 }), m.keep]);
+  const into = g.op('Expand', [dst, g.int64s([1, 1, m.D + 1])]);
+  const b = g.op('ScatterElements', [every2(start.b), into, moved], { axis: 1, reduction: 'add' });
+  const parts = [g.op('GatherND', [a, kept], { batch_dims: 1 }), b];
+  if (prefix > 0) parts.unshift(g.op('Slice', [weighted, g.int64s([0]), g.int64s([prefix]), g.int64s([1])]));
+  return g.op('Concat', parts, { axis: 1 });
 }

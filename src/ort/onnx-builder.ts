@@ -10,20 +10,47 @@ export type AttrValue = number | number[] | string | { float: number };
 /** ONNX opset the graphs target: 17 has LayerNormalization and keeps Reduce* axes as attributes. */
 const OPSET = 17;
 
-export type Dim = number | string;
+/** A dimension: its size, a symbolic name, or null (unknown). */
+export type Dim = number | string | null;
+
+/** A value's element type and (when known) shape. */
+export interface ValueType {
+  type: 'float' | 'int64';
+  shape?: Dim[];
+}
+
+/** What a graph and its branches share: the value-name counter (names are unique across the
+ * whole model, as ONNX asks of subgraphs) and the initializers (a branch reads them from the
+ * outer scope). */
+interface ModelScope {
+  counter: number;
+  initializers: InstanceType<typeof onnx.TensorProto>[];
+}
 
 export class GraphBuilder {
   private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
-  private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
   private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
   private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
-  private counter = 0;
 
-  constructor(private readonly name: string) {}
+  private readonly scope: ModelScope;
+  private readonly isBranch: boolean;
+
+  /** `outer`: the scope of the graph a branch belongs to (none for the model's graph). */
+  constructor(
+    private readonly name: string,
+    outer?: ModelScope,
+  ) {
+    this.scope = outer ?? { counter: 0, initializers: [] };
+    this.isBranch = outer !== undefined;
+  }
+
+  private get initializers() {
+    return this.scope.initializers;
+  }
 
   /** A fresh value name with a readable prefix. */
   fresh(prefix: string): string {
-    return `${prefix}_${this.counter++}`;
+    return `${prefix}_${this.scope.counter++}`;
   }
 
   input(name: string, elemType: 'float' | 'int64', shape: Dim[]): string {
@@ -31,7 +58,8 @@ export class GraphBuilder {
     return name;
   }
 
-  output(name: string, elemType: 'float' | 'int64', shape: Dim[]): void {
+  /** A graph output (`shape` left out: any rank, as a branch's outputs may differ in shape). */
+  output(name: string, elemType: 'float' | 'int64', shape?: Dim[]): void {
     this.outputs.push(valueInfo(name, elemType, shape));
   }
 
@@ -83,25 +111,60 @@ export class GraphBuilder {
     return outs;
   }
 
+  /**
+   * An If node: `then` or `otherwise` builds its branch (which reads this graph's values by name)
+   * and returns the branch's outputs, of the element types and shapes `types` (a dim the branches
+   * may give different sizes: null). The shapes matter: ONNX Runtime infers the If's output
+   * shapes from them, and without a rank the nodes after it lose their fusions (bias + GELU, the
+   * attention's scaled MatMul). Returns the If's outputs.
+   */
+  ifElse(cond: string, types: Array<ValueType>, then: (g: GraphBuilder) => string[], otherwise: (g: GraphBuilder) => string[]): string[] {
+    const branch = (name: string, body: (g: GraphBuilder) => string[]) => {
+      const g = new GraphBuilder(this.fresh(name), this.scope);
+      const outs = body(g);
+      if (outs.length !== types.length) throw new Error(`If branch ${name}: ${outs.length} outputs, expected ${types.length}`);
+      outs.forEach((o, i) => g.output(o, types[i].type, types[i].shape));
+      return g.graph();
+    };
+    const thenBranch = branch('then', then);
+    const elseBranch = branch('else', otherwise);
+    const outs = types.map(() => this.fresh('if'));
+    const T = onnx.AttributeProto.AttributeType;
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType: 'If',
+        input: [cond],
+        output: outs,
+        name: this.fresh('n_If'),
+        attribute: [
+          onnx.AttributeProto.create({ name: 'then_branch', type: T.GRAPH, g: thenBranch }),
+          onnx.AttributeProto.create({ name: 'else_branch', type: T.GRAPH, g: elseBranch }),
+        ],
+      }),
+    );
+    return outs;
+  }
+
+  /** This graph's GraphProto (a branch's initializers live in the model's outer graph). */
+  private graph() {
+    const initializer = this.isBranch ? [] : this.initializers;
+    return onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer, input: this.inputs, output: this.outputs });
+  }
+
   /** Serialized ModelProto. */
   encode(): Uint8Array {
-    const model = onnx.ModelProto.create({
-      irVersion: 8,
-      producerName: 'tome-webgpu',
-      opsetImport: [{ domain: '', version: OPSET }],
-      graph: onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs }),
-    });
+    const model = onnx.ModelProto.create({ irVersion: 8, producerName: 'tome-webgpu', opsetImport: [{ domain: '', version: OPSET }], graph: this.graph() });
     return onnx.ModelProto.encode(model).finish();
   }
 }
 
-function valueInfo(name: string, elemType: 'float' | 'int64', shape: Dim[]) {
+function valueInfo(name: string, elemType: 'float' | 'int64', shape?: Dim[]) {
   return onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
         elemType: elemType === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64,
-        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        ...(shape && { shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) } }),
       },
     },
   });

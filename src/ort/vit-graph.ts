@@ -3,7 +3,7 @@
 // Two graphs per model serve every setting: the plain ViT for r = 0, and the ToMe graph for the
 // rest, in which r per block is an input (a block whose r is 0 leaves its tokens as they are, in
 // their order), and so are merge/prune and proportional attention. Batch and token counts are
-// symbolic. Besides the logits (or features), each block of the ToMe graph outputs its merge
+// symbolic. Besides the logits (or features), each merging block of the ToMe graph outputs its merge
 // decisions (the A tokens ranked, every A token's best B and score), from which the host builds
 // the patch->token maps for the overlay. The families of timm's VisionTransformer are built as the
 // reference computes them: layer scale, pos_embed over the patches only, pre-norm CLIP towers
@@ -31,8 +31,9 @@ export const IO = {
   tokenFeatures: 'token_features',
   /** Every block's decisions, the blocks one after the other along axis 1: its A' tokens ranked,
    * strongest match first (the first r merge) [batch, Σ A'] (int64), each A' token's best B'
-   * [batch, Σ A'] (int64) and its score [batch, Σ A'] (a block with r = 0 matches too, and
-   * merges nothing). A' and B' are counted in the matched sequence (registers left out). */
+   * [batch, Σ A'] (int64) and its score [batch, Σ A'], over the blocks with r > 0 (a block with
+   * r = 0 neither matches nor merges). A' and B' are counted in the matched sequence (registers
+   * left out). */
   ranking: 'merge_ranking',
   bestB: 'best_b',
   bestScore: 'best_score',
@@ -85,7 +86,8 @@ export class ViTGraphBuilder {
     }
     this.head(g, x);
     const outputs = [IO.ranking, IO.bestB, IO.bestScore];
-    decisions.forEach((parts, i) => g.op('Concat', parts, { axis: 1 }, outputs[i]));
+    // Each block's decisions are [batch, A', 1] (as TopK gives them): one Reshape for all of them.
+    decisions.forEach((parts, i) => g.op('Reshape', [g.op('Concat', parts, { axis: 1 }), g.int64s([0, -1])], {}, outputs[i]));
     g.output(IO.ranking, 'int64', ['batch', 'matched']);
     g.output(IO.bestB, 'int64', ['batch', 'matched']);
     g.output(IO.bestScore, 'float', ['batch', 'matched']);
