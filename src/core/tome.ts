@@ -82,15 +82,6 @@ export function unofficialChoices(o: Partial<DesignChoices>): string[] {
 /** The values of each choice a backend runs. */
 export type ChoiceSupport = { [K in keyof typeof CHOICE_VALUES]: readonly DesignChoices[K][] };
 
-/** What a backend that runs the official algorithm only supports. */
-export const OFFICIAL_ONLY: ChoiceSupport = {
-  metric: [OFFICIAL_CHOICES.metric],
-  distance: [OFFICIAL_CHOICES.distance],
-  split: [OFFICIAL_CHOICES.split],
-  matching: [OFFICIAL_CHOICES.matching],
-  weighting: [OFFICIAL_CHOICES.weighting],
-};
-
 /** One line naming the first design choice of `settings` that `backend` does not run, or null. */
 export function choicesRefusal(backend: string, support: ChoiceSupport, settings: Array<Partial<DesignChoices>>): string | null {
   for (const s of settings) {

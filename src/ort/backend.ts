@@ -5,11 +5,11 @@
 // come from the caller.
 import type { InferenceSession } from 'onnxruntime-common';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../core/backend';
-import { choicesRefusal, OFFICIAL_ONLY, type DesignChoices } from '../core/tome';
 import { inputTensor } from '../reference/model-input';
 import { expectedTensors, type ModelConfig } from '../model/config';
 import type { ViTWeights } from '../model/weights';
 import { ForwardSessions, ortForward, type OrtRuntime } from './forward';
+import { ortChoicesRefusal } from './choices';
 
 export interface OrtBackendOptions {
   ort: OrtRuntime;
@@ -25,11 +25,7 @@ export interface OrtBackend extends Backend {
   prepare(opts: Parameters<Backend['run']>[1], batch?: number): Promise<void>;
 }
 
-/** The CPU path's graphs express the official design choices only: one line naming the first
- * other choice in `settings`, or null. */
-export function ortChoicesRefusal(settings: Array<Partial<DesignChoices>>): string | null {
-  return choicesRefusal('the CPU path (ONNX Runtime)', OFFICIAL_ONLY, settings);
-}
+export { ortChoicesRefusal } from './choices';
 
 export function createOrtBackend(weights: ViTWeights, o: OrtBackendOptions): OrtBackend {
   const sessions = new ForwardSessions(weights, o.ort, o.session);

@@ -6,7 +6,19 @@
 import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common';
 import type { ForwardResult } from '../core/backend';
 import { isHeadless, numPatches, tokenLayout, type ModelConfig, type TokenLayout } from '../model/config';
-import { canonicalGroups, effectiveR, initialTokenOfPatch, rPerLayer, tokenCounts, type MergeMode, type ToMeOptions } from '../core/tome';
+import {
+  canonicalGroups,
+  choicesOf,
+  effectiveR,
+  initialTokenOfPatch,
+  OFFICIAL_CHOICES,
+  rPerLayer,
+  tokenCounts,
+  unofficialChoices,
+  type DesignChoices,
+  type MergeMode,
+  type ToMeOptions,
+} from '../core/tome';
 import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
 import { newPositions, type MergePlan } from '../reference/tome';
@@ -19,10 +31,11 @@ export interface OrtRuntime {
   Tensor: TensorConstructor;
 }
 
-/** The model's two sessions (the plain graph for r = 0, the ToMe graph for every other setting),
- * each created on first use and kept. */
+/** The model's sessions: the plain graph for r = 0, the ToMe graph for every other setting with
+ * the official design choices, and one ToMe graph per other set of choices asked for; each
+ * created on first use and kept. */
 export class ForwardSessions {
-  private readonly sessions = new Map<boolean, Promise<InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<InferenceSession>>();
   private readonly builder: ViTGraphBuilder;
 
   constructor(
@@ -33,13 +46,14 @@ export class ForwardSessions {
     this.builder = new ViTGraphBuilder(weights);
   }
 
-  get(tome: boolean): Promise<InferenceSession> {
-    let p = this.sessions.get(tome);
+  get(tome: boolean, choices: DesignChoices = OFFICIAL_CHOICES): Promise<InferenceSession> {
+    const key = tome ? `tome ${unofficialChoices(choices).join(' ')}` : 'plain';
+    let p = this.sessions.get(key);
     if (!p) {
-      p = this.ort.InferenceSession.create(this.builder.build(tome), this.options);
-      this.sessions.set(tome, p);
+      p = Promise.resolve().then(() => this.ort.InferenceSession.create(this.builder.build(tome, choices), this.options));
+      this.sessions.set(key, p);
       // A failed creation is not kept: the next forward tries again.
-      p.catch(() => this.sessions.delete(tome));
+      p.catch(() => this.sessions.delete(key));
     }
     return p;
   }
@@ -82,7 +96,7 @@ export async function ortForward(
     feeds[IO.keep] = new ort.Tensor('float32', Float32Array.of(opts.mode === 'merge' ? 1 : 0), [1]);
     feeds[IO.propAttn] = new ort.Tensor('float32', Float32Array.of(opts.propAttn ? 1 : 0), [1]);
   }
-  const out = await (await sessions.get(tome)).run(feeds);
+  const out = await (await sessions.get(tome, choicesOf(opts))).run(feeds);
   const output = imageOutputs(c, out, N);
 
   const decisions = tome ? graphDecisions(out, N) : null;

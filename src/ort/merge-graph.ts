@@ -15,6 +15,7 @@
 // arithmetic spelled out in ~80 nodes per block ate what the smaller matmuls saved), so the
 // merge works on x·size and size as one tensor [batch, T, D + 1], gathers per image with
 // batch_dims, scatters on (image, token) pairs, and slices B' instead of indexing it.
+import type { Distance, Weighting } from '../core/tome';
 import type { TokenLayout } from '../model/config';
 import type { GraphBuilder } from './onnx-builder';
 
@@ -41,9 +42,12 @@ export interface MergeInputs {
   x: string;
   /** Tokens' sizes [batch, T, 1]. */
   size: string;
-  /** The block's keys per head [batch, T, heads, hd]; ToMe's metric is their mean over heads,
-   * L2-normalised. */
-  keys: string;
+  /** The features the block's matching compares: keys (ToMe's), queries or values per head
+   * [batch, T, heads, hd], averaged over heads, or the tokens themselves [batch, T, D]. */
+  metric: { features: string; perHead: boolean };
+  /** The design choices the graph expresses besides the official ones (src/ort/choices.ts). */
+  distance: Distance;
+  weighting: Weighting;
   /** This block's r, already clamped ([1] int64; 0: no merge, the tokens stay as they are). */
   r: string;
   /** 1 to merge, 0 to prune ([1] float). */
@@ -85,17 +89,15 @@ export function mergeOps(g: GraphBuilder, m: MergeInputs): MergeOutputs {
       ...(['int64', 'int64', 'float'] as const).map((type) => ({ type, shape: ['batch', null, 1] })),
     ],
     (g) => {
-      const d = match(g, withoutRegisters(g, m.keys), m.layout);
-      // x·size and size side by side: one gather and one scatter carry both.
-      const weighted = g.op('Concat', [g.op('Mul', [m.x, m.size]), m.size], { axis: 2 });
-      let merged = mergeMatched(g, withoutRegisters(g, weighted), d, m);
+      const d = match(g, withoutRegisters(g, m.metric.features), m);
+      const rows = mergeRows(g, m);
+      let merged = mergeMatched(g, withoutRegisters(g, rows.tensor), d, m, rows.moved);
       if (R > 0) {
-        const registers = slice(g, weighted, at, at + R);
+        const registers = slice(g, rows.tensor, at, at + R);
         merged = g.op('Concat', at > 0 ? [slice(g, merged, 0, at), registers, slice(g, merged, at, END)] : [registers, merged], { axis: 1 });
       }
-      const [sum, newSize] = g.opN('Split', [merged, g.int64s([m.D, 1])], 2, { axis: 2 });
-      // Σ sᵢxᵢ / Σ sᵢ (prune: sizes stay 1, so x·1/1 is x bit for bit).
-      return [g.op('Div', [sum, newSize]), newSize, d.ranking, d.bestB, d.bestScore];
+      const [x, newSize] = rows.finish(merged);
+      return [x, newSize, d.ranking, d.bestB, d.bestScore];
     },
     (g) => {
       // A block that merges nothing matches nothing either (an empty A' would also trip TopK).
@@ -109,38 +111,91 @@ export function mergeOps(g: GraphBuilder, m: MergeInputs): MergeOutputs {
 
 type Matching = Pick<MergeOutputs, 'ranking' | 'bestB' | 'bestScore'>;
 
+/**
+ * What the merge gathers and adds per token, side by side in one tensor [batch, T, width] so one
+ * gather and one scatter carry all of it, how a source's row counts (`moved`: a multiplier, or
+ * none), and how the merged rows become x and sizes. Sizes add whatever the weighting.
+ * - size (the official): x·s and s; x = Σ sᵢxᵢ / Σ sᵢ (prune: sizes stay 1, so x·1/1 is x bit for
+ *   bit);
+ * - mean: x, 1 and s; x = Σ xᵢ / n;
+ * - keep: x and s, a source's x counted 0; the destination's x as it was.
+ */
+function mergeRows(g: GraphBuilder, m: MergeInputs): { tensor: string; moved: string; finish(merged: string): [string, string] } {
+  const D = m.D;
+  if (m.weighting === 'mean') {
+    const one = g.op('Div', [m.size, m.size]);
+    return {
+      tensor: g.op('Concat', [m.x, one, m.size], { axis: 2 }),
+      moved: m.keep,
+      finish: (merged) => {
+        const [sum, count, size] = g.opN('Split', [merged, g.int64s([D, 1, 1])], 3, { axis: 2 });
+        return [g.op('Div', [sum, count]), size];
+      },
+    };
+  }
+  if (m.weighting === 'keep') {
+    const sizeOnly = g.floats(
+      g.fresh('size_only'),
+      Float32Array.from({ length: D + 1 }, (_, i) => (i === D ? 1 : 0)),
+      [D + 1],
+    );
+    return {
+      tensor: g.op('Concat', [m.x, m.size], { axis: 2 }),
+      moved: sizeOnly,
+      finish: (merged) => g.opN('Split', [merged, g.int64s([D, 1])], 2, { axis: 2 }) as [string, string],
+    };
+  }
+  return {
+    tensor: g.op('Concat', [g.op('Mul', [m.x, m.size]), m.size], { axis: 2 }),
+    moved: m.keep,
+    finish: (merged) => {
+      const [sum, size] = g.opN('Split', [merged, g.int64s([D, 1])], 2, { axis: 2 });
+      return [g.op('Div', [sum, size]), size];
+    },
+  };
+}
+
 /** Each A' token's best B' and its score, and the A' tokens ranked by it, on the matched
- * sequence's keys [batch, T, heads, hd]. */
-function match(g: GraphBuilder, keys: string, l: TokenLayout): Matching {
-  const start = bipartiteStarts(l);
+ * sequence's features: the mean over heads for per-head features, L2-normalised for the cosine
+ * distance; similarity = the dot product, or minus the squared euclidean distance. */
+function match(g: GraphBuilder, features: string, m: MergeInputs): Matching {
+  const start = bipartiteStarts(m.layout);
   const every2 = (t: string, from: number) => g.op('Slice', [t, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
-  const mean = g.op('ReduceMean', [keys], { axes: [2], keepdims: 0 });
-  const metric = g.op('LpNormalization', [mean], { axis: -1, p: 2 });
-  const scores = g.op('MatMul', [every2(metric, start.a), g.op('Transpose', [every2(metric, start.b)], { perm: [0, 2, 1] })]);
+  const mean = m.metric.perHead ? g.op('ReduceMean', [features], { axes: [2], keepdims: 0 }) : features;
+  const metric = m.distance === 'cosine' ? g.op('LpNormalization', [mean], { axis: -1, p: 2 }) : mean;
+  const a = every2(metric, start.a);
+  const bT = g.op('Transpose', [every2(metric, start.b)], { perm: [0, 2, 1] });
+  let scores = g.op('MatMul', [a, bT]);
+  if (m.distance === 'euclidean') {
+    // -|a - b|² = 2 a·b - |a|² - |b|².
+    const aa = g.op('ReduceSumSquare', [a], { axes: [2], keepdims: 1 });
+    const bb = g.op('ReduceSumSquare', [bT], { axes: [1], keepdims: 1 });
+    scores = g.op('Sub', [g.op('Sub', [g.op('Mul', [scores, g.scalar(2)]), aa]), bb]);
+  }
   // TopK's ties go to the lower index, as ArgMax's first index and merge.py's max do.
   const [bestScore, bestB] = g.opN('TopK', [scores, g.int64s([1])], 2, { axis: 2, largest: 1, sorted: 1 });
   const [, ranking] = g.opN('TopK', [bestScore, g.op('Shape', [bestScore], { start: 1, end: 2 })], 2, { axis: 1, largest: 1, sorted: 1 });
   return { ranking, bestB, bestScore };
 }
 
-/** The merge on the matched sequence (no registers in it), on [batch, T, D + 1] rows of x·size
- * and size: the first r ranked A' added into their best B', then the new order. */
-function mergeMatched(g: GraphBuilder, weighted: string, d: Matching, m: MergeInputs): string {
+/** The merge on the matched sequence (no registers in it), on its rows (mergeRows): the first r
+ * ranked A' added into their best B' (each times `movedBy`), then the new order. */
+function mergeMatched(g: GraphBuilder, rows: string, d: Matching, m: MergeInputs, movedBy: string): string {
   const prefix = protectedTokens(m.layout);
   const start = bipartiteStarts(m.layout);
-  const every2 = (from: number) => g.op('Slice', [weighted, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
+  const every2 = (from: number) => g.op('Slice', [rows, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
   const src = g.op('Slice', [d.ranking, g.int64s([0]), m.r, g.int64s([1])]);
   const rest = g.op('Slice', [d.ranking, m.r, g.int64s([END]), g.int64s([1])]);
   // merge.py sorts the unmerged A back into order only when there is a class token.
   const kept = m.layout.classToken ? g.opN('TopK', [rest, g.op('Shape', [rest], { start: 1, end: 2 })], 2, { axis: 1, largest: 0, sorted: 1 })[0] : rest;
   const dst = g.op('GatherElements', [d.bestB, src], { axis: 1 });
   const a = every2(start.a);
-  const moved = g.op('Mul', [g.op('GatherND', [a, src], { batch_dims: 1 }), m.keep]);
+  const moved = g.op('Mul', [g.op('GatherND', [a, src], { batch_dims: 1 }), movedBy]);
   // ScatterND on (image, B' token) pairs adds whole rows (ScatterElements, element by element,
   // took ~1.3x as long); the additions happen in the ranking's order, as the reference's.
   const into = g.op('Concat', [g.op('Slice', [m.image, g.int64s([0]), m.r, g.int64s([1])]), dst], { axis: 2 });
   const b = g.op('ScatterND', [every2(start.b), into, moved], { reduction: 'add' });
   const parts = [g.op('GatherND', [a, kept], { batch_dims: 1 }), b];
-  if (prefix > 0) parts.unshift(g.op('Slice', [weighted, g.int64s([0]), g.int64s([prefix]), g.int64s([1])]));
+  if (prefix > 0) parts.unshift(g.op('Slice', [rows, g.int64s([0]), g.int64s([prefix]), g.int64s([1])]));
   return g.op('Concat', parts, { axis: 1 });
 }

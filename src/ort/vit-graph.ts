@@ -13,6 +13,8 @@ import { isHeadless, numPatches, prefixTokens, tokenLayout, type ModelConfig } f
 import { tensor, type ViTWeights } from '../model/weights';
 import { GraphBuilder } from './onnx-builder';
 import { mergeOps } from './merge-graph';
+import { OFFICIAL_CHOICES, type DesignChoices } from '../core/tome';
+import { ortChoicesRefusal } from './choices';
 
 /** Graph input and output names. */
 export const IO = {
@@ -54,12 +56,14 @@ export class ViTGraphBuilder {
    * is > 0, else leaves its tokens as they are; its merge decisions are outputs. Otherwise the
    * plain ViT (r = 0 everywhere), with no ToMe op at all.
    */
-  build(tome: boolean): Uint8Array {
+  build(tome: boolean, choices: DesignChoices = OFFICIAL_CHOICES): Uint8Array {
     const c = this.config;
     const D = c.embedDim;
     const layout = tokenLayout(c);
     const T0 = numPatches(c) + prefixTokens(c);
     const g = new GraphBuilder(`vit_${tome ? 'tome' : 'plain'}_${c.id}`);
+    const refusal = ortChoicesRefusal([choices]);
+    if (refusal) throw new Error(refusal);
     let x = this.embed(g, g.input(IO.pixels, 'float', ['batch', 3, c.imgSize, c.imgSize]));
     if (!tome) {
       for (let b = 0; b < c.depth; b++) x = this.mlp(g, this.attention(g, x, b, null).x, b);
@@ -79,9 +83,12 @@ export class ViTGraphBuilder {
     let bias: string | null = null;
     const decisions: string[][] = [[], [], []];
     for (let b = 0; b < c.depth; b++) {
-      const { x: xa, keys } = this.attention(g, x, b, bias);
+      const { x: xa, heads } = this.attention(g, x, b, bias);
       const rb = g.op('Slice', [r, g.int64s([b]), g.int64s([b + 1])]);
-      const { x: x2, size: size2, ranking, bestB, bestScore } = mergeOps(g, { x: xa, size, keys, r: rb, keep, image, layout, D });
+      const metric = choices.metric === 'x' ? { features: xa, perHead: false } : { features: heads[choices.metric], perHead: true };
+      const { distance, weighting } = choices;
+      const merged = mergeOps(g, { x: xa, size, metric, distance, weighting, r: rb, keep, image, layout, D });
+      const { x: x2, size: size2, ranking, bestB, bestScore } = merged;
       [ranking, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
       size = size2;
       bias = g.op('Mul', [g.op('Log', [g.op('Reshape', [size, g.int64s([0, 1, 1, -1])])]), propAttn]);
@@ -168,8 +175,9 @@ export class ViTGraphBuilder {
   }
 
   /** x + proj(softmax(q·kᵀ·hd^-½ + bias)·v) (bias: proportional attention's log size per key, or
-   * none), and the keys per head ([batch, tokens, heads, hd]) for ToMe's metric. */
-  private attention(g: GraphBuilder, x: string, block: number, bias: string | null): { x: string; keys: string } {
+   * none), and the queries, keys and values per head ([batch, tokens, heads, hd]) for ToMe's
+   * metric (the keys; the others for the design choices). */
+  private attention(g: GraphBuilder, x: string, block: number, bias: string | null): { x: string; heads: Record<'q' | 'k' | 'v', string> } {
     const c = this.config;
     const D = c.embedDim;
     const H = c.numHeads;
@@ -179,15 +187,15 @@ export class ViTGraphBuilder {
     const heads = (t: string) => g.op('Reshape', [t, g.int64s([0, 0, H, hd])]);
     // One qkv GEMM (3x wider than q, k or v alone, which MLAS runs more efficiently), then split.
     const [qFlat, kFlat, vFlat] = g.opN('Split', [this.linear(g, h, b + 'attn.qkv'), g.int64s([D, D, D])], 3, { axis: -1 });
-    const q = g.op('Transpose', [heads(qFlat)], { perm: [0, 2, 1, 3] });
-    const kHeads = heads(kFlat);
-    const kT = g.op('Transpose', [kHeads], { perm: [0, 2, 3, 1] });
-    const v = g.op('Transpose', [heads(vFlat)], { perm: [0, 2, 1, 3] });
+    const perHead = { q: heads(qFlat), k: heads(kFlat), v: heads(vFlat) };
+    const q = g.op('Transpose', [perHead.q], { perm: [0, 2, 1, 3] });
+    const kT = g.op('Transpose', [perHead.k], { perm: [0, 2, 3, 1] });
+    const v = g.op('Transpose', [perHead.v], { perm: [0, 2, 1, 3] });
     let scores = g.op('Mul', [g.op('MatMul', [q, kT]), g.scalar(hd ** -0.5)]);
     if (bias) scores = g.op('Add', [scores, bias]);
     const attn = g.op('Softmax', [scores], { axis: -1 });
     const out = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [attn, v])], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, D])]);
-    return { x: g.op('Add', [x, this.linear(g, out, b + 'attn.proj', this.layerScale(block, 'ls1'))]), keys: kHeads };
+    return { x: g.op('Add', [x, this.linear(g, out, b + 'attn.proj', this.layerScale(block, 'ls1'))]), heads: perHead };
   }
 
   /** x + fc2(act(fc1(LN2(x)))) (times ls2 with layer scale); GELU written as ORT's Gelu fusion

@@ -79,6 +79,14 @@ describe('the choices reach the backend', () => {
       'tome: --backend cpu: the CPU path (ONNX Runtime) does not run --matching greedy yet (only bipartite); --backend reference runs it',
     );
   });
+  it('the CPU path runs the metric, distance and the sum-based weightings: the same answer as the reference', () => {
+    const args = ['classify', '--r', '13', '--metric', 'x', '--distance', 'euclidean', '--weighting', 'mean', GOLDFINCH];
+    const cpu = tome(...args, '--backend', 'cpu');
+    const ref = tome(...args, '--backend', 'reference');
+    expect(cpu.code).toBe(0);
+    expect(cpu.json[0]).toMatchObject({ backend: 'cpu', choices: 'metric x, distance euclidean, weighting mean', tokens: ref.json[0].tokens });
+    expect(cpu.json[0].top5.map((t: { index: number }) => t.index)).toEqual(ref.json[0].top5.map((t: { index: number }) => t.index));
+  });
   it('eval measures r = 0 once and each combination at every r', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tome-choices-'));
     copyFileSync(GOLDFINCH, join(dir, 'goldfinch.jpg'));
