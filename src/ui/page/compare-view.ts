@@ -36,7 +36,7 @@ class CompareSide {
   show(a: Analysis | null, state: AppState, style: VizStyle): void {
     const { view: v, config: c } = state;
     const current = !!a && !!v && !!c && a.imageId === v.imageId;
-    this.root.querySelector('h3')!.textContent = current ? `${this.name}: ${choicesTitle(a)}` : this.name;
+    this.root.querySelector('.setting')!.textContent = current ? `${this.name}: ${choicesTitle(a)}` : this.name;
     this.root.querySelector('.route')!.textContent = current ? (a.route?.reason ?? '') : '';
     if (style !== this.styleShown) this.overlay.setStyle((this.styleShown = style));
     if (v && v !== this.viewShown) this.overlay.setView((this.viewShown = v));
