@@ -11,6 +11,14 @@ import type { DesignChoices } from '../core/tome';
 import { engineChoicesRefusal } from '../gpu/choices';
 import { createReferenceBackend } from '../reference/backend';
 
+/** One line naming the first design choice of `settings` that the backend `name` does not run,
+ * or null (the reference runs every choice). */
+export function backendChoicesRefusal(name: BackendName, settings: Array<Partial<DesignChoices>>): string | null {
+  if (name === 'webgpu') return engineChoicesRefusal(settings);
+  if (name === 'cpu') return ortChoicesRefusal(settings);
+  return null;
+}
+
 /** What the user asked for: a backend by name, or `auto` (the best one that runs the model). */
 export type BackendChoice = BackendName | 'auto';
 

@@ -21,8 +21,9 @@ export type ToWorker =
   | { type: 'cancel-load'; modelId: string }
   /** A new image to decode; the previous one stays until this one decodes. */
   | { type: 'image'; imageId: number; blob: Blob; name: string }
-  /** Classify the current image at r = 0 (cached) and with `opts`; supersedes older requests. */
-  | { type: 'analyze'; requestId: number; opts: ToMeOptions }
+  /** Classify the current image at r = 0 (cached) and with `opts`; supersedes older requests of
+   * the same slot (the page's settings, or the compare view's setting B). */
+  | { type: 'analyze'; requestId: number; slot: AnalysisSlot; opts: ToMeOptions }
   | { type: 'bench'; benchId: number; points: BenchPoint[]; repeat: number }
   | { type: 'cancel-bench'; benchId: number }
   /** Profile one forward of the current image with `opts` (WebGPU only): per kernel family,
@@ -96,8 +97,20 @@ export interface ModelView {
   bitmap: ImageBitmap;
 }
 
+/** Which of the page's settings an analysis is of: the main one (setting A of the compare view),
+ * or the compare view's setting B. Each slot's newest request is answered. */
+export type AnalysisSlot = 'main' | 'compare';
+
+/** A setting ran on another backend than the loaded one: a design choice that one lacks. */
+export interface ChoiceRoute {
+  backend: BackendName;
+  /** One line: where it runs and why. */
+  reason: string;
+}
+
 export interface Analysis {
   requestId: number;
+  slot: AnalysisSlot;
   imageId: number;
   modelId: string;
   opts: ToMeOptions;
@@ -105,6 +118,9 @@ export interface Analysis {
   baselineTiming: Timing;
   current: ForwardResult;
   currentTiming: Timing;
+  /** Set when the current setting ran elsewhere than the r = 0 baseline (its timing then does not
+   * compare with the baseline's). */
+  route?: ChoiceRoute;
   /** A model without a head: each patch's feature colour (3 bytes per patch, RGB) for the current
    * setting, on the principal axes of this image's r = 0 patch features (feature-colours.ts). The
    * results carry no tokenFeatures (they stay in the worker). */
@@ -120,7 +136,7 @@ export type FromWorker =
   | { type: 'view'; view: ModelView }
   | { type: 'image-error'; imageId: number; name: string; message: string }
   | ({ type: 'analysis' } & Analysis)
-  | { type: 'analyze-error'; requestId: number; message: string }
+  | { type: 'analyze-error'; requestId: number; slot: AnalysisSlot; message: string }
   | { type: 'bench-progress'; benchId: number; done: number; total: number }
   | { type: 'bench-done'; benchId: number; rows: BenchRow[]; cancelled: boolean; timingSource: Timing['source'] }
   | { type: 'profile-done'; profileId: number; opts: ToMeOptions; report: ProfileReport }

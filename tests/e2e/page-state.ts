@@ -196,3 +196,26 @@ export async function folderUntil(page: Page, pred: (s: FolderStatus) => boolean
   }
   return s;
 }
+
+/** One side of the compare view (src/ui/page/compare-view.ts). */
+export interface CompareSideView {
+  requestId: number;
+  opts: ToMeOptions;
+  top5: Array<{ index: number; prob: number }>;
+  groups: number[];
+  ms: number;
+  timingSource: string;
+  route: { backend: string; reason: string } | null;
+}
+
+export interface CompareStatus {
+  on: boolean;
+  requestId: number;
+  answeredId: number;
+  a: CompareSideView | null;
+  b: CompareSideView | null;
+}
+
+type CompareHook = { __tome: { compare: { status: CompareStatus } } };
+
+export const compareStatus = (page: Page) => page.evaluate(() => (window as unknown as CompareHook).__tome.compare.status);

@@ -2,7 +2,8 @@
 // what the user is told, for every way WebGPU or ONNX Runtime can be missing. No GPU needed: the
 // adapters here are fakes that either have no room for the model or fail to give a device.
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailable, openBackend, type BackendPlace } from '../../src/backends/choose';
+import { backendChoicesRefusal, BackendUnavailable, openBackend, type BackendPlace } from '../../src/backends/choose';
+import { engineChoicesRefusal } from '../../src/gpu/choices';
 import { NEVER_LOST, noKernelsToProfile, type Backend } from '../../src/core/backend';
 import type { ViTWeights } from '../../src/model/weights';
 import { randomViT } from '../support/random';
@@ -95,5 +96,14 @@ describe('the backend choice', () => {
     const broken = await openBackend(weights, 'auto', place({ openOrt: () => Promise.reject(new Error('no wasm\nmore')) }));
     expect(broken.backend.name).toBe('reference');
     expect(broken.fallbackReason).toBe('no adapter here. ONNX Runtime did not start either (no wasm).');
+  });
+
+  it('names the first design choice a backend does not run (the page\u2019s worker routes it to the reference)', () => {
+    const settings = [{}, { metric: 'v' as const }, { matching: 'kmeans' as const }];
+    expect(backendChoicesRefusal('reference', settings)).toBeNull();
+    expect(backendChoicesRefusal('cpu', [{}])).toBeNull();
+    expect(backendChoicesRefusal('cpu', settings)).toBe('the CPU path (ONNX Runtime) does not run --metric v yet (only k)');
+    // Whatever the engine runs today: the same answer as the engine's own check.
+    expect(backendChoicesRefusal('webgpu', settings)).toBe(engineChoicesRefusal(settings));
   });
 });

@@ -51,6 +51,14 @@ export interface FolderState {
   message: string;
 }
 
+/** The compare view: whether it shows, and the newest request and answer of its setting B (its
+ * setting A is the page's own analysis). */
+export interface CompareState {
+  on: boolean;
+  requestId: number;
+  analysis: Analysis | null;
+}
+
 export interface AppState {
   /** The model loaded (its results are the ones shown); it stays while another one loads. */
   modelId: string;
@@ -70,6 +78,7 @@ export interface AppState {
   bench: BenchState;
   profile: ProfileState;
   folder: FolderState;
+  compare: CompareState;
   /** sha256 of the loaded model's weights (folder measurements are kept under it). */
   modelSha256: string;
   source: SourceKind;
@@ -105,6 +114,7 @@ export function createAppState(): AppState {
       skipped: [],
       message: '',
     },
+    compare: { on: false, requestId: 0, analysis: null },
     modelSha256: '',
     source: 'image',
     live: null,

@@ -5,10 +5,25 @@ import { gridSize, isHeadless, type ModelConfig } from '../../model/config';
 import type { AppState } from './app-state';
 import { drawTokens } from './chart';
 import { ui } from './elements';
-import { groupsAfterLayer, layoutGroups, prunedAfterLayer } from './groups';
+import { groupsAfterLayer, layoutGroups, prunedAfterLayer, type GroupLayout } from './groups';
 import { MergeOverlay, type VizStyle } from './overlay';
-import type { ModelView } from '../protocol';
+import type { Analysis, ModelView } from '../protocol';
 import type { LiveFrame } from './video/live-frame';
+
+/** The groups of analysis `a` after block `layer` (1-based) over the image it ran on: what the
+ * stage and each side of the compare view draw. */
+export function analysisLayout(a: Analysis, v: ModelView, c: ModelConfig, layer: number): GroupLayout {
+  const layout = layoutGroups(
+    groupsAfterLayer(a.current.tokenOfPatch, layer - 1),
+    gridSize(c),
+    v.rgba,
+    v.size,
+    prunedAfterLayer(a.current.tokenOfPatch, layer - 1),
+  );
+  // The colours of the tokens the patches ended in (after the last block, whatever layer the groups show).
+  if (a.featureColours) layout.featureColour = a.featureColours;
+  return layout;
+}
 
 /** Says what went wrong with an image or a request; the image and result shown stay. */
 export function showImageError(message: string): void {
@@ -83,10 +98,7 @@ export class ImageStage {
     if (!a || !v || !c || a.imageId !== v.imageId) return this.overlay.setGroups(null);
     const layer = Math.min(this.state.layer, c.depth);
     ui.layerOut.value = String(layer);
-    const groups = groupsAfterLayer(a.current.tokenOfPatch, layer - 1);
-    const layout = layoutGroups(groups, gridSize(c), v.rgba, v.size, prunedAfterLayer(a.current.tokenOfPatch, layer - 1));
-    // The colours of the tokens the patches ended in (after the last block, whatever layer the groups show).
-    if (a.featureColours) layout.featureColour = a.featureColours;
+    const layout = analysisLayout(a, v, c, layer);
     this.overlay.setGroups(layout);
     ui.heatMax.textContent = String(layout.largest); // the heat map's log scale tops out here
     ui.canvas.dataset.layer = String(layer);

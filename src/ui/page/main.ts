@@ -21,7 +21,8 @@ import type { BackendInfo, FromWorker, ModelView, ToWorker } from '../protocol';
 import { showResults } from './results-panel';
 import { drawSpeedChart } from './speed-chart-panel';
 import { installTestHook } from './test-hook';
-import { onOptionsChange, readOptions, setModelDefaults, showRLabels } from './tome-controls';
+import { onOptionsChange, optionsConflict, readOptions, setModelDefaults, showRLabels } from './tome-controls';
+import { CompareView } from './compare-view';
 import { videoHook } from './video/video-hook';
 import { isVideoFile } from './video/video-file';
 import { VideoMode } from './video/video-mode';
@@ -36,6 +37,7 @@ const bench = new BenchControl(state, send);
 const video = new VideoMode({ state, stage, send, backToImage });
 const png = new PngExport(state, stage, (f) => video.caption(f));
 const folder = new FolderPanel(state, send, () => drawSpeedChart(state));
+const compare = new CompareView(state, send);
 
 function setBusy(): void {
   const waiting = state.source === 'image' && !!state.config && !!state.view && state.analysis?.requestId !== state.requestId;
@@ -49,9 +51,11 @@ function analyze(): void {
   if (state.config) drawSpeedChart(state);
   folder.render();
   if (video.live) return video.settingsChanged(); // frames run at the settings as they are sent
-  if (!state.config || !state.view) return;
+  compare.request();
+  // A combination of design choices that means nothing: its line shows, the last result stays.
+  if (optionsConflict() || !state.config || !state.view) return;
   state.requestId++;
-  send({ type: 'analyze', requestId: state.requestId, opts: readOptions() });
+  send({ type: 'analyze', slot: 'main', requestId: state.requestId, opts: readOptions() });
   setBusy();
 }
 
@@ -123,6 +127,7 @@ function onView(v: ModelView): void {
   state.view?.bitmap.close();
   state.view = v;
   state.analysis = null;
+  state.compare.analysis = null;
   if (!video.live) stage.showView(v);
   profile.updateButton();
   analyze();
@@ -141,6 +146,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.config = m.config;
       state.modelSha256 = m.sha256;
       state.analysis = null;
+      state.compare.analysis = null;
       video.modelChanged();
       showLoaded(m.modelId, m.note);
       if (m.modelId.startsWith(HUB_ID_PREFIX)) void sources.refresh();
@@ -164,15 +170,17 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       showImageError(`${m.message}. The previous image is kept.`);
       break;
     case 'analysis':
+      if (m.slot === 'compare') return compare.answer(m);
       if (m.requestId !== state.requestId) return; // superseded by a newer request
       state.analysis = m;
       showResults(m, state.config!, state.backend?.name ?? 'cpu');
       stage.showGroups();
+      compare.render();
       setBusy();
       drawSpeedChart(state);
       break;
     case 'analyze-error':
-      if (m.requestId === state.requestId || m.requestId < 0) showImageError(m.message);
+      if (m.slot === 'compare' ? m.requestId === state.compare.requestId : m.requestId === state.requestId || m.requestId < 0) showImageError(m.message);
       break;
     case 'bench-progress':
       bench.progress(m);
@@ -209,7 +217,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
 onOptionsChange(analyze);
 onModelPicked(loadModel);
 for (const source of [filePicker, dropOnPage, pasteFromClipboard]) void source(images);
-installTestHook(state, () => png.render(), send, videoHook(state, video), folder.hook());
+installTestHook(state, () => png.render(), send, videoHook(state, video), folder.hook(), compare.hook());
 
 drawSpeedChart(state);
 void boot(loadModel, images);

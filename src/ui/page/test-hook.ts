@@ -5,8 +5,16 @@ import { ui } from './elements';
 import type { ToWorker } from '../protocol';
 
 /** `video` is the video mode's part of the hook (src/ui/page/video/video-hook.ts), `folder` the
- * folder measurement's (src/ui/page/folder/folder-panel.ts). */
-export function installTestHook(state: AppState, exportPng: () => Promise<Blob>, send: (m: ToWorker) => void, video: object, folder: object): void {
+ * folder measurement's (src/ui/page/folder/folder-panel.ts), `compare` the compare view's
+ * (src/ui/page/compare-view.ts). */
+export function installTestHook(
+  state: AppState,
+  exportPng: () => Promise<Blob>,
+  send: (m: ToWorker) => void,
+  video: object,
+  folder: object,
+  compare: object,
+): void {
   const hook = {
     get status() {
       return {
@@ -42,6 +50,7 @@ export function installTestHook(state: AppState, exportPng: () => Promise<Blob>,
         groups: Array.from(a.current.groups),
         ms: a.currentTiming.ms,
         timingSource: a.currentTiming.source,
+        route: a.route ?? null,
       };
     },
     /** The last profile (null before the first), the settings it ran at, and whether one runs. */
@@ -55,6 +64,7 @@ export function installTestHook(state: AppState, exportPng: () => Promise<Blob>,
     loseDevice: () => send({ type: 'lose-device' }),
     video,
     folder,
+    compare,
   };
   (window as unknown as { __tome: typeof hook }).__tome = hook;
 }

@@ -1,7 +1,9 @@
 // In the worker: the page's "Measure on a folder", the same streaming run as `tome eval`
 // (src/eval/folder-run.ts) driven one step at a time by the request pump, so the slider is
 // answered between steps. Images are decoded from the page's File handles a batch at a time and
-// dropped once every setting has run on them. It runs on the backend it started on: a model
+// dropped once every setting has run on them. Settings with a design choice the loaded backend
+// lacks all run on the CPU reference (choice-route.ts: one backend for the whole table, so its
+// timings compare), which the plan's notes say. It runs on the backend it started on: a model
 // change or a lost device stops it (timings from two devices would not compare) with one line,
 // and nothing of a stopped run is kept.
 import { isHeadless } from '../../model/config';
@@ -15,6 +17,7 @@ import { measureReport } from '../../eval/table';
 import type { FolderRequest, FromWorker, SkippedFile } from '../protocol';
 import { decodeImage } from './decode';
 import type { LoadedModel } from './model-session';
+import { routeSettings } from './choice-route';
 
 export const MODEL_CHANGED = 'The model changed, so the folder measurement stopped; nothing was kept. Measure again for the new model.';
 export const DEVICE_LOST = 'The GPU device was lost, so the folder measurement stopped; nothing was kept. Measure again.';
@@ -24,7 +27,11 @@ const PROGRESS_EVERY_MS = 250;
 
 export class FolderJob {
   private run: FolderRun | null = null;
+  /** The loaded model's backend when the run started (a lost device replaces it). */
+  private readonly loadedBackend: Backend;
+  /** What the forwards run on: that backend, or the reference for a choice it lacks. */
   private readonly backend: Backend;
+  private readonly route: string | undefined;
   private skipped: SkippedFile[] = [];
   private lastPost = 0;
   private stopped: string | null = null;
@@ -35,7 +42,10 @@ export class FolderJob {
     private readonly request: FolderRequest,
     readonly loaded: LoadedModel,
   ) {
-    this.backend = loaded.backend;
+    this.loadedBackend = loaded.backend;
+    const routed = routeSettings(loaded, request.settings);
+    this.backend = routed.backend;
+    this.route = routed.route?.reason;
   }
 
   /** Stops at the next step with this line; the pump answers it once the step in flight ends. */
@@ -45,7 +55,7 @@ export class FolderJob {
 
   /** Whether it still runs on what it started on (the same model, its device not lost or replaced). */
   onItsBackend(now: LoadedModel | null): boolean {
-    return now === this.loaded && !now.lost && now.backend === this.backend;
+    return now === this.loaded && !now.lost && now.backend === this.loadedBackend;
   }
 
   /** One step (the plan first, then a batch's decode or one setting's forward) and the messages
@@ -62,7 +72,7 @@ export class FolderJob {
       // Stopped meanwhile (a model change disposes the backend under the forward), or the device
       // went away (its lost promise may settle just after the failure): say that, not the error.
       if (this.stopped !== null) return this.stoppedWith(this.stopped);
-      const lost = await Promise.race([this.backend.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+      const lost = await Promise.race([this.loadedBackend.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
       if (lost) return this.stoppedWith(DEVICE_LOST);
       return this.stoppedWith(`The folder measurement stopped: ${(e as Error).message}. Nothing was kept.`);
     }
@@ -104,7 +114,8 @@ export class FolderJob {
     );
     this.labels = plan.labels;
     const { images, ...rest } = plan;
-    return { type: 'folder-plan', folderId: this.folderId, plan: { ...rest, images: images.length } };
+    const notes = this.route ? [this.route, ...rest.notes] : rest.notes;
+    return { type: 'folder-plan', folderId: this.folderId, plan: { ...rest, notes, images: images.length } };
   }
 
   private progress(run: FolderRun, force: boolean): FromWorker[] {

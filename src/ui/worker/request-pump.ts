@@ -1,6 +1,8 @@
 // In the worker: runs the page's requests one forward at a time. Only the newest analyze request
-// is ever run: one that arrives while a forward runs replaces any waiting one, and the running
-// one's answer is dropped if it was superseded, so the slider never queues up work. A profile
+// of each slot (the page's settings, the compare view's setting B) is ever run: one that arrives
+// while a forward runs replaces any waiting one, and the running one's answer is dropped if it
+// was superseded, so the slider never queues up work. A design choice the loaded backend lacks
+// runs on the CPU reference (choice-route.ts). A profile
 // request (WebGPU only) runs between analyze requests and the long jobs, one at a time, and is
 // always answered. The long jobs come last, one step at a time, so a slider move waits for one
 // step at most: a folder measurement (a batch's decode, or one setting's forward of it), then
@@ -14,8 +16,9 @@ import type { LoadedModel } from './model-session';
 import type { SpeedBench } from './speed-bench';
 import { DEVICE_LOST, MODEL_CHANGED, type FolderJob } from './folder-job';
 import type { CurrentImage } from './prepare-image';
-import type { FromWorker } from '../protocol';
+import type { AnalysisSlot, FromWorker } from '../protocol';
 import { runFrame } from './run-frame';
+import { routeSettings } from './choice-route';
 
 interface FrameJob {
   frameId: number;
@@ -27,10 +30,16 @@ interface FrameJob {
 export type Subject = () => { loaded: LoadedModel | null; image: CurrentImage | null };
 
 /** One forward of the current image, from its decoded pixels (each backend preprocesses them
- * where it is cheapest, bit-exact with the reference transform). */
-async function forward(l: LoadedModel, img: CurrentImage, opts: ToMeOptions): Promise<{ result: ForwardResult; timing: Timing }> {
-  const { results, timing } = await l.backend.run([img.prepared.decoded], opts);
+ * where it is cheapest, bit-exact with the reference transform), on `backend` (the loaded one
+ * unless a design choice routes it elsewhere). */
+async function forward(backend: Backend, img: CurrentImage, opts: ToMeOptions): Promise<{ result: ForwardResult; timing: Timing }> {
+  const { results, timing } = await backend.run([img.prepared.decoded], opts);
   return { result: results[0], timing };
+}
+
+interface AnalyzeRequest {
+  requestId: number;
+  opts: ToMeOptions;
 }
 
 /** A result as the page gets it: without the final tokens, which only the feature colours read
@@ -51,14 +60,15 @@ function lostWithin(backend: Backend, ms: number): Promise<boolean> {
 }
 
 export class RequestPump {
-  private pending: { requestId: number; opts: ToMeOptions } | null = null;
+  private readonly pending: Record<AnalysisSlot, AnalyzeRequest | null> = { main: null, compare: null };
   private profileReq: { profileId: number; opts: ToMeOptions } | null = null;
   private bench: SpeedBench | null = null;
   private folder: FolderJob | null = null;
   /** Replaced folder measurements still to be answered (their step in flight has ended). */
   private readonly stopping: FolderJob[] = [];
   private pumping = false;
-  /** r = 0 result per image for the loaded model (independent of schedule, mode and prop-attn),
+  /** r = 0 result per image for the loaded model (independent of schedule, mode, prop-attn and
+   * the design choices: nothing merges),
    * and for a model without a head the principal axes of its patch features (the feature colours'
    * basis, held fixed while r moves). */
   private baseline: { imageId: number; result: ForwardResult; timing: Timing; basis: FeatureBasis | null } | null = null;
@@ -85,8 +95,8 @@ export class RequestPump {
     this.post({ type: 'frame-error', frameId: job.frameId, message, bitmap: job.bitmap }, [job.bitmap]);
   }
 
-  analyze(requestId: number, opts: ToMeOptions): void {
-    this.pending = { requestId, opts };
+  analyze(slot: AnalysisSlot, requestId: number, opts: ToMeOptions): void {
+    this.pending[slot] = { requestId, opts };
     void this.run();
   }
 
@@ -149,7 +159,8 @@ export class RequestPump {
           continue;
         }
         const current = image && image.prepared.modelId === loaded.weights.config.id ? image : null;
-        if (this.pending && current) await this.analyzeLatest(loaded, current);
+        if (this.pending.main && current) await this.analyzeLatest('main', loaded, current);
+        else if (this.pending.compare && current) await this.analyzeLatest('compare', loaded, current);
         else if (this.profileReq && current) await this.profileCurrent(loaded, current);
         else if (this.folder) await this.folderStep(this.folder, loaded);
         else if (this.bench && current) await this.benchStep(loaded, current, this.bench);
@@ -184,26 +195,29 @@ export class RequestPump {
     }
   }
 
-  private async analyzeLatest(l: LoadedModel, img: CurrentImage): Promise<void> {
-    const req = this.pending!;
-    this.pending = null;
+  private async analyzeLatest(slot: AnalysisSlot, l: LoadedModel, img: CurrentImage): Promise<void> {
+    const req = this.pending[slot]!;
+    this.pending[slot] = null;
     const config = l.weights.config;
     const { backend } = l;
     try {
       if (this.baseline?.imageId !== img.imageId) {
-        const b = await forward(l, img, { ...req.opts, r: 0 });
+        // Without the design choices: at r = 0 they change nothing, and every backend runs it.
+        const b = await forward(backend, img, { r: 0, schedule: req.opts.schedule, propAttn: req.opts.propAttn, mode: req.opts.mode });
         const basis = isHeadless(config) ? fitFeatureBasis(b.result.tokenFeatures!, config.embedDim, prefixTokens(config), numPatches(config)) : null;
         this.baseline = { imageId: img.imageId, ...b, basis };
-        if (this.pending || this.moved(l, img)) return; // superseded: the next loop runs the newer one
+        if (this.pending[slot] || this.moved(l, img)) return; // superseded: the next loop runs the newer one
       }
       const baseline = this.baseline;
-      const cur = req.opts.r === 0 ? { result: baseline.result, timing: baseline.timing } : await forward(l, img, req.opts);
-      if (this.pending || this.moved(l, img)) return;
+      const routed = req.opts.r === 0 ? { backend } : routeSettings(l, [req.opts]);
+      const cur = req.opts.r === 0 ? { result: baseline.result, timing: baseline.timing } : await forward(routed.backend, img, req.opts);
+      if (this.pending[slot] || this.moved(l, img)) return;
       const colours = baseline.basis ? coloursOf(config, baseline.basis, cur.result) : undefined;
       this.post(
         {
           type: 'analysis',
           requestId: req.requestId,
+          slot,
           imageId: img.imageId,
           modelId: config.id,
           opts: req.opts,
@@ -211,6 +225,7 @@ export class RequestPump {
           baselineTiming: baseline.timing,
           current: forPage(cur.result),
           currentTiming: cur.timing,
+          ...(routed.route ? { route: routed.route } : {}),
           ...(colours ? { featureColours: colours } : {}),
         },
         colours ? [colours.buffer] : [],
@@ -218,10 +233,10 @@ export class RequestPump {
     } catch (e) {
       if (this.subject().loaded !== l) return; // the model was switched under this forward: its answer is moot
       if (await lostWithin(backend, 1000)) {
-        this.pending ??= req; // the device-lost handler re-runs it on the new device
+        this.pending[slot] ??= req; // the device-lost handler re-runs it on the new device
         return;
       }
-      this.post({ type: 'analyze-error', requestId: req.requestId, message: (e as Error).message });
+      this.post({ type: 'analyze-error', requestId: req.requestId, slot, message: (e as Error).message });
     }
   }
 
@@ -263,7 +278,7 @@ export class RequestPump {
 
   /** One forward of the in-page benchmark; the page gets its progress and, at the end, its rows. */
   private async benchStep(l: LoadedModel, img: CurrentImage, job: SpeedBench): Promise<void> {
-    const messages = await job.step(async (opts) => (await forward(l, img, opts)).timing);
+    const messages = await job.step(async (opts) => (await forward(l.backend, img, opts)).timing);
     if (job.finished && this.bench === job) this.bench = null;
     messages.forEach((m) => this.post(m));
   }

@@ -49,7 +49,7 @@ export class SpeedBench {
         this.rr.record(timing.ms);
       } catch (e) {
         this.cancelled = true;
-        out.push({ type: 'analyze-error', requestId: -1, message: `benchmark: ${(e as Error).message}` });
+        out.push({ type: 'analyze-error', requestId: -1, slot: 'main', message: `benchmark: ${(e as Error).message}` });
       }
       out.push({ type: 'bench-progress', benchId: this.benchId, done: this.rr.done, total: this.rr.total });
     }

@@ -47,7 +47,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       void acceptImage(m.imageId, m.blob, m.name);
       break;
     case 'analyze':
-      pump.analyze(m.requestId, m.opts);
+      pump.analyze(m.slot, m.requestId, m.opts);
       break;
     case 'bench':
       pump.startBench(new SpeedBench(m.benchId, m.points, m.repeat, `tome-${session.loaded?.backend.name ?? 'cpu'}`));

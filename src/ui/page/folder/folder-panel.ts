@@ -1,14 +1,15 @@
 // "Measure on a folder": the user picks or drops a folder (or many files) and chooses the
-// settings; one run in the worker measures every setting on every image, on the backend the page
-// runs, and the table and the speed chart fill in as it goes. A finished measurement is kept in
+// settings (r, the reduction, and the "Design choices" card's choices for every r > 0); one run
+// in the worker measures every setting on every image, on the backend the page runs (or the CPU
+// reference for a design choice that one lacks), and the table and the speed chart fill in as it goes. A finished measurement is kept in
 // this browser (per model, folder and settings) and shown again on the next visit; "Measure
 // again" redoes it. Owns the state's folder slice.
-import type { Schedule, ToMeOptions } from '../../../core/tome';
+import { choicesConflict, type Schedule, type ToMeOptions } from '../../../core/tome';
 import { settingsKey, settingsOf } from '../../../eval/settings';
 import type { AppState } from '../app-state';
 import { ui } from '../elements';
 import type { FromWorker, ToWorker } from '../../protocol';
-import { readOptions } from '../tome-controls';
+import { readChoices, readOptions } from '../tome-controls';
 import { downloadFolderExport, folderExport, type ExportKind } from './folder-export';
 import { folderFingerprint, fromDirectoryInput, fromDrop, fromFilesInput, type PickedFolder } from './folder-files';
 import { showNotes, showProgress, showSkipped, showTable } from './folder-view';
@@ -74,8 +75,8 @@ export class FolderPanel {
     }
   }
 
-  /** The settings the controls ask for, at the current proportional-attention option; throws a
-   * line saying what is wrong with them. */
+  /** The settings the controls ask for, at the current proportional-attention option and design
+   * choices (as `tome eval --metric ...` takes them); throws a line saying what is wrong with them. */
   settings(): ToMeOptions[] {
     const modes = [...(ui.folderMerge.checked ? ['merge' as const] : []), ...(ui.folderPrune.checked ? ['prune' as const] : [])];
     if (!modes.length) throw new Error('Choose merge, prune or both');
@@ -83,7 +84,12 @@ export class FolderPanel {
       ...rList(ui.folderRs, 'r').map((r) => ({ r, schedule: 'constant' as const })),
       ...rList(ui.folderDecRs, 'decreasing r').map((r) => ({ r, schedule: 'decreasing' as const })),
     ];
-    return settingsOf(points, modes, readOptions().propAttn);
+    const choices = readChoices();
+    for (const mode of modes) {
+      const conflict = choicesConflict({ ...choices, mode });
+      if (conflict) throw new Error(conflict);
+    }
+    return settingsOf(points, modes, readOptions().propAttn, [choices]);
   }
 
   private labelsChoice(): 'auto' | 'none' {
