@@ -22,7 +22,8 @@ import {
 import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
 import { newPositions, type MergePlan } from '../reference/tome';
-import { bipartiteStarts } from './merge-graph';
+import { bipartiteStarts, splitSizes } from './merge-graph';
+import { splitPositions } from '../reference/tome-choices';
 import { IO, ViTGraphBuilder } from './vit-graph';
 
 /** The two things of an ONNX Runtime package this forward needs. */
@@ -90,13 +91,19 @@ export async function ortForward(
   const pixels = new Float32Array(N * chw);
   inputs.forEach((input, i) => pixels.set(input, i * chw));
   const tome = rs.some((r) => r > 0);
+  const choices = choicesOf(opts);
+  // A split other than alternate: each block's A and B positions (data-independent: they depend
+  // on the seed, the block and its token count only), fed to the graph and kept for the plans.
+  const splits =
+    choices.split === 'alternate' ? null : tokens.slice(0, c.depth).map((T, b) => splitPositions(T - layout.registers, layout, choices.split, choices.seed, b));
   const feeds: Record<string, Tensor> = { [IO.pixels]: new ort.Tensor('float32', pixels, [N, 3, S, S]) };
   if (tome) {
     feeds[IO.r] = new ort.Tensor('int64', BigInt64Array.from(rs, BigInt), [c.depth]);
     feeds[IO.keep] = new ort.Tensor('float32', Float32Array.of(opts.mode === 'merge' ? 1 : 0), [1]);
     feeds[IO.propAttn] = new ort.Tensor('float32', Float32Array.of(opts.propAttn ? 1 : 0), [1]);
+    if (splits) Object.assign(feeds, splitFeeds(ort, splits, splitSizes(tokens[0], layout), layout));
   }
-  const out = await (await sessions.get(tome, choicesOf(opts))).run(feeds);
+  const out = await (await sessions.get(tome, choices)).run(feeds);
   const output = imageOutputs(c, out, N);
 
   const decisions = tome ? graphDecisions(out, N) : null;
@@ -106,7 +113,7 @@ export async function ortForward(
     const at = { matched: 0 };
     for (let b = 0; b < c.depth; b++) {
       // Only the blocks that merge have decisions in the graph's outputs.
-      const plan = decisions && rs[b] > 0 ? graphPlan(decisions.of(i), at, tokens[b], rs[b], layout) : null;
+      const plan = decisions && rs[b] > 0 ? graphPlan(decisions.of(i), at, tokens[b], rs[b], layout, splits?.[b]) : null;
       if (plan) {
         onPlan?.(i, b, plan);
         map = mergeMap(map, plan, opts.mode);
@@ -166,7 +173,7 @@ function graphDecisions(out: InferenceSession.ReturnType, N: number): { of(i: nu
  * the graph's ranking after the first r, in its order, or with a class token that token and the
  * rest in original order (as the graph orders the tokens).
  */
-function graphPlan(d: Decisions, at: { matched: number }, T: number, r: number, layout: TokenLayout): MergePlan {
+function graphPlan(d: Decisions, at: { matched: number }, T: number, r: number, layout: TokenLayout, split?: SplitPositions): MergePlan {
   const start = bipartiteStarts(layout);
   const aShift = start.a / 2;
   const bShift = (start.b - 1) / 2;
@@ -182,7 +189,31 @@ function graphPlan(d: Decisions, at: { matched: number }, T: number, r: number, 
   const srcA = ranking.slice(0, r);
   // The class token (A_0, outside A') is kept, first.
   const keptA = layout.classToken ? Int32Array.from([0, ...ranking.slice(r)]).sort() : ranking.slice(r);
-  return { T, r, layout, bestB, bestScore, srcA, keptA };
+  return { T, r, layout, bestB, bestScore, srcA, keptA, ...(split && { aPos: split.a, bPos: split.b }) };
+}
+
+type SplitPositions = ReturnType<typeof splitPositions>;
+
+/** The split's graph inputs (vit-graph.ts IO.splitA ...): every block's A' and B' (its A and B
+ * without the protected tokens), padded to the first block's counts. */
+function splitFeeds(ort: OrtRuntime, splits: SplitPositions[], max: { a: number; b: number }, layout: TokenLayout): Record<string, Tensor> {
+  const depth = splits.length;
+  const feeds: Record<string, Tensor> = {};
+  for (const [part, skip, name, countName] of [
+    ['a', layout.classToken ? 1 : 0, IO.splitA, IO.splitACount],
+    ['b', layout.distToken ? 1 : 0, IO.splitB, IO.splitBCount],
+  ] as const) {
+    const positions = new BigInt64Array(depth * max[part]);
+    const counts = new BigInt64Array(depth);
+    splits.forEach((s, b) => {
+      const own = s[part].subarray(skip);
+      own.forEach((p, i) => (positions[b * max[part] + i] = BigInt(p)));
+      counts[b] = BigInt(own.length);
+    });
+    feeds[name] = new ort.Tensor('int64', positions, [depth, max[part]]);
+    feeds[countName] = new ort.Tensor('int64', counts, [depth]);
+  }
+  return feeds;
 }
 
 /** The patch->token map after a merge (a pruned token's patches: -1). */

@@ -37,6 +37,13 @@ export function bipartiteStarts(l: TokenLayout): { a: number; b: number } {
   return { a: n + (n % 2), b: n + 1 - (n % 2) };
 }
 
+/** How many A' and B' tokens a block of T tokens matches (registers and protected tokens left
+ * out): the alternate split's, whatever the split. */
+export function splitSizes(T: number, l: TokenLayout): { a: number; b: number } {
+  const Tm = T - l.registers;
+  return { a: Math.ceil(Tm / 2) - (l.classToken ? 1 : 0), b: Math.floor(Tm / 2) - (l.distToken ? 1 : 0) };
+}
+
 export interface MergeInputs {
   /** Residual stream after the block's attention [batch, T, D]. */
   x: string;
@@ -52,6 +59,10 @@ export interface MergeInputs {
   r: string;
   /** 1 to merge, 0 to prune ([1] float). */
   keep: string;
+  /** The block's A' and B' as positions of the matched sequence ([A'], [B'] int64) for a split
+   * other than alternate (the protected tokens left out: they stay A_0 and B_0); none: every
+   * other token from the first A' and B' (bipartiteStarts). */
+  split?: { a: string; b: string };
   /** Each image's index in the batch, repeated for the most tokens a block can merge
    * [batch, ⌈T0 / 2⌉, 1] (int64): the first r of them pair each image with its merges' B' tokens. */
   image: string;
@@ -159,12 +170,10 @@ function mergeRows(g: GraphBuilder, m: MergeInputs): { tensor: string; moved: st
  * sequence's features: the mean over heads for per-head features, L2-normalised for the cosine
  * distance; similarity = the dot product, or minus the squared euclidean distance. */
 function match(g: GraphBuilder, features: string, m: MergeInputs): Matching {
-  const start = bipartiteStarts(m.layout);
-  const every2 = (t: string, from: number) => g.op('Slice', [t, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
   const mean = m.metric.perHead ? g.op('ReduceMean', [features], { axes: [2], keepdims: 0 }) : features;
   const metric = m.distance === 'cosine' ? g.op('LpNormalization', [mean], { axis: -1, p: 2 }) : mean;
-  const a = every2(metric, start.a);
-  const bT = g.op('Transpose', [every2(metric, start.b)], { perm: [0, 2, 1] });
+  const a = splitPart(g, metric, m, 'a');
+  const bT = g.op('Transpose', [splitPart(g, metric, m, 'b')], { perm: [0, 2, 1] });
   let scores = g.op('MatMul', [a, bT]);
   if (m.distance === 'euclidean') {
     // -|a - b|² = 2 a·b - |a|² - |b|².
@@ -178,23 +187,29 @@ function match(g: GraphBuilder, features: string, m: MergeInputs): Matching {
   return { ranking, bestB, bestScore };
 }
 
+/** A' or B' of the matched sequence t [batch, T, ...]: every other token from its start (the
+ * alternate split: a strided Slice), or the split's positions (a Gather). */
+function splitPart(g: GraphBuilder, t: string, m: MergeInputs, part: 'a' | 'b'): string {
+  if (m.split) return g.op('Gather', [t, m.split[part]], { axis: 1 });
+  const from = bipartiteStarts(m.layout)[part];
+  return g.op('Slice', [t, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
+}
+
 /** The merge on the matched sequence (no registers in it), on its rows (mergeRows): the first r
  * ranked A' added into their best B' (each times `movedBy`), then the new order. */
 function mergeMatched(g: GraphBuilder, rows: string, d: Matching, m: MergeInputs, movedBy: string): string {
   const prefix = protectedTokens(m.layout);
-  const start = bipartiteStarts(m.layout);
-  const every2 = (from: number) => g.op('Slice', [rows, g.int64s([from]), g.int64s([END]), g.int64s([1]), g.int64s([2])]);
   const src = g.op('Slice', [d.ranking, g.int64s([0]), m.r, g.int64s([1])]);
   const rest = g.op('Slice', [d.ranking, m.r, g.int64s([END]), g.int64s([1])]);
   // merge.py sorts the unmerged A back into order only when there is a class token.
   const kept = m.layout.classToken ? g.opN('TopK', [rest, g.op('Shape', [rest], { start: 1, end: 2 })], 2, { axis: 1, largest: 0, sorted: 1 })[0] : rest;
   const dst = g.op('GatherElements', [d.bestB, src], { axis: 1 });
-  const a = every2(start.a);
+  const a = splitPart(g, rows, m, 'a');
   const moved = g.op('Mul', [g.op('GatherND', [a, src], { batch_dims: 1 }), movedBy]);
   // ScatterND on (image, B' token) pairs adds whole rows (ScatterElements, element by element,
   // took ~1.3x as long); the additions happen in the ranking's order, as the reference's.
   const into = g.op('Concat', [g.op('Slice', [m.image, g.int64s([0]), m.r, g.int64s([1])]), dst], { axis: 2 });
-  const b = g.op('ScatterND', [every2(start.b), into, moved], { reduction: 'add' });
+  const b = g.op('ScatterND', [splitPart(g, rows, m, 'b'), into, moved], { reduction: 'add' });
   const parts = [g.op('GatherND', [a, kept], { batch_dims: 1 }), b];
   if (prefix > 0) parts.unshift(g.op('Slice', [rows, g.int64s([0]), g.int64s([prefix]), g.int64s([1])]));
   return g.op('Concat', parts, { axis: 1 });

@@ -12,7 +12,7 @@
 import { isHeadless, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import { tensor, type ViTWeights } from '../model/weights';
 import { GraphBuilder } from './onnx-builder';
-import { mergeOps } from './merge-graph';
+import { mergeOps, splitSizes } from './merge-graph';
 import { OFFICIAL_CHOICES, type DesignChoices } from '../core/tome';
 import { ortChoicesRefusal } from './choices';
 
@@ -39,6 +39,13 @@ export const IO = {
   ranking: 'merge_ranking',
   bestB: 'best_b',
   bestScore: 'best_score',
+  /** A split other than alternate (the split's graph only): every block's A' and B' positions in
+   * its matched sequence, padded to the first block's counts [depth, max A'], [depth, max B']
+   * (int64), and how many of each are real [depth] (int64). */
+  splitA: 'split_a',
+  splitB: 'split_b',
+  splitACount: 'split_a_n',
+  splitBCount: 'split_b_n',
 } as const;
 
 /** Transposed Linear weights ([out, in] -> [in, out] for MatMul), made once per model. */
@@ -78,6 +85,7 @@ export class ViTGraphBuilder {
     const batch = g.op('Slice', [g.op('Shape', [x]), g.int64s([0]), g.int64s([1])]);
     let size = g.op('Expand', [g.floats(g.fresh('ones'), new Float32Array(T0).fill(1), [1, T0, 1]), g.op('Concat', [batch, g.int64s([1, 1])], { axis: 0 })]);
     const scalar = (v: number) => g.op('Squeeze', [g.int64s([v])]);
+    const splitInputs = choices.split === 'alternate' ? null : this.splitInputs(g);
     const images = g.op('Reshape', [g.op('Range', [scalar(0), g.op('Squeeze', [batch]), scalar(1)]), g.int64s([-1, 1, 1])]);
     const image = g.op('Expand', [images, g.int64s([1, Math.ceil(T0 / 2), 1])]);
     let bias: string | null = null;
@@ -87,7 +95,8 @@ export class ViTGraphBuilder {
       const rb = g.op('Slice', [r, g.int64s([b]), g.int64s([b + 1])]);
       const metric = choices.metric === 'x' ? { features: xa, perHead: false } : { features: heads[choices.metric], perHead: true };
       const { distance, weighting } = choices;
-      const merged = mergeOps(g, { x: xa, size, metric, distance, weighting, r: rb, keep, image, layout, D });
+      const split = splitInputs?.(b);
+      const merged = mergeOps(g, { x: xa, size, metric, distance, weighting, split, r: rb, keep, image, layout, D });
       const { x: x2, size: size2, ranking, bestB, bestScore } = merged;
       [ranking, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
       size = size2;
@@ -102,6 +111,21 @@ export class ViTGraphBuilder {
     g.output(IO.bestB, 'int64', ['batch', 'matched']);
     g.output(IO.bestScore, 'float', ['batch', 'matched']);
     return g.encode();
+  }
+
+  /** A split's graph inputs (IO.splitA ...), and block b's A' and B' positions from them. */
+  private splitInputs(g: GraphBuilder): (block: number) => { a: string; b: string } {
+    const c = this.config;
+    const { a: maxA, b: maxB } = splitSizes(numPatches(c) + prefixTokens(c), tokenLayout(c));
+    const positions = { a: g.input(IO.splitA, 'int64', [c.depth, maxA]), b: g.input(IO.splitB, 'int64', [c.depth, maxB]) };
+    const counts = { a: g.input(IO.splitACount, 'int64', [c.depth]), b: g.input(IO.splitBCount, 'int64', [c.depth]) };
+    return (block) => {
+      const part = (p: 'a' | 'b') => {
+        const row = g.op('Gather', [positions[p], g.op('Squeeze', [g.int64s([block])])], { axis: 0 });
+        return g.op('Slice', [row, g.int64s([0]), g.op('Slice', [counts[p], g.int64s([block]), g.int64s([block + 1])])]);
+      };
+      return { a: part('a'), b: part('b') };
+    };
   }
 
   private w(name: string): Float32Array {

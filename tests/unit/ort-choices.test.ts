@@ -1,5 +1,6 @@
 // The design choices the CPU path's ToMe graph expresses (src/ort/choices.ts: the metrics k, q, v
-// and x, the distances cosine, dot and euclidean, the weightings size, mean and keep) against the
+// and x, the distances cosine, dot and euclidean, the splits alternate, sequential and random, the
+// weightings size, mean and keep) against the
 // CPU reference (the oracle, itself checked against plain-loop computations in
 // tome-choices.test.ts), on random tiny ViTs of every token layout and on ViT-Ti's real shapes:
 // the same merges, token maps and groups, logits within float32 rounding; every other choice
@@ -36,7 +37,10 @@ const choices: Array<Partial<DesignChoices>> = [
   { distance: 'euclidean' },
   { weighting: 'mean' },
   { weighting: 'keep' },
+  { split: 'sequential' },
+  { split: 'random', seed: 5 },
   { metric: 'x', distance: 'euclidean', weighting: 'mean' },
+  { metric: 'q', split: 'random', seed: 2, weighting: 'keep' },
   { metric: 'v', distance: 'dot', weighting: 'keep' },
 ];
 
@@ -90,7 +94,13 @@ describe('ViT-Ti (real shapes: 197 tokens, 3 heads of 64)', () => {
   const image = randomArray(3 * S * S, 5, 1);
   const sessions = new ForwardSessions(w, options.ort, options.session);
   all.push(sessions);
-  it.each<Partial<DesignChoices>>([{ metric: 'x' }, { distance: 'euclidean' }, { weighting: 'mean' }, { metric: 'q', weighting: 'keep' }])(
+  it.each<Partial<DesignChoices>>([
+    { metric: 'x' },
+    { distance: 'euclidean' },
+    { weighting: 'mean' },
+    { metric: 'q', weighting: 'keep' },
+    { split: 'random', seed: 1 },
+  ])(
     '%o at r = 13 matches the reference',
     async (c) => {
       await expectSameAsReference(w, sessions, [image], { r: 13, schedule: 'constant', propAttn: true, mode: 'merge', ...c }, 2e-4);
@@ -104,8 +114,8 @@ describe('what the graph refuses', () => {
     (CHOICE_VALUES[key] as readonly string[]).filter((v) => !(ORT_CHOICES[key] as readonly string[]).includes(v)).map((v) => [key, v] as const),
   );
 
-  it('refuses each choice it lacks (the max weighting, the other splits and matchings) in one line', () => {
-    expect(others.map(([k, v]) => `${k} ${v}`).sort()).toEqual(['matching greedy', 'matching kmeans', 'split random', 'split sequential', 'weighting max']);
+  it('refuses each choice it lacks (the max weighting, greedy and k-means matching) in one line', () => {
+    expect(others.map(([k, v]) => `${k} ${v}`).sort()).toEqual(['matching greedy', 'matching kmeans', 'weighting max']);
     for (const [key, value] of others) {
       const line = ortChoicesRefusal([{ [key]: value }]);
       expect(line).toMatch(new RegExp(`CPU path.*--${key} ${value}`));
