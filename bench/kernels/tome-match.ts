@@ -16,12 +16,14 @@ export const tomeMatchBench: FamilyBench = {
       compileKernel(device, src, tomeOrderKernel, o),
     ]);
     const b = new BufferSet(device);
+    // The alternate split: its table is never read.
+    const splitTable = b.zeros(4);
     const metric = b.zeros(batch * tm.T * tm.hd);
     const plan = b.data(state);
     const dispatches = [
       standaloneDispatch(device, metricK, tm, { qkv: b.random(batch * tm.T * 3 * tm.D, 1), metric }),
-      standaloneDispatch(device, similarityK, tm, { metric, plan }),
-      standaloneDispatch(device, orderK, tm, { plan }),
+      standaloneDispatch(device, similarityK, tm, { metric, plan, splitTable }),
+      standaloneDispatch(device, orderK, tm, { plan, splitTable }),
     ];
     dispatches.forEach((d) => b.keep(d.uniform));
     // Registers take no part in the matching.
