@@ -3,7 +3,8 @@
 //  metric:     keys (or queries, values: metricPart) averaged over heads, or the token x itself
 //              (metricPart 3: the plan binds x at `qkv`), L2-normalised for the cosine distance
 //              (written to `metric`, metricC4() vec4s wide); one invocation per token.
-//  similarity: cosine (or dot product, minus squared euclidean distance) A x B fused with the argmax: each A token keeps its best B and score.
+//  similarity: cosine (or the dot product, or minus the squared euclidean distance: `distance`)
+//              A x B fused with the argmax: each A token keeps its best B and score.
 //              Register-tiled over workgroups of 32 A rows, so every thread of the adapter
 //              shares the AxB work (it is ~90% of the matching's FLOPs). A and B are positions
 //              of the matched sequence (registers left out, fullPos). A distillation token
@@ -103,8 +104,8 @@ fn similarity(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     // Zeroed explicitly: lavapipe kept an implicitly zero-initialised loop-local array's
     // values from the previous iteration.
     var d = array<vec4<f32>, 16>();
-    // Minus the squared distance for the euclidean distance: its own loop, so the dot products'
-    // (the official path's) stays as it was.
+    // Minus the squared distance for the euclidean distance, in a loop of its own so that the
+    // dot products' loop (the official path's) stays as it was.
     if (tm.distance == 2u) {
       for (var c = 0u; c < C4; c++) {
         let m0 = metric[b0 + c];
