@@ -1,8 +1,10 @@
 // `npm run bench:choices [-- MODEL]`: what each of ToMe's design choices costs on the WebGPU
 // engine (issue 22). Rows at r = 13 for each choice the engine runs (src/gpu/choices.ts), beside
 // r = 0 and the official algorithm, batch 1 and 8, round-robin timed as `tome bench`; and each
-// choice's ToMe kernels (matching, merge) from the engine's profile at batch 1. The choices only
-// the CPU reference runs are not timed here: `tome eval --each-choice` reports their img/s.
+// choice's ToMe kernels (matching, merge) from the engine's profile at batch 1. The engine runs
+// every choice, so every value has its row (the random split with the default seed 0); greedy and
+// k-means matching are their own kernels (tome_group.wgsl) but of the matching family, so their
+// cost is in `matchMs`.
 // Written to .cache/bench/choices.json (and stdout).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

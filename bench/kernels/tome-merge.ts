@@ -19,16 +19,18 @@ export const tomeMergeBench: FamilyBench = {
       compileKernel(device, src, tomeMergeKernel),
     ]);
     const b = new BufferSet(device);
+    // The alternate split: its table is never read.
+    const splitTable = b.zeros(4);
     const metric = b.zeros(batch * tm.T * tm.hd);
     const state = b.data(initial);
     const matching = [
       standaloneDispatch(device, metricK, tm, { qkv: b.random(batch * tm.T * 3 * tm.D, 1), metric }),
-      standaloneDispatch(device, similarityK, tm, { metric, plan: state }),
-      standaloneDispatch(device, orderK, tm, { plan: state }),
+      standaloneDispatch(device, similarityK, tm, { metric, plan: state, splitTable }),
+      standaloneDispatch(device, orderK, tm, { plan: state, splitTable }),
     ];
     await timeSubmission(device, matching, 1);
     const Tn = tm.T - tm.r;
-    const merge = standaloneDispatch(device, mergeK, tm, { src: b.random(batch * tm.T * tm.D, 2), dst: b.zeros(batch * Tn * tm.D), state });
+    const merge = standaloneDispatch(device, mergeK, tm, { src: b.random(batch * tm.T * tm.D, 2), dst: b.zeros(batch * Tn * tm.D), state, splitTable });
     [...matching, merge].forEach((d) => b.keep(d.uniform));
     const P = numPatches(c);
     // Every token read once, the new ones written once, the map row read and written.

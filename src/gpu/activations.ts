@@ -29,6 +29,8 @@ export interface Activations {
   scores: GPUBuffer;
   /** (image, head) pairs one attention pass holds (attentionChunk: all of them unless too many). */
   scoresPairs: number;
+  /** ToMe's metric rows ([batch][T][head dim], or the token's width D for the metric x), then as
+   * much again for k-means' centroids (tome_group.wgsl). */
   metric: GPUBuffer;
   /** Matching plans, token sizes and patch->token maps, laid out by `tomeLayout`. */
   tome: GPUBuffer;
@@ -74,7 +76,7 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxBatch: n
     hidden: make('hidden', rows * c.mlpHidden),
     scores: make('scores', scoresPairs * T0 * Math.ceil(T0 / 4) * 4),
     scoresPairs,
-    metric: make('metric', rows * (D / c.numHeads)),
+    metric: make('metric', 2 * rows * D),
     tome: make('tome state', tomeLayout.words, COPY_SRC | COPY_DST),
     cls: make('cls', maxBatch * D * headRows(c), COPY_SRC),
     logits: make('logits', maxBatch * classStride, COPY_SRC),

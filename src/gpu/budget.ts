@@ -111,7 +111,7 @@ export function gpuBudget(c: ModelConfig, opts: { precision: Precision; maxBatch
   act('qkv', rows * 3 * D);
   act('hidden', rows * H);
   act('scores', attentionChunk(c, B, limits) * T0 * ceil4(T0));
-  act('metric', rows * (D / c.numHeads));
+  act('metric', 2 * rows * D);
   act('tome state', B * planWords * T0 + 2 * B * T0 + B * c.depth * P);
   act('cls', B * D * headRows(c));
   act('logits', B * classStride);

@@ -3,14 +3,17 @@
 // backend that does, and the engine refuses it in one line when asked by name.
 import { choicesRefusal, type ChoiceSupport, type DesignChoices } from '../core/tome';
 
-// The metric and distance change the metric kernel (which third of qkv, normalised or not) and the
-// weighting the merge kernel (tome_match.wgsl, tome_merge.wgsl); the token itself as the metric,
-// the euclidean distance, the other splits and the greedy and k-means matchings are not there yet.
+// All of them, as uniforms of the ToMe kernels (kernels/tome-state.ts): the metric and distance
+// change the metric and similarity kernels (which third of qkv or the token itself, normalised
+// or not, dot product or squared distance: tome_match.wgsl); the split the positions A and B
+// are read from (a table per block, split-table.ts); greedy and k-means matching dispatch their
+// own kernel (tome_group.wgsl) in place of similarity + order; the weighting changes the merge
+// kernel's combination (tome_merge.wgsl).
 export const ENGINE_CHOICES: ChoiceSupport = {
-  metric: ['k', 'q', 'v'],
-  distance: ['cosine', 'dot'],
-  split: ['alternate'],
-  matching: ['bipartite'],
+  metric: ['k', 'x', 'q', 'v'],
+  distance: ['cosine', 'dot', 'euclidean'],
+  split: ['alternate', 'sequential', 'random'],
+  matching: ['bipartite', 'greedy', 'kmeans'],
   weighting: ['size', 'mean', 'keep', 'max'],
 };
 

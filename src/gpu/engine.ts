@@ -278,6 +278,7 @@ class Engine implements WebGpuBackend {
       if (this.plans.size >= MAX_PLANS) {
         const [oldKey, old] = this.plans.entries().next().value as [string, ForwardPlan];
         old.uniforms.destroy();
+        old.splitTable.destroy();
         this.plans.delete(oldKey);
       }
       plan = buildPlan(this.ctx, batch, opts);
@@ -402,7 +403,10 @@ class Engine implements WebGpuBackend {
   }
 
   dispose(): void {
-    for (const p of this.plans.values()) p.uniforms.destroy();
+    for (const p of this.plans.values()) {
+      p.uniforms.destroy();
+      p.splitTable.destroy();
+    }
     this.plans.clear();
     this.preprocessor.dispose();
     this.frameTextures.forEach((t) => t.dispose());

@@ -3,9 +3,10 @@
 // built once per (batch, schedule, options) and replayed by every forward with that key.
 import { gridSize, headDim, numPatches, prefixTokens, tokenLayout, type ModelConfig } from '../model/config';
 import { headRows } from './budget';
-import { effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
+import { choicesOf, effectiveR, rPerLayer, tokenCounts, type ToMeOptions } from '../core/tome';
 import type { Activations } from './activations';
 import type { GpuWeights, LinearBuffer } from './gpu-weights';
+import { splitTable } from './split-table';
 import {
   bindKernel,
   tomeChoiceFields,
@@ -42,6 +43,9 @@ export interface ForwardPlan {
   finalTokens: GPUBuffer | null;
   dispatches: Dispatch[];
   uniforms: GPUBuffer;
+  /** The A/B split table of a split other than the alternate one (split-table.ts); a 16-byte
+   * placeholder, never read, under the alternate split. */
+  splitTable: GPUBuffer;
 }
 
 export interface PlanContext {
@@ -80,6 +84,11 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const tokens = tokenCounts(P, rs, layout);
   const pairs = batch * c.numHeads;
   const chunk = act.scoresPairs;
+  const choices = choicesOf(tome);
+  const table = choices.split === 'alternate' ? new Int32Array(4) : splitTable(choices, tokens, rs, layout, T0);
+  const splitBuffer = device.createBuffer({ label: 'split table', size: table.byteLength, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+  new Int32Array(splitBuffer.getMappedRange()).set(table);
+  splitBuffer.unmap();
 
   // Dispatches are recorded in order; each gets its own uniform slot, packed at the end.
   const recorded: Array<{ label: string; block: number; kernel: Kernel; values: UniformValues<UniformFields>; buffers: Record<string, GPUBuffer> }> = [];
@@ -105,6 +114,8 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
   const tomeMetric = dispatcher(k.tomeMetric);
   const tomeSimilarity = dispatcher(k.tomeSimilarity);
   const tomeOrder = dispatcher(k.tomeOrder);
+  const tomeGreedy = dispatcher(k.tomeGreedy);
+  const tomeKmeans = dispatcher(k.tomeKmeans);
   const tomeMerge = dispatcher(k.tomeMerge);
   const pool = dispatcher(k.pool);
   const head = dispatcher(k.head);
@@ -175,10 +186,16 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
         ...tomePrefixFields(layout),
         ...tomeChoiceFields(tome),
       };
-      tomeMetric('tome_metric', tm, { qkv: act.qkv, metric: act.metric });
-      tomeSimilarity('tome_similarity', tm, { metric: act.metric, plan: act.tome });
-      tomeOrder('tome_order', tm, { plan: act.tome });
-      tomeMerge('tome_merge', tm, { src: x, dst: x2, state: act.tome });
+      // The metric x is the token itself (the residual stream after attention): bound where the
+      // metric kernel reads qkv otherwise.
+      tomeMetric('tome_metric', tm, { qkv: choices.metric === 'x' ? x : act.qkv, metric: act.metric });
+      if (choices.matching === 'greedy') tomeGreedy('tome_greedy', tm, { metric: act.metric, plan: act.tome });
+      else if (choices.matching === 'kmeans') tomeKmeans('tome_kmeans', tm, { metric: act.metric, plan: act.tome });
+      else {
+        tomeSimilarity('tome_similarity', tm, { metric: act.metric, plan: act.tome, splitTable: splitBuffer });
+        tomeOrder('tome_order', tm, { plan: act.tome, splitTable: splitBuffer });
+      }
+      tomeMerge('tome_merge', tm, { src: x, dst: x2, state: act.tome, splitTable: splitBuffer });
       [x, x2] = [x2, x];
       [sizesIn, sizesOut] = [sizesOut, sizesIn];
       lastMapRow = l + 1;
@@ -223,5 +240,5 @@ export function buildPlan(ctx: PlanContext, batch: number, tome: ToMeOptions): F
     const bindGroup = bindKernel(device, d.kernel, { buffer: uniforms, offset: i * SLOT, size: desc.uniform.bytes }, d.buffers, d.label);
     return { label: d.label, family: desc.family, block: d.block, tome: isTome(desc.family), pipeline, bindGroup, groups: desc.groups(d.values) };
   });
-  return { batch, tokens, merging, finalTokens, dispatches, uniforms };
+  return { batch, tokens, merging, finalTokens, dispatches, uniforms, splitTable: splitBuffer };
 }

@@ -23,7 +23,7 @@ import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
 import { newPositions, type MergePlan } from '../reference/tome';
 import { bipartiteStarts, splitSizes } from './merge-graph';
-import { splitPositions } from '../reference/tome-choices';
+import { splitPositions } from '../core/tome-choices';
 import { IO, ViTGraphBuilder } from './vit-graph';
 
 /** The two things of an ONNX Runtime package this forward needs. */

@@ -1,14 +1,16 @@
 // ToMe's metric and bipartite soft matching, as three entry points (dispatched in this order,
 // each needing the previous one's results for the whole image):
-//  metric:     keys (or queries, values: metricPart) averaged over heads, L2-normalised unless
-//              the distance is the dot product (written to `metric`, head_dim wide); one
-//              invocation per token.
-//  similarity: cosine A x B fused with the argmax: each A token keeps its best B and score.
+//  metric:     keys (or queries, values: metricPart) averaged over heads, or the token x itself
+//              (metricPart 3: the plan binds x at `qkv`), L2-normalised for the cosine distance
+//              (written to `metric`, metricC4() vec4s wide); one invocation per token.
+//  similarity: cosine (or the dot product, or minus the squared euclidean distance: `distance`)
+//              A x B fused with the argmax: each A token keeps its best B and score.
 //              Register-tiled over workgroups of 32 A rows, so every thread of the adapter
 //              shares the AxB work (it is ~90% of the matching's FLOPs). A and B are positions
 //              of the matched sequence (registers left out, fullPos). A distillation token
 //              (B_0) is never a destination: its column is -inf; the class token (A_0) never a
-//              source: its score is -inf.
+//              source: its score is -inf. A and B are the alternate split's (2i, 2j + 1) or the
+//              block's split table's (aMatched, bMatched in tome_common.wgsl).
 //  order:      merged iff rank < r, rank_i = #{j : s_j > s_i or (s_j == s_i and j < i)}, a
 //              deterministic parallel top-r (ties broken by the lower index); then the new full
 //              position of every old one (keptPos / bPos in tome_common.wgsl: unmerged A, by
@@ -30,6 +32,10 @@ fn metricMain(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (t >= tm.T) { return; }
   let D4 = tm.D / 4u;
   let row = gid.z * tm.T + t;
+  if (tm.metricPart == 3u) {
+    metricOfToken(row, D4);
+    return;
+  }
   // The keys by default (metricPart 1); the queries or values as the paper's ablation.
   let kBase = row * 3u * D4 + tm.metricPart * D4;
   var m: array<vec4<f32>, HD4>;
@@ -43,8 +49,23 @@ fn metricMain(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   // L2-normalised for the cosine (the official distance); raw for the dot product.
   var inv = 1.0;
-  if (tm.normalise != 0u) { inv = 1.0 / sqrt(sq.x + sq.y + sq.z + sq.w); }
+  if (tm.distance == 0u) { inv = 1.0 / sqrt(sq.x + sq.y + sq.z + sq.w); }
   for (var c = 0u; c < HD4; c++) { metric[row * HD4 + c] = m[c] * inv; }
+}
+
+// The metric x: the token itself (D wide, too wide for the private copy above, so read twice),
+// L2-normalised for the cosine distance.
+fn metricOfToken(row: u32, D4: u32) {
+  var inv = 1.0;
+  if (tm.distance == 0u) {
+    var sq = vec4<f32>(0.0);
+    for (var c = 0u; c < D4; c++) {
+      let v = qkv[row * D4 + c];
+      sq += v * v;
+    }
+    inv = 1.0 / sqrt(sq.x + sq.y + sq.z + sq.w);
+  }
+  for (var c = 0u; c < D4; c++) { metric[row * D4 + c] = qkv[row * D4 + c] * inv; }
 }
 
 // Per-lane bests of the similarity workgroup, [A row of the workgroup][lane along B].
@@ -52,6 +73,7 @@ var<workgroup> laneBest: array<f32, 256>;
 var<workgroup> laneBestJ: array<u32, 256>;
 
 fn sumDot(d: vec4<f32>) -> f32 { return d.x + d.y + d.z + d.w; }
+fn sq(e: vec4<f32>) -> vec4<f32> { return e * e; }
 
 // Invocation (x, y) of workgroup w takes A rows i0..i0+3 (i0 = 32w + 4y) against B columns
 // 4x, 4x + 32, ...: 4x4 dot products per load of 4 A and 4 B vectors. Within a lane columns
@@ -65,23 +87,42 @@ fn similarity(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   let i0 = wid.x * 32u + lid.y * 4u;
   let base = b * tm.T;
   let lastA = nA - 1u;
-  let a0 = (base + fullPos(2u * min(i0, lastA))) * HD4;
-  let a1 = (base + fullPos(2u * min(i0 + 1u, lastA))) * HD4;
-  let a2 = (base + fullPos(2u * min(i0 + 2u, lastA))) * HD4;
-  let a3 = (base + fullPos(2u * min(i0 + 3u, lastA))) * HD4;
+  let C4 = metricC4();
+  let a0 = (base + fullPos(aMatched(min(i0, lastA)))) * C4;
+  let a1 = (base + fullPos(aMatched(min(i0 + 1u, lastA)))) * C4;
+  let a2 = (base + fullPos(aMatched(min(i0 + 2u, lastA)))) * C4;
+  let a3 = (base + fullPos(aMatched(min(i0 + 3u, lastA)))) * C4;
   var best = vec4<f32>(NEG_INF);
   var bestJ = vec4<u32>(0u);
   for (var j0 = lid.x * 4u; j0 < nB; j0 += 32u) {
     let lastB = nB - 1u;
-    let b0 = (base + fullPos(2u * j0 + 1u)) * HD4;
-    let b1 = (base + fullPos(2u * min(j0 + 1u, lastB) + 1u)) * HD4;
-    let b2 = (base + fullPos(2u * min(j0 + 2u, lastB) + 1u)) * HD4;
-    let b3 = (base + fullPos(2u * min(j0 + 3u, lastB) + 1u)) * HD4;
+    let b0 = (base + fullPos(bMatched(j0))) * C4;
+    let b1 = (base + fullPos(bMatched(min(j0 + 1u, lastB)))) * C4;
+    let b2 = (base + fullPos(bMatched(min(j0 + 2u, lastB)))) * C4;
+    let b3 = (base + fullPos(bMatched(min(j0 + 3u, lastB)))) * C4;
     // d[4 * row + column], each a vec4 of partial sums (summed at the end, as everywhere).
     // Zeroed explicitly: lavapipe kept an implicitly zero-initialised loop-local array's
     // values from the previous iteration.
     var d = array<vec4<f32>, 16>();
-    for (var c = 0u; c < HD4; c++) {
+    // Minus the squared distance for the euclidean distance, in a loop of its own so that the
+    // dot products' loop (the official path's) stays as it was.
+    if (tm.distance == 2u) {
+      for (var c = 0u; c < C4; c++) {
+        let m0 = metric[b0 + c];
+        let m1 = metric[b1 + c];
+        let m2 = metric[b2 + c];
+        let m3 = metric[b3 + c];
+        let x0 = metric[a0 + c];
+        let x1 = metric[a1 + c];
+        let x2 = metric[a2 + c];
+        let x3 = metric[a3 + c];
+        d[0] -= sq(x0 - m0); d[1] -= sq(x0 - m1); d[2] -= sq(x0 - m2); d[3] -= sq(x0 - m3);
+        d[4] -= sq(x1 - m0); d[5] -= sq(x1 - m1); d[6] -= sq(x1 - m2); d[7] -= sq(x1 - m3);
+        d[8] -= sq(x2 - m0); d[9] -= sq(x2 - m1); d[10] -= sq(x2 - m2); d[11] -= sq(x2 - m3);
+        d[12] -= sq(x3 - m0); d[13] -= sq(x3 - m1); d[14] -= sq(x3 - m2); d[15] -= sq(x3 - m3);
+      }
+    }
+    for (var c = 0u; c < select(C4, 0u, tm.distance == 2u); c++) {
       let m0 = metric[b0 + c];
       let m1 = metric[b1 + c];
       let m2 = metric[b2 + c];
@@ -161,10 +202,10 @@ fn order(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
     }
     let u = matchedPos(t);
     var idx: u32;
-    if (u % 2u == 1u) {
-      idx = bPos((u - 1u) / 2u, keptA);
+    if (!isA(u)) {
+      idx = bPos(bIndex(u), keptA);
     } else {
-      let i = u / 2u;
+      let i = aIndex(u);
       if (rank[i] < tm.r) {
         let di = dst[i];
         idx = bPos(u32(di), keptA);

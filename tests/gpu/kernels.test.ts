@@ -295,6 +295,8 @@ describe('attention and metric', () => {
 });
 
 describe('ToMe matching and merge', () => {
+  // The alternate split reads no split table.
+  const NO_SPLIT_TABLE = new Int32Array(4);
   const P = 30; // patches tracked in the map (any count works: the map only holds token ids)
   const CLS = CLASS_TOKEN_ONLY;
   const layoutOf = (cls: boolean, dist: boolean, registers: number): TokenLayout => ({ classToken: cls, distToken: dist, registers });
@@ -393,10 +395,15 @@ describe('ToMe matching and merge', () => {
       // The three matching passes, in the engine's order: metric, similarity + argmax, order.
       const met = await runKernel(device, k.tomeMetric, tm, { qkv, metric: new Float32Array(batch * T * hd) });
       const metric = new Float32Array(met.metric);
-      const sim = await runKernel(device, k.tomeSimilarity, tm, { metric, plan: state });
-      const matched = await runKernel(device, k.tomeOrder, tm, { plan: new Int32Array(sim.plan) });
+      const sim = await runKernel(device, k.tomeSimilarity, tm, { metric, plan: state, splitTable: NO_SPLIT_TABLE });
+      const matched = await runKernel(device, k.tomeOrder, tm, { plan: new Int32Array(sim.plan), splitTable: NO_SPLIT_TABLE });
       const Tn = T - r;
-      const merged = await runKernel(device, k.tomeMerge, tm, { src: x, dst: new Float32Array(batch * Tn * D), state: new Int32Array(matched.plan) });
+      const merged = await runKernel(device, k.tomeMerge, tm, {
+        src: x,
+        dst: new Float32Array(batch * Tn * D),
+        state: new Int32Array(matched.plan),
+        splitTable: NO_SPLIT_TABLE,
+      });
       const out = new Int32Array(merged.state);
       for (let b = 0; b < batch; b++) {
         // The metric: keys averaged over heads, L2-normalised.

@@ -15,17 +15,8 @@ import {
 } from '../../src/core/tome';
 import { CLASS_TOKEN_ONLY, type TokenLayout } from '../../src/model/config';
 import { applyMerge, bipartiteMatch, newPositions } from '../../src/reference/tome';
-import {
-  applyGroups,
-  bipartiteChoice,
-  greedyChoice,
-  KMEANS_ITERATIONS,
-  kmeansChoice,
-  metricFeatures,
-  similarity,
-  splitPositions,
-  type ChoiceStep,
-} from '../../src/reference/tome-choices';
+import { applyGroups, bipartiteChoice, greedyChoice, kmeansChoice, metricFeatures, similarity, type ChoiceStep } from '../../src/reference/tome-choices';
+import { KMEANS_ITERATIONS, splitPositions } from '../../src/core/tome-choices';
 import { forward } from '../../src/reference/vit';
 import { randomArray, randomViT, rng } from '../support/random';
 

@@ -9,6 +9,7 @@ import { poolKernel } from './pool';
 import { preprocessHorizontalKernel, preprocessVerticalKernel } from './preprocess';
 import { tomeMetricKernel, tomeOrderKernel, tomeSimilarityKernel } from './tome-match';
 import { tomeMergeKernel } from './tome-merge';
+import { tomeGreedyKernel, tomeKmeansKernel } from './tome-group';
 
 export * from './descriptor';
 export * from './kernel';
@@ -23,6 +24,7 @@ export * from './preprocess';
 export * from './tome-state';
 export * from './tome-match';
 export * from './tome-merge';
+export * from './tome-group';
 
 /** Every kernel there is, in data-path order. */
 export const ALL_KERNELS: readonly AnyDescriptor[] = [
@@ -37,6 +39,8 @@ export const ALL_KERNELS: readonly AnyDescriptor[] = [
   tomeMetricKernel,
   tomeSimilarityKernel,
   tomeOrderKernel,
+  tomeGreedyKernel,
+  tomeKmeansKernel,
   tomeMergeKernel,
   poolKernel,
   headKernel,

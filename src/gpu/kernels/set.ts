@@ -11,6 +11,7 @@ import { patchEmbedKernel } from './patch-embed';
 import { poolKernel } from './pool';
 import { tomeMetricKernel, tomeOrderKernel, tomeSimilarityKernel } from './tome-match';
 import { tomeMergeKernel } from './tome-merge';
+import { tomeGreedyKernel, tomeKmeansKernel } from './tome-group';
 
 /** The compiled form of a descriptor. */
 export type KernelOf<D> = D extends KernelDescriptor<infer F, infer B, never> ? Kernel<F, B> : never;
@@ -26,6 +27,9 @@ export interface KernelSet {
   tomeMetric: KernelOf<typeof tomeMetricKernel>;
   tomeSimilarity: KernelOf<typeof tomeSimilarityKernel>;
   tomeOrder: KernelOf<typeof tomeOrderKernel>;
+  /** The other matchings (design choices), each in place of similarity + order. */
+  tomeGreedy: KernelOf<typeof tomeGreedyKernel>;
+  tomeKmeans: KernelOf<typeof tomeKmeansKernel>;
   /** Tokens + sizes + patch->token map. */
   tomeMerge: KernelOf<typeof tomeMergeKernel>;
   /** Average pooling (global_pool='avg' models). */
@@ -57,6 +61,8 @@ export async function compileKernels(
       tomeMetric: compileKernel(device, src, tomeMetricKernel, { headDim, maxTokens }),
       tomeSimilarity: compileKernel(device, src, tomeSimilarityKernel, { headDim, maxTokens }),
       tomeOrder: compileKernel(device, src, tomeOrderKernel, { headDim, maxTokens }),
+      tomeGreedy: compileKernel(device, src, tomeGreedyKernel),
+      tomeKmeans: compileKernel(device, src, tomeKmeansKernel),
       tomeMerge: compileKernel(device, src, tomeMergeKernel),
       pool: compileKernel(device, src, poolKernel),
       head: compileKernel(device, src, headKernel),

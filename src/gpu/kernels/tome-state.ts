@@ -27,11 +27,15 @@ export const tomeUniform = uniformStruct('Tome', {
   cls: 'u32',
   dist: 'u32',
   regs: 'u32',
-  /** The design choices the engine runs (src/gpu/choices.ts): which third of qkv the metric
-   * averages (0 q, 1 k, 2 v), whether it is L2-normalised (cosine: 1, dot: 0), and how a merged
-   * group's value is made (WEIGHTINGS' index: size-weighted, plain mean, the destination's, max). */
+  /** The design choices (src/gpu/choices.ts): which features the metric takes (0 q, 1 k, 2 v
+   * averaged over heads, 3 the token x), the distance (0 cosine, 1 dot, 2 minus the squared
+   * euclidean), the split (0 alternate, 1 the plan's split table: sequential or random), the
+   * matching (0 bipartite, 1 greedy, 2 k-means) and how a merged group's value is made
+   * (WEIGHTINGS' index: size-weighted, plain mean, the destination's, max). */
   metricPart: 'u32',
-  normalise: 'u32',
+  distance: 'u32',
+  split: 'u32',
+  matching: 'u32',
   weighting: 'u32',
 });
 
@@ -42,13 +46,25 @@ export function tomePrefixFields(l: TokenLayout): { cls: number; dist: number; r
   return { cls: l.classToken ? 1 : 0, dist: l.distToken ? 1 : 0, regs: l.registers };
 }
 
-const METRIC_PARTS = { q: 0, k: 1, v: 2 } as const;
+const METRIC_PARTS = { q: 0, k: 1, v: 2, x: 3 } as const;
+const DISTANCES = ['cosine', 'dot', 'euclidean'] as const;
+const MATCHINGS = ['bipartite', 'greedy', 'kmeans'] as const;
 export const WEIGHTINGS = ['size', 'mean', 'keep', 'max'] as const;
 
-/** The Tome uniform's design-choice fields (the official algorithm when none is given); the
- * metric x, the euclidean distance and the other splits and matchings are not in the engine. */
-export function tomeChoiceFields(choices: Partial<DesignChoices> = {}): { metricPart: number; normalise: number; weighting: number } {
+/** The Tome uniform's design-choice fields (the official algorithm when none is given). */
+export function tomeChoiceFields(choices: Partial<DesignChoices> = {}): {
+  metricPart: number;
+  distance: number;
+  split: number;
+  matching: number;
+  weighting: number;
+} {
   const c = choicesOf(choices);
-  if (c.metric === 'x') throw new Error('the WebGPU engine has no --metric x');
-  return { metricPart: METRIC_PARTS[c.metric], normalise: c.distance === 'cosine' ? 1 : 0, weighting: WEIGHTINGS.indexOf(c.weighting) };
+  return {
+    metricPart: METRIC_PARTS[c.metric],
+    distance: DISTANCES.indexOf(c.distance),
+    split: c.split === 'alternate' ? 0 : 1,
+    matching: MATCHINGS.indexOf(c.matching),
+    weighting: WEIGHTINGS.indexOf(c.weighting),
+  };
 }
