@@ -5,28 +5,21 @@
 // tome-choices.test.ts), on random tiny ViTs of every token layout and on ViT-Ti's real shapes:
 // the same merges, token maps and groups, logits within float32 rounding; every other choice
 // refused in one line; the official choices still take their own graph.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHOICE_VALUES, OFFICIAL_CHOICES, type DesignChoices, type ToMeOptions } from '../../src/core/tome';
 import type { ModelConfig } from '../../src/model/config';
 import { readTimmDir } from '../../src/model/timm-dir';
 import { sharedPath } from '../../src/golden';
 import { forward as referenceForward } from '../../src/reference/vit';
 import type { MergePlan } from '../../src/reference/tome';
-import { ForwardSessions, ortForward } from '../../src/ort/forward';
+import { ortForward, type ForwardSessions } from '../../src/ort/forward';
 import { ORT_CHOICES, ortChoicesRefusal } from '../../src/ort/choices';
-import { ortNodeOptions } from '../../src/ort/node';
 import { randomArray, randomViT } from '../support/random';
+import { maxAbsDiff } from '../support/max-abs-diff';
+import { ortTestSessions } from '../support/ort-sessions';
 import type { ViTWeights } from '../../src/model/weights';
 
-const options = await ortNodeOptions(1);
-const all: ForwardSessions[] = [];
-afterAll(() => Promise.all(all.map((s) => s.dispose())));
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
+const { options, sessionsFor } = await ortTestSessions();
 
 /** Each choice the graph runs other than the official one, alone, and two combined. */
 const choices: Array<Partial<DesignChoices>> = [
@@ -80,8 +73,7 @@ describe.each(layouts)('random ViT, $name', ({ over }) => {
   const w = randomViT(over, 21);
   const S = w.config.imgSize;
   const images = [randomArray(3 * S * S, 7, 2), randomArray(3 * S * S, 8, 2)];
-  const sessions = new ForwardSessions(w, options.ort, options.session);
-  all.push(sessions);
+  const sessions = sessionsFor(w);
   it.each(choices)('%o matches the reference (r = 3 constant and r = 4 decreasing, batch of 2)', async (c) => {
     await expectSameAsReference(w, sessions, images, { r: 3, schedule: 'constant', propAttn: true, mode: 'merge', ...c }, 1e-4);
     await expectSameAsReference(w, sessions, images, { r: 4, schedule: 'decreasing', propAttn: false, mode: 'merge', ...c }, 1e-4);
@@ -92,8 +84,7 @@ describe('ViT-Ti (real shapes: 197 tokens, 3 heads of 64)', () => {
   const w = readTimmDir(sharedPath('weights', 'vit_tiny_patch16_224.augreg_in21k_ft_in1k'), {});
   const S = w.config.imgSize;
   const image = randomArray(3 * S * S, 5, 1);
-  const sessions = new ForwardSessions(w, options.ort, options.session);
-  all.push(sessions);
+  const sessions = sessionsFor(w);
   it.each<Partial<DesignChoices>>([
     { metric: 'x' },
     { distance: 'euclidean' },
@@ -126,8 +117,7 @@ describe('what the graph refuses', () => {
 
   it('a forward asked for one fails with that line; the sessions stay usable', async () => {
     const w = randomViT({}, 3);
-    const sessions = new ForwardSessions(w, options.ort, options.session);
-    all.push(sessions);
+    const sessions = sessionsFor(w);
     const S = w.config.imgSize;
     const opts: ToMeOptions = { r: 2, schedule: 'constant', propAttn: true, mode: 'merge' };
     await expect(ortForward(w, sessions, options.ort, [randomArray(3 * S * S, 1)], { ...opts, weighting: 'max' })).rejects.toThrow(/--weighting max/);

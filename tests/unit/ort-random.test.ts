@@ -7,25 +7,18 @@
 // towers, QuickGELU, no head, registers, no class token, and their combinations) as the
 // reference computes them, registers outside the merging; and the one-line refusal of a model
 // too large for one ONNX graph (the reference runs it).
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { forward as referenceForward } from '../../src/reference/vit';
 import type { ModelConfig } from '../../src/model/config';
 import type { ToMeOptions } from '../../src/core/tome';
 import type { MergePlan } from '../../src/reference/tome';
-import { ForwardSessions, ortForward } from '../../src/ort/forward';
-import { ortNodeOptions } from '../../src/ort/node';
+import { ortForward } from '../../src/ort/forward';
 import { ortRefusal } from '../../src/ort/backend';
 import { randomArray, randomViT } from '../support/random';
+import { maxAbsDiff } from '../support/max-abs-diff';
+import { ortTestSessions } from '../support/ort-sessions';
 
-const options = await ortNodeOptions(1);
-const all: ForwardSessions[] = [];
-afterAll(() => Promise.all(all.map((s) => s.dispose())));
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
+const { options, sessionsFor } = await ortTestSessions();
 
 const configs: Array<{ name: string; over: Partial<ModelConfig> }> = [
   { name: 'D=24 heads=2 grid 5x5 (T0 = 26, even), 10 classes', over: {} },
@@ -71,8 +64,7 @@ describe.each(configs)('random ViT: $name', ({ over }) => {
   const w = randomViT(over, 11);
   const S = w.config.imgSize;
   const images = [randomArray(3 * S * S, 101, 2), randomArray(3 * S * S, 202, 2), randomArray(3 * S * S, 303, 2)];
-  const sessions = new ForwardSessions(w, options.ort, options.session);
-  all.push(sessions);
+  const sessions = sessionsFor(w);
 
   it.each(cases)('r=$r $schedule prop=$propAttn $mode matches the reference, batched == alone', async (opts) => {
     const plans: MergePlan[][] = images.map(() => []);
@@ -112,8 +104,7 @@ describe.each(configs)('random ViT: $name', ({ over }) => {
 describe('inputs', () => {
   it('rejects an input of the wrong size with a clear message', async () => {
     const w = randomViT({}, 3);
-    const sessions = new ForwardSessions(w, options.ort, options.session);
-    all.push(sessions);
+    const sessions = sessionsFor(w);
     await expect(ortForward(w, sessions, options.ort, [new Float32Array(10)], cases[0])).rejects.toThrow(/input 0 has 10 values, expected 3x20x20/);
   });
 });

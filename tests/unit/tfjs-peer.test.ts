@@ -18,15 +18,10 @@ import type { io } from '@tensorflow/tfjs-core';
 import type { BenchOutput, EvalOutput } from '../../src/core/results';
 import { logitsEntries, readGoldenF32, sharedPath } from '../../src/golden';
 import { randomArray, randomViT } from '../support/random';
+import { maxAbsDiff } from '../support/max-abs-diff';
 
 const entries = logitsEntries();
 const models = [...new Set(entries.map((e) => e.model))];
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = a.length === b.length ? 0 : Infinity;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 
 describe('the converted model.json as a TF.js graph model (tfjs-converter, wasm backend)', () => {
   beforeAll(async () => {
