@@ -102,7 +102,9 @@ describe('the backend choice', () => {
     const settings = [{}, { metric: 'v' as const }, { matching: 'kmeans' as const }];
     expect(backendChoicesRefusal('reference', settings)).toBeNull();
     expect(backendChoicesRefusal('cpu', [{}])).toBeNull();
-    expect(backendChoicesRefusal('cpu', settings)).toBe('the CPU path (ONNX Runtime) does not run --metric v yet (only k)');
+    // The CPU path runs metric v (src/ort/choices.ts), not k-means.
+    expect(backendChoicesRefusal('cpu', settings.slice(0, 2))).toBeNull();
+    expect(backendChoicesRefusal('cpu', settings)).toBe('the CPU path (ONNX Runtime) does not run --matching kmeans yet (only bipartite)');
     // Whatever the engine runs today: the same answer as the engine's own check.
     expect(backendChoicesRefusal('webgpu', settings)).toBe(engineChoicesRefusal(settings));
   });
