@@ -25,11 +25,17 @@ class CompareSide {
   private viewShown: AppState['view'] = null;
   private styleShown: VizStyle | null = null;
 
+  /** Fills `root` from the one side template of index.html (both sides have the same parts). */
   constructor(
     readonly root: HTMLElement,
     private readonly name: string,
   ) {
-    this.overlay = new MergeOverlay(root.querySelector('canvas')!);
+    root.replaceChildren(document.querySelector<HTMLTemplateElement>('#compare-side')!.content.cloneNode(true));
+    const canvas = root.querySelector('canvas')!;
+    canvas.setAttribute('aria-label', `Setting ${name}: merged token groups`);
+    root.querySelector('.setting')!.textContent = name;
+    root.querySelector('.side-name')!.textContent = name;
+    this.overlay = new MergeOverlay(canvas);
     this.table = root.querySelector('table')!;
   }
 
