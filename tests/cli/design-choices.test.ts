@@ -70,10 +70,10 @@ describe('the choices reach the backend', () => {
     if (r.json[0].backend === 'webgpu') {
       expect(r.stderr).not.toMatch(/does not run/);
     } else {
-      // No adapter here: the CPU path refuses the choice, and the reference runs it.
+      // No adapter here: the CPU path runs metric x but not the max weighting; the reference runs both.
       expect(r.json[0].backend).toBe('reference');
       expect(r.stderr.split('\n').filter((l) => /does not run/.test(l))).toHaveLength(1);
-      expect(r.stderr).toMatch(/does not run --metric x yet.*using the CPU reference/);
+      expect(r.stderr).toMatch(/does not run --weighting max yet.*using the CPU reference/);
     }
   });
   it('a backend asked for by name refuses a choice it does not run, in one line', () => {
