@@ -95,7 +95,9 @@ export async function ortForward(
   // A split other than alternate: each block's A and B positions (data-independent: they depend
   // on the seed, the block and its token count only), fed to the graph and kept for the plans.
   const splits =
-    choices.split === 'alternate' ? null : tokens.slice(0, c.depth).map((T, b) => splitPositions(T - layout.registers, layout, choices.split, choices.seed, b));
+    !tome || choices.split === 'alternate'
+      ? null
+      : tokens.slice(0, c.depth).map((T, b) => splitPositions(T - layout.registers, layout, choices.split, choices.seed, b));
   const feeds: Record<string, Tensor> = { [IO.pixels]: new ort.Tensor('float32', pixels, [N, 3, S, S]) };
   if (tome) {
     feeds[IO.r] = new ort.Tensor('int64', BigInt64Array.from(rs, BigInt), [c.depth]);
