@@ -134,6 +134,7 @@ type Matching = Pick<MergeOutputs, 'ranking' | 'bestB' | 'bestScore'>;
 function mergeRows(g: GraphBuilder, m: MergeInputs): { tensor: string; moved: string; finish(merged: string): [string, string] } {
   const D = m.D;
   if (m.weighting === 'mean') {
+    // A count of 1 per token, shaped as the sizes (never 0: a size is at least 1).
     const one = g.op('Div', [m.size, m.size]);
     return {
       tensor: g.op('Concat', [m.x, one, m.size], { axis: 2 }),
