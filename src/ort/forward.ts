@@ -23,7 +23,7 @@ import { softmax, topK } from '../core/prediction';
 import type { ViTWeights } from '../model/weights';
 import { newPositions, type MergePlan } from '../reference/tome';
 import { bipartiteStarts, splitSizes } from './merge-graph';
-import { splitPositions } from '../core/tome-choices';
+import { blockSplits, type SplitPositions } from '../core/tome-choices';
 import { IO, ViTGraphBuilder } from './vit-graph';
 
 /** The two things of an ONNX Runtime package this forward needs. */
@@ -92,12 +92,9 @@ export async function ortForward(
   inputs.forEach((input, i) => pixels.set(input, i * chw));
   const tome = rs.some((r) => r > 0);
   const choices = choicesOf(opts);
-  // A split other than alternate: each block's A and B positions (data-independent: they depend
-  // on the seed, the block and its token count only), fed to the graph and kept for the plans.
-  const splits =
-    !tome || choices.split === 'alternate'
-      ? null
-      : tokens.slice(0, c.depth).map((T, b) => splitPositions(T - layout.registers, layout, choices.split, choices.seed, b));
+  // A split other than alternate: each merging block's A and B positions (data-independent: they
+  // depend on the seed, the block and its token count only), fed to the graph and kept for the plans.
+  const splits = tome && choices.split !== 'alternate' ? blockSplits(choices, tokens, rs, layout) : null;
   const feeds: Record<string, Tensor> = { [IO.pixels]: new ort.Tensor('float32', pixels, [N, 3, S, S]) };
   if (tome) {
     feeds[IO.r] = new ort.Tensor('int64', BigInt64Array.from(rs, BigInt), [c.depth]);
@@ -115,7 +112,7 @@ export async function ortForward(
     const at = { matched: 0 };
     for (let b = 0; b < c.depth; b++) {
       // Only the blocks that merge have decisions in the graph's outputs.
-      const plan = decisions && rs[b] > 0 ? graphPlan(decisions.of(i), at, tokens[b], rs[b], layout, splits?.[b]) : null;
+      const plan = decisions && rs[b] > 0 ? graphPlan(decisions.of(i), at, tokens[b], rs[b], layout, splits?.[b] ?? undefined) : null;
       if (plan) {
         onPlan?.(i, b, plan);
         map = mergeMap(map, plan, opts.mode);
@@ -194,11 +191,10 @@ function graphPlan(d: Decisions, at: { matched: number }, T: number, r: number, 
   return { T, r, layout, bestB, bestScore, srcA, keptA, ...(split && { aPos: split.a, bPos: split.b }) };
 }
 
-type SplitPositions = ReturnType<typeof splitPositions>;
-
-/** The split's graph inputs (vit-graph.ts IO.splitA ...): every block's A' and B' (its A and B
- * without the protected tokens), padded to the first block's counts. */
-function splitFeeds(ort: OrtRuntime, splits: SplitPositions[], max: { a: number; b: number }, layout: TokenLayout): Record<string, Tensor> {
+/** The split's graph inputs (vit-graph.ts IO.splitA ...): every merging block's A' and B' (its A
+ * and B without the protected tokens), padded to the first block's counts (none for a block that
+ * does not merge). */
+function splitFeeds(ort: OrtRuntime, splits: Array<SplitPositions | null>, max: { a: number; b: number }, layout: TokenLayout): Record<string, Tensor> {
   const depth = splits.length;
   const feeds: Record<string, Tensor> = {};
   for (const [part, skip, name, countName] of [
@@ -208,6 +204,7 @@ function splitFeeds(ort: OrtRuntime, splits: SplitPositions[], max: { a: number;
     const positions = new BigInt64Array(depth * max[part]);
     const counts = new BigInt64Array(depth);
     splits.forEach((s, b) => {
+      if (!s) return;
       const own = s[part].subarray(skip);
       own.forEach((p, i) => (positions[b * max[part] + i] = BigInt(p)));
       counts[b] = BigInt(own.length);
