@@ -1,8 +1,8 @@
 // The CPU fallback's rows of `npm run bench` alone, in one run (`npx tsx bench/fallback-bench.ts
 // [OUT_DIR] [repeat]`): our fallback (`tome-cpu`: onnxruntime-node; `tome-cpu-page`:
 // onnxruntime-web's WASM in headless Chromium) at r = 0, 13 and decreasing-16, batch 1 and 8,
-// round-robin with ONNX Runtime on the exported whole graphs (`ort-cpu`, `ort-web-wasm`: plain
-// and the official ToMe at r = 13), the same groups, rounds and golden checks as the full bench
+// round-robin with ONNX Runtime on the official whole graphs at the same settings (`ort-cpu`,
+// `ort-web-wasm`: plain, the exported ToMe r = 13, and that graph rewritten to decreasing-16), the same groups, rounds and golden checks as the full bench
 // (bench/peers/ort-rows.ts) without its GPU groups, and the fallback's targets (targets.ts,
 // ortTargets). Prints the load average beside the figures; writes fallback-bench.json/.md into
 // OUT_DIR (default .cache/bench).
@@ -14,7 +14,8 @@ import { rPerLayer, tokenCounts } from '../src/core/tome';
 import { sharedPath } from '../src/golden';
 import { numPatches, tokenLayout } from '../src/model/config';
 import { readTimmDir } from '../src/model/timm-dir';
-import { CPU_ROUNDS_FACTOR, FALLBACK_SETTINGS } from './peers/ort-node';
+import { CPU_ROUNDS_FACTOR } from './peers/ort-node';
+import { CPU_SETTINGS } from './peers/peer-settings';
 import { ortRows } from './peers/ort-rows';
 import { benchTable } from './report';
 import { DEFAULT_OUT_DIR } from './results-dirs';
@@ -38,9 +39,9 @@ const { rows, peers } = await ortRows({ weights, inputs: [], batches: [1, 8], re
 const loadAfter = load();
 log(`load average after: ${loadAfter}`);
 const flopsPerImage = Object.fromEntries(
-  FALLBACK_SETTINGS.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c)))]),
+  CPU_SETTINGS.map((s) => [`${s.schedule}-${s.r}`, 2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c)))]),
 );
-const targets = ortTargets(rows, flopsPerImage);
+const targets = ortTargets(rows);
 const out = {
   model: MODEL,
   start,

@@ -19,7 +19,7 @@ import { requestNodeAdapter } from '../src/gpu/node-adapter';
 import type { TomeOverhead } from '../src/core/profile';
 import type { BenchInputs } from './inputs';
 import { matmulProbe } from './matmul-probe';
-import { FALLBACK_SETTINGS } from './peers/ort-node';
+import { CPU_SETTINGS } from './peers/peer-settings';
 import { ortRows } from './peers/ort-rows';
 import { tfjsPeerRows } from './peers/tfjs';
 import { COMMITTED_RESULTS_DIR, DEFAULT_OUT_DIR } from './results-dirs';
@@ -132,7 +132,7 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
 
   // Also the CPU fallback's settings, which its targets judge against the FLOP ratios.
   const flops = Object.fromEntries(
-    [...settings, ...FALLBACK_SETTINGS].map((s) => [
+    [...settings, ...CPU_SETTINGS].map((s) => [
       `${s.schedule}-${s.r}`,
       2 * forwardMacs(c, tokenCounts(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c))),
     ]),

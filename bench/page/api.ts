@@ -7,8 +7,11 @@ export interface PageSetup {
   model: string;
   /** Golden inputs, URLs the driver serves. */
   inputs: string[];
-  /** ONNX graph URL per r (the driver serves ../shared/onnx). */
-  graphs: Record<number, string>;
+  /** ONNX graph URL per peer setting, by its golden case name (r0, r13, r16dec; the driver
+   * serves them): the WASM provider opens every one. */
+  graphs: Record<string, string>;
+  /** The settings the WebGPU provider opens (seconds per forward on a software adapter). */
+  gpuGraphs: string[];
   maxBatch: number;
 }
 
@@ -22,9 +25,9 @@ export interface PageInfo {
 
 export interface BenchPageApi {
   setup(s: PageSetup): Promise<PageInfo>;
-  /** Logits of every golden input, one forward each. */
-  logits(engine: PageEngine, r: number): Promise<number[][]>;
-  /** One forward of `batch` golden inputs (repeated) at r with this schedule (the peers' graphs:
-   * constant only), timed in the page: ms. */
+  /** Logits of every golden input at a setting, one forward each. */
+  logits(engine: PageEngine, setting: { r: number; schedule: 'constant' | 'decreasing' }): Promise<number[][]>;
+  /** One forward of `batch` golden inputs (repeated) at r with this schedule (a peer: one it has
+   * a graph for), timed in the page: ms. */
   time(engine: PageEngine, r: number, batch: number, schedule?: 'constant' | 'decreasing'): Promise<number>;
 }

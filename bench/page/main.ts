@@ -1,7 +1,7 @@
 // The bench page (served by Vite, driven by bench/peers/page-driver.ts): in one page, on the
 // browser's one WebGPU adapter, our WebGPU engine (`tome-webgpu-page`), our CPU fallback on
-// onnxruntime-web WASM (`tome-cpu-page`), and onnxruntime-web itself on the ViT-Ti ONNX graphs with
-// its WASM (`ort-web-wasm`) and WebGPU (`ort-web-webgpu`) providers. The driver reads logits for
+// onnxruntime-web WASM (`tome-cpu-page`), and onnxruntime-web itself on the ViT-Ti ONNX graphs (the
+// official ToMe at each peer setting) with its WASM (`ort-web-wasm`) and WebGPU (`ort-web-webgpu`) providers. The driver reads logits for
 // the golden check and asks for single timed forwards; the page times each one itself.
 import * as ortWebGpu from 'onnxruntime-web/webgpu';
 import asyncifyWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
@@ -12,8 +12,9 @@ import type { Backend } from '../../src/core/backend';
 import type { Schedule, ToMeOptions } from '../../src/core/tome';
 import { createOrtWebBackend, describeWasm, ortWasm } from '../../src/ort/web';
 import type { BenchPageApi, PageEngine, PageInfo, PageSetup } from './api';
+import { goldenCaseName } from '../peers/peer-settings';
 
-/** A forward of `inputs` at r (the peers: constant only, their graphs' r). */
+/** A forward of `inputs` at r with this schedule (a peer: a setting it has a graph for). */
 type Runner = (inputs: Float32Array[], r: number, schedule: Schedule) => Promise<Float32Array[]>;
 
 const runners = new Map<PageEngine, Runner>();
@@ -33,11 +34,11 @@ function ourRunner(b: Backend): Runner {
   return async (xs, r, schedule) => (await b.run(xs, tome(r, schedule))).results.map((x) => x.logits);
 }
 
-/** An onnxruntime-web session per r (the whole ONNX graphs); batch = leading dim. */
-function ortRunner(ort: { Tensor: typeof ortWebGpu.Tensor }, sessions: Record<number, InferenceSession>): Runner {
+/** An onnxruntime-web session per setting (the whole ONNX graphs); batch = leading dim. */
+function ortRunner(ort: { Tensor: typeof ortWebGpu.Tensor }, sessions: Record<string, InferenceSession>): Runner {
   return async (xs, r, schedule) => {
-    const s = sessions[r];
-    if (!s || schedule !== 'constant') throw new Error(`no ONNX graph for r=${r} ${schedule}`);
+    const s = sessions[goldenCaseName({ r, schedule })];
+    if (!s) throw new Error(`no ONNX graph for r=${r} ${schedule}`);
     const n = xs[0].length;
     const pixels = new Float32Array(xs.length * n);
     xs.forEach((x, i) => pixels.set(x, i * n));
@@ -51,13 +52,14 @@ function ortRunner(ort: { Tensor: typeof ortWebGpu.Tensor }, sessions: Record<nu
 
 async function ortSessions(
   create: (bytes: Uint8Array) => Promise<InferenceSession>,
-  graphs: Record<number, string>,
-): Promise<Record<number, InferenceSession>> {
-  const out: Record<number, InferenceSession> = {};
-  for (const [r, url] of Object.entries(graphs)) {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    out[Number(r)] = await create(new Uint8Array(await res.arrayBuffer()));
+  graphs: Record<string, string>,
+  keys: string[] = Object.keys(graphs),
+): Promise<Record<string, InferenceSession>> {
+  const out: Record<string, InferenceSession> = {};
+  for (const key of keys) {
+    const res = await fetch(graphs[key]);
+    if (!res.ok) throw new Error(`${graphs[key]}: HTTP ${res.status}`);
+    out[key] = await create(new Uint8Array(await res.arrayBuffer()));
   }
   return out;
 }
@@ -113,6 +115,7 @@ async function setup(s: PageSetup): Promise<PageInfo> {
     const sessions = await ortSessions(
       (b) => ortWebGpu.InferenceSession.create(b, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }),
       s.graphs,
+      s.gpuGraphs,
     );
     runners.set('ort-web-webgpu', ortRunner(ortWebGpu, sessions));
     providers['ort-web-webgpu'] = `onnxruntime-web ${ortWebGpu.env.versions.web ?? ''} WebGPU execution provider on ${adapterName}`;
@@ -130,10 +133,10 @@ function runnerOf(engine: PageEngine): Runner {
 
 const bench: BenchPageApi = {
   setup,
-  /** Logits of every golden input, one forward each. */
-  async logits(engine: PageEngine, r: number): Promise<number[][]> {
+  /** Logits of every golden input at a setting, one forward each. */
+  async logits(engine: PageEngine, { r, schedule }: { r: number; schedule: Schedule }): Promise<number[][]> {
     const out: number[][] = [];
-    for (const x of inputs) out.push(Array.from((await runnerOf(engine)([x], r, 'constant'))[0]));
+    for (const x of inputs) out.push(Array.from((await runnerOf(engine)([x], r, schedule))[0]));
     return out;
   },
   /** One forward of `batch` golden inputs (repeated), timed in the page: ms. */

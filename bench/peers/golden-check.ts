@@ -1,6 +1,7 @@
 // A peer is timed only once it computes our model: on every golden input it must give the official
 // top-1 and logits within 1e-3 of the official ones (../shared/golden, the same case as the graph
 // it runs). A wrong peer is reported with its max difference and left untimed.
+import type { Schedule } from '../../src/core/tome';
 import { logitsEntries, readGoldenF32 } from '../../src/golden';
 
 export interface GoldenRef {
@@ -78,19 +79,28 @@ export function describeCheck(c: PeerCheck): string {
 export interface PeerInfo {
   engine: string;
   r: number;
+  /** The graph's schedule (results written before decreasing-16 peers have none: constant). */
+  schedule?: Schedule;
   provider: string;
   check: PeerCheck;
   verdict: string;
 }
 
-export function peerInfo(p: { engine: string; r: number; provider: string; check: PeerCheck }): PeerInfo {
-  return { engine: p.engine, r: p.r, provider: p.provider, check: p.check, verdict: describeCheck(p.check) };
+export function peerInfo(p: { engine: string; r: number; schedule: Schedule; provider: string; check: PeerCheck }): PeerInfo {
+  return { engine: p.engine, r: p.r, schedule: p.schedule, provider: p.provider, check: p.check, verdict: describeCheck(p.check) };
+}
+
+/** Which graph a peer ran: an exported file, or the ToMe export rewritten (onnx-schedule.ts). */
+function graphName(p: PeerInfo): string {
+  if (p.r === 0) return 'plain (r0.onnx)';
+  if (p.schedule === 'decreasing') return `official ToMe decreasing-${p.r} (r13.onnx rewritten)`;
+  return p.r === 13 ? 'official ToMe r=13 (r13.onnx)' : `official ToMe r=${p.r} (r13.onnx rewritten)`;
 }
 
 export function peersTable(peers: PeerInfo[]): string {
   return [
     '| peer | graph | provider, where | check against ../shared/golden |',
     '|---|---|---|---|',
-    ...peers.map((p) => `| ${p.engine} | ${p.r === 0 ? 'plain (r0.onnx)' : `official ToMe r=${p.r} (r${p.r}.onnx)`} | ${p.provider} | ${p.verdict} |`),
+    ...peers.map((p) => `| ${p.engine} | ${graphName(p)} | ${p.provider} | ${p.verdict} |`),
   ].join('\n');
 }

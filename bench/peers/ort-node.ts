@@ -1,19 +1,22 @@
 // ONNX Runtime in Node as a peer, on the ViT-Ti ONNX graphs of ../shared/onnx (plain r0, and the
-// official ToMe at r13): `ort-cpu` (CPU execution provider, one intra-op thread per core) and
-// `ort-webgpu` (its WebGPU execution provider, which brings its own Dawn; on this machine that
-// Dawn takes the Vulkan route, lavapipe). Each is checked against the golden outputs of the same
-// case before anyone times it.
+// official ToMe at r13, also rewritten to other r by onnx-schedule.ts): `ort-cpu` (CPU execution
+// provider, one intra-op thread per core) and `ort-webgpu` (its WebGPU execution provider, which
+// brings its own Dawn; on this machine that Dawn takes the Vulkan route, lavapipe). Each is
+// checked against the golden outputs of the same setting before anyone times it.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { effectiveR, rPerLayer } from '../../src/core/tome';
+import { numPatches, tokenLayout, type ModelConfig } from '../../src/model/config';
 import { ORT_NODE_SPIN_IN_RUN_ONLY } from '../../src/ort/node';
 import { checkPeer, failedCheck, type GoldenRef, type PeerCheck } from './golden-check';
+import { officialGraphAtSchedule } from './onnx-schedule';
+import type { PeerSetting } from './peer-settings';
 
 export type OrtNodeEngine = 'ort-cpu' | 'ort-webgpu';
 
-export interface OrtNodePeer {
+export interface OrtNodePeer extends PeerSetting {
   engine: OrtNodeEngine;
-  r: number;
   check: PeerCheck;
   /** Which provider ran where, for the results. */
   provider: string;
@@ -22,24 +25,29 @@ export interface OrtNodePeer {
   dispose(): Promise<void>;
 }
 
-/** The ToMe settings each group times: the plain model and the ONNX graphs' r. */
-export const ORT_RS = [0, 13] as const;
-
 /** The CPU groups (ours and ONNX Runtime's, in Node and in the page) run this many times the
  * bench's rounds: a round takes seconds, and the targets compare speed-ups of one run. */
 export const CPU_ROUNDS_FACTOR = 3;
 
-/** What our fallback is timed at beside them: the same r, and decreasing-16 (the paper's
- * fastest setting, which the peers have no graph for). */
-export const FALLBACK_SETTINGS = [
-  { r: 0, schedule: 'constant' },
-  { r: 13, schedule: 'constant' },
-  { r: 16, schedule: 'decreasing' },
-] as const;
-
 /** The ONNX file of `model` with the official ToMe at `r` (0 = plain). */
 export function onnxGraphPath(onnxDir: string, model: string, r: number): string {
   return `${onnxDir}/${model}.r${r}.onnx`;
+}
+
+/** The ToMe export's r, the graph every other ToMe setting is rewritten from. */
+export const EXPORTED_R = 13;
+
+/** The files every peer graph comes from: the plain export and the ToMe one. */
+export function exportedGraphs(onnxDir: string, model: string): string[] {
+  return [0, EXPORTED_R].map((r) => onnxGraphPath(onnxDir, model, r));
+}
+
+/** The official graph of `c` at setting `s`: an exported file (its path), or the ToMe export
+ * rewritten to the setting's r per block (bytes). */
+export function peerGraph(onnxDir: string, c: ModelConfig, s: PeerSetting): string | Uint8Array {
+  if (s.schedule === 'constant' && (s.r === 0 || s.r === EXPORTED_R)) return onnxGraphPath(onnxDir, c.id, s.r);
+  const rs = effectiveR(numPatches(c), rPerLayer(c.depth, s.r, s.schedule), tokenLayout(c));
+  return officialGraphAtSchedule(readFileSync(onnxGraphPath(onnxDir, c.id, EXPORTED_R)), EXPORTED_R, rs);
 }
 
 /** Which Vulkan/GL driver this process has loaded (what the peer's Dawn really runs on). */
@@ -66,11 +74,12 @@ async function forward(session: ort.InferenceSession, batch: Float32Array[]): Pr
 
 /**
  * Opens the peer on `graph` (bytes or a path), runs every golden input and judges the logits.
- * `golden` must be the golden case the graph computes (r0 for the plain graph, r13 for ToMe r13).
+ * `golden` must be the golden case of the graph's setting (r0 for the plain graph, r13 for ToMe
+ * r13, ...).
  */
 export async function openOrtNodePeer(
   engine: OrtNodeEngine,
-  r: number,
+  setting: PeerSetting,
   graph: string | Uint8Array,
   golden: GoldenRef[],
   threads = availableParallelism(),
@@ -87,7 +96,7 @@ export async function openOrtNodePeer(
   try {
     session = typeof graph === 'string' ? await ort.InferenceSession.create(graph, options) : await ort.InferenceSession.create(graph, options);
   } catch (e) {
-    return { engine, r, check: failedCheck(engine, r, golden.length, e), provider: engine, dispose: async () => {} };
+    return { engine, ...setting, check: failedCheck(engine, setting.r, golden.length, e), provider: engine, dispose: async () => {} };
   }
   // The first WebGPU session loads ORT's Dawn and its driver; later ones find it loaded.
   const added = engine === 'ort-webgpu' ? (ortDawnDrivers ??= loadedGpuDrivers().filter((d) => !before.has(d))) : [];
@@ -99,13 +108,13 @@ export async function openOrtNodePeer(
   try {
     const logits: Float32Array[] = [];
     for (const g of golden) logits.push(await forward(session, [g.input]));
-    check = checkPeer(engine, r, logits, golden);
+    check = checkPeer(engine, setting.r, logits, golden);
   } catch (e) {
-    check = failedCheck(engine, r, golden.length, e);
+    check = failedCheck(engine, setting.r, golden.length, e);
   }
   return {
     engine,
-    r,
+    ...setting,
     check,
     provider,
     run: check.ok ? (batch) => forward(session, batch) : undefined,

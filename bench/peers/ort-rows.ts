@@ -1,6 +1,7 @@
 // The ONNX Runtime part of `tome bench`, in round-robin groups whose ratios the targets use:
 // - CPU: our fast fallback (`tome-cpu`: our whole-forward graphs, ToMe inside, on onnxruntime-node)
-//   beside `ort-cpu` (the same runtime on the exported ONNX graphs, plain and official ToMe r13);
+//   beside `ort-cpu` (the same runtime on the exported ONNX graphs, plain and official ToMe r13,
+//   and the latter rewritten to decreasing-16), each at the same settings (CPU_SETTINGS);
 // - Vulkan: our WebGPU engine on Dawn's Vulkan route (lavapipe, `tome-webgpu-vulkan`) beside
 //   `ort-webgpu` (onnxruntime-node's WebGPU provider, whose own Dawn takes the same route);
 // - the page: our engine, our fallback on onnxruntime-web, and onnxruntime-web's WASM and
@@ -10,11 +11,14 @@
 import { existsSync } from 'node:fs';
 import type { BenchRow } from '../../src/core/results';
 import type { Schedule } from '../../src/core/tome';
+import type { ModelConfig } from '../../src/model/config';
 import type { ViTWeights } from '../../src/model/weights';
+import { settingName } from '../../src/eval/settings';
 import { goldenDir, sharedPath } from '../../src/golden';
 import { batchOf, benchRows, RoundRobin, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
 import { describeCheck, goldenRefs, peerInfo, type GoldenRef, type PeerCheck, type PeerInfo } from './golden-check';
-import { CPU_ROUNDS_FACTOR, FALLBACK_SETTINGS, onnxGraphPath, openOrtNodePeer, ORT_RS, type OrtNodePeer } from './ort-node';
+import { CPU_ROUNDS_FACTOR, exportedGraphs, openOrtNodePeer, peerGraph, type OrtNodePeer } from './ort-node';
+import { CPU_SETTINGS, GPU_SETTINGS, goldenCaseName, type PeerSetting } from './peer-settings';
 
 export type { PeerInfo } from './golden-check';
 
@@ -51,7 +55,7 @@ async function timeGroup(items: TimedItem[], warmup: number, rounds: number, lab
 
 /** Timed items for the peers that passed their check: a wrong peer gets none. */
 export function peerItems(
-  peers: Array<{ engine: string; r: number; check: PeerCheck; run?: (batch: Float32Array[]) => Promise<unknown> }>,
+  peers: Array<PeerSetting & { engine: string; check: PeerCheck; run?: (batch: Float32Array[]) => Promise<unknown> }>,
   inputs: Float32Array[],
   batches: number[],
 ): TimedItem[] {
@@ -60,7 +64,7 @@ export function peerItems(
       ? batches.map((b) => {
           const batch = batchOf(inputs, b);
           const run = p.run!;
-          return { engine: p.engine, r: p.r, schedule: 'constant', batch: b, run: () => run(batch) };
+          return { engine: p.engine, r: p.r, schedule: p.schedule, batch: b, run: () => run(batch) };
         })
       : [],
   );
@@ -68,14 +72,15 @@ export function peerItems(
 
 async function nodePeers(
   engine: 'ort-cpu' | 'ort-webgpu',
-  golden: Record<number, GoldenRef[]>,
-  model: string,
+  settings: readonly PeerSetting[],
+  golden: Record<string, GoldenRef[]>,
+  c: ModelConfig,
   log: (s: string) => void,
 ): Promise<OrtNodePeer[]> {
   const out: OrtNodePeer[] = [];
-  for (const r of ORT_RS) {
-    const p = await openOrtNodePeer(engine, r, onnxGraphPath(sharedPath('onnx'), model, r), golden[r]);
-    log(`${engine} r=${r} (${p.provider}): ${describeCheck(p.check)}`);
+  for (const s of settings) {
+    const p = await openOrtNodePeer(engine, s, peerGraph(sharedPath('onnx'), c, s), golden[goldenCaseName(s)]);
+    log(`${engine} ${settingName({ ...s, mode: 'merge' })} (${p.provider}): ${describeCheck(p.check)}`);
     out.push(p);
   }
   return out;
@@ -84,10 +89,13 @@ async function nodePeers(
 export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; peers: PeerInfo[] }> {
   const c = d.weights.config;
   // The peers run the ONNX graphs of ../shared/onnx, which exist for one model only.
-  const hasGraphs = ORT_RS.every((r) => existsSync(onnxGraphPath(sharedPath('onnx'), c.id, r)));
+  const hasGraphs = exportedGraphs(sharedPath('onnx'), c.id).every((f) => existsSync(f));
   if (!hasGraphs && (d.ortNode || d.ortWeb)) d.log(`ONNX Runtime peers: no ONNX graphs of ${c.id} in ${sharedPath('onnx')}, so only the fallback is timed`);
-  const golden: Record<number, GoldenRef[]> | null = hasGraphs ? Object.fromEntries(ORT_RS.map((r) => [r, goldenRefs(goldenDir(), c.id, `r${r}`)])) : null;
-  const inputs = golden ? golden[0].map((g) => g.input) : d.inputs;
+  // Golden outputs per setting, by its case name (r0, r13, r16dec).
+  const golden: Record<string, GoldenRef[]> | null = hasGraphs
+    ? Object.fromEntries(CPU_SETTINGS.map((s) => [goldenCaseName(s), goldenRefs(goldenDir(), c.id, goldenCaseName(s))]))
+    : null;
+  const inputs = golden ? golden.r0.map((g) => g.input) : d.inputs;
   const rows: BenchRow[] = [];
   const peers: PeerInfo[] = [];
   const tome = (r: number, schedule: Schedule = 'constant') => ({ r, schedule, propAttn: true, mode: 'merge' as const });
@@ -101,11 +109,11 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
   }
   const fallback = await createOrtNodeBackend(d.weights);
   d.log(`tome-cpu: ${fallback.description}`);
-  const cpuPeers = d.ortNode && golden ? await nodePeers('ort-cpu', golden, c.id, d.log) : [];
+  const cpuPeers = d.ortNode && golden ? await nodePeers('ort-cpu', CPU_SETTINGS, golden, c, d.log) : [];
   peers.push(...cpuPeers.map(peerInfo));
   const cpuItems: TimedItem[] = [
     ...d.batches.flatMap((b) =>
-      FALLBACK_SETTINGS.map(({ r, schedule }) => ({
+      CPU_SETTINGS.map(({ r, schedule }) => ({
         engine: 'tome-cpu',
         r,
         schedule,
@@ -121,7 +129,7 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
 
   if (d.ortNode && golden && d.gpu !== false) {
     // Vulkan: ORT's WebGPU provider is opened first, so the drivers it loads are its own.
-    const gpuPeers = await nodePeers('ort-webgpu', golden, c.id, d.log);
+    const gpuPeers = await nodePeers('ort-webgpu', GPU_SETTINGS, golden, c, d.log);
     peers.push(...gpuPeers.map(peerInfo));
     const { requestNodeAdapter } = await import('../../src/gpu/node-adapter');
     const { createWebGpuBackend } = await import('../../src/gpu/engine');
@@ -131,12 +139,12 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
       d.log(`tome-webgpu-vulkan: ${engine.description}`);
       const items: TimedItem[] = [
         ...d.batches.flatMap((b) =>
-          ORT_RS.map((r) => ({
+          GPU_SETTINGS.map(({ r, schedule }) => ({
             engine: 'tome-webgpu-vulkan',
             r,
-            schedule: 'constant' as const,
+            schedule,
             batch: b,
-            run: () => engine.run(batchOf(inputs, b), tome(r)),
+            run: () => engine.run(batchOf(inputs, b), tome(r, schedule)),
           })),
         ),
         ...peerItems(gpuPeers, inputs, d.batches),
@@ -150,7 +158,7 @@ export async function ortRows(d: OrtBenchOptions): Promise<{ rows: BenchRow[]; p
 
   if (d.ortWeb && golden) {
     const { pageBench } = await import('./page-driver');
-    const page = await pageBench({ model: c.id, batches: d.batches, repeat: d.repeat, golden, webgpu: d.gpu !== false, log: d.log });
+    const page = await pageBench({ config: c, batches: d.batches, repeat: d.repeat, golden, webgpu: d.gpu !== false, log: d.log });
     rows.push(...page.rows);
     peers.push(...page.peers);
   }

@@ -1,7 +1,8 @@
 // Drives the bench page (bench/page/) in headless Chromium (WebGPU on, so SwiftShader here): our
 // WebGPU engine and our CPU fallback beside onnxruntime-web's WASM and WebGPU providers, in one
 // page on the same adapter. Golden inputs and the ONNX graphs are served to the page from
-// ../shared through Playwright routes (never copied into the project). Peers are checked on the
+// ../shared through Playwright routes (never copied into the project; a graph rewritten to
+// another schedule, onnx-schedule.ts, is served from memory). Peers are checked on the
 // golden inputs first; rounds alternate the engines of a group, and the page times each forward.
 import type { BenchRow } from '../../src/core/results';
 import { sharedPath } from '../../src/golden';
@@ -9,14 +10,18 @@ import { openPage, serverUrl, startServer } from '../browser';
 import type { BenchPageApi, PageEngine, PageInfo } from '../page/api';
 import { RoundRobin, benchRows } from '../../src/core/timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
-import { CPU_ROUNDS_FACTOR, FALLBACK_SETTINGS, onnxGraphPath, ORT_RS } from './ort-node';
+import { CPU_ROUNDS_FACTOR, peerGraph } from './ort-node';
+import { CPU_SETTINGS, GPU_SETTINGS, goldenCaseName, type PeerSetting } from './peer-settings';
+import { settingName } from '../../src/eval/settings';
 import type { Schedule } from '../../src/core/tome';
+import type { ModelConfig } from '../../src/model/config';
 
 export interface PageBenchOptions {
-  model: string;
+  config: ModelConfig;
   batches: number[];
   repeat: number;
-  golden: Record<number, GoldenRef[]>;
+  /** Golden outputs per setting, by its case name (goldenCaseName). */
+  golden: Record<string, GoldenRef[]>;
   /** Also time the WebGPU group (default true; it takes minutes on SwiftShader). */
   webgpu?: boolean;
   log(s: string): void;
@@ -44,14 +49,25 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
       if (rel.includes('..')) return route.fulfill({ status: 403 });
       return route.fulfill({ path: sharedPath(rel), headers: { 'cross-origin-resource-policy': 'same-origin' } });
     });
+    // Each peer setting's graph: a file of ../shared/onnx, or the ToMe export rewritten.
+    const settings = new Map(CPU_SETTINGS.map((s) => [goldenCaseName(s), s]));
+    await page.route('**/__peer-graph/**', (route) => {
+      const s = settings.get(new URL(route.request().url()).pathname.replace(/^\/__peer-graph\//, ''));
+      if (!s) return route.fulfill({ status: 404 });
+      const graph = peerGraph(sharedPath('onnx'), o.config, s);
+      const headers = { 'cross-origin-resource-policy': 'same-origin' };
+      return typeof graph === 'string' ? route.fulfill({ path: graph, headers }) : route.fulfill({ body: Buffer.from(graph), headers });
+    });
     await page.waitForFunction(() => !!(globalThis as unknown as Partial<Api>).__bench, null, { timeout: 120_000 });
-    const inputs = o.golden[0].map((g) => `/__shared/golden/${g.inputFile}`);
-    const graphs = Object.fromEntries(ORT_RS.map((r) => [r, `/__shared/${onnxGraphPath('onnx', o.model, r)}`]));
+    const inputs = o.golden.r0.map((g) => `/__shared/golden/${g.inputFile}`);
+    const graphs = Object.fromEntries([...settings.keys()].map((k) => [k, `/__peer-graph/${k}`]));
+    const gpuGraphs = GPU_SETTINGS.map(goldenCaseName);
     o.log('page: loading the weights, our engines and onnxruntime-web');
     const info = await page.evaluate((s) => (globalThis as unknown as Api).__bench.setup(s), {
-      model: o.model,
+      model: o.config.id,
       inputs,
       graphs,
+      gpuGraphs,
       maxBatch: Math.max(...o.batches),
     });
     o.log(`page: crossOriginIsolated ${info.crossOriginIsolated}; ${info.wasm}; adapter ${info.adapter}`);
@@ -59,21 +75,23 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
 
     const peers: PeerInfo[] = [];
     const ok = new Map<string, boolean>();
+    const peerSettings = { 'ort-web-wasm': CPU_SETTINGS, 'ort-web-webgpu': GPU_SETTINGS } as const;
     for (const engine of o.webgpu === false ? (['ort-web-wasm'] as const) : (['ort-web-wasm', 'ort-web-webgpu'] as const)) {
-      for (const r of ORT_RS) {
+      for (const s of peerSettings[engine]) {
+        const golden = o.golden[goldenCaseName(s)];
         let check;
-        if (info.errors[engine]) check = failedCheck(engine, r, o.golden[r].length, info.errors[engine]);
+        if (info.errors[engine]) check = failedCheck(engine, s.r, golden.length, info.errors[engine]);
         else {
           try {
-            const logits = await page.evaluate(([e, rr]) => (globalThis as unknown as Api).__bench.logits(e, rr), [engine, r] as [PageEngine, number]);
-            check = checkPeer(engine, r, logits, o.golden[r]);
+            const logits = await page.evaluate(([e, sc]) => (globalThis as unknown as Api).__bench.logits(e, sc), [engine, s] as [PageEngine, PeerSetting]);
+            check = checkPeer(engine, s.r, logits, golden);
           } catch (e) {
-            check = failedCheck(engine, r, o.golden[r].length, e);
+            check = failedCheck(engine, s.r, golden.length, e);
           }
         }
-        ok.set(`${engine}/${r}`, check.ok);
-        peers.push({ engine, r, provider: `${info.providers[engine] ?? engine} (headless Chromium)`, check, verdict: describeCheck(check) });
-        o.log(`${engine} r=${r}: ${describeCheck(check)}`);
+        ok.set(`${engine}/${goldenCaseName(s)}`, check.ok);
+        peers.push({ engine, ...s, provider: `${info.providers[engine] ?? engine} (headless Chromium)`, check, verdict: describeCheck(check) });
+        o.log(`${engine} ${settingName({ ...s, mode: 'merge' })}: ${describeCheck(check)}`);
       }
     }
 
@@ -90,11 +108,11 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
           Schedule,
         ]),
     });
-    // Our fallback also at decreasing-16; our WebGPU engine at the peers' settings only (seconds per forward here).
-    const oursAt = (ours: PageEngine) => (ours === 'tome-cpu-page' ? FALLBACK_SETTINGS : ORT_RS.map((r) => ({ r, schedule: 'constant' as const })));
-    const group = (ours: PageEngine, peer: PageEngine): PageItem[] => [
-      ...(info.errors[ours] ? [] : o.batches.flatMap((b) => oursAt(ours).map((s) => item(ours, s.r, b, s.schedule)))),
-      ...o.batches.flatMap((b) => ORT_RS.filter((r) => ok.get(`${peer}/${r}`)).map((r) => item(peer, r, b))),
+    // Each group at its peer's settings (the WebGPU one fewer: seconds per forward here); a peer
+    // that failed its check at a setting is not timed there.
+    const group = (ours: PageEngine, peer: keyof typeof peerSettings): PageItem[] => [
+      ...(info.errors[ours] ? [] : o.batches.flatMap((b) => peerSettings[peer].map((s) => item(ours, s.r, b, s.schedule)))),
+      ...o.batches.flatMap((b) => peerSettings[peer].filter((s) => ok.get(`${peer}/${goldenCaseName(s)}`)).map((s) => item(peer, s.r, b, s.schedule))),
     ];
     const rows: BenchRow[] = [];
     // WebGPU on SwiftShader takes seconds per image: few rounds keep the bench bounded.
