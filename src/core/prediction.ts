@@ -16,9 +16,21 @@ export interface Top {
   prob: number;
 }
 
-/** k best classes, ties broken by the lower index. */
+/** k best classes, ties broken by the lower index. One pass keeping the k best in order (not a
+ * sort of every class: the fallback's batch-8 forward spent ~3 ms sorting 8 x 1000 classes). */
 export function topK(probs: ArrayLike<number>, k = 5): Top[] {
-  const idx = Array.from({ length: probs.length }, (_, i) => i);
-  idx.sort((a, b) => probs[b] - probs[a] || a - b);
-  return idx.slice(0, k).map((index) => ({ index, prob: probs[index] }));
+  const best: number[] = [];
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i];
+    if (best.length === k) {
+      // Not strictly better than the k-th: an equal class comes later, so it stays behind.
+      if (!(p > probs[best[k - 1]])) continue;
+      best.pop();
+    }
+    let j = best.length;
+    best.push(i);
+    for (; j > 0 && p > probs[best[j - 1]]; j--) best[j] = best[j - 1];
+    best[j] = i;
+  }
+  return best.map((index) => ({ index, prob: probs[index] }));
 }
