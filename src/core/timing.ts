@@ -31,6 +31,20 @@ export interface BenchSetting {
 }
 
 /**
+ * The items of a comparison in round-robin order: batch by batch, setting by setting (in order of
+ * first appearance), the engines of one batch and setting side by side. Each engine's run then
+ * follows the same kind of run as its rival's: a run's time depends on what ran just before it
+ * (after a batch-8 run a batch-1 one times differently), so an order that gave one engine's
+ * ToMe runs other predecessors than its r = 0 run would bias its speed-up.
+ */
+export function sideBySide<T extends BenchSetting>(items: T[]): T[] {
+  const settings: string[] = [];
+  const key = (it: T) => `${it.r} ${it.schedule}`;
+  for (const it of items) if (!settings.includes(key(it))) settings.push(key(it));
+  return [...items].sort((a, b) => a.batch - b.batch || settings.indexOf(key(a)) - settings.indexOf(key(b)));
+}
+
+/**
  * A round-robin schedule driven one run at a time, so a caller can interleave other work
  * between runs (the page answers the slider between them): `next()` names the run to do,
  * `record(ms)` reports its time. Warm-up rounds come first and are not kept.

@@ -2,7 +2,7 @@
 // schedule, its statistics, and the bench rows built from them. No real time is measured.
 import { describe, expect, it } from 'vitest';
 import { median } from '../../src/core/stats';
-import { batchOf, benchRows, RoundRobin, summarize, timeRoundRobin } from '../../src/core/timing';
+import { batchOf, benchRows, RoundRobin, summarize, timeRoundRobin, sideBySide } from '../../src/core/timing';
 
 describe('timing', () => {
   it('summarises timed runs: median, min, max, images per second', () => {
@@ -51,5 +51,33 @@ describe('timing', () => {
   it('makes a batch of any size by cycling through the inputs', () => {
     expect(batchOf(['a', 'b', 'c'], 5)).toEqual(['a', 'b', 'c', 'a', 'b']);
     expect(batchOf(['a', 'b'], 1)).toEqual(['a']);
+  });
+});
+
+describe('sideBySide', () => {
+  it('orders a comparison batch by batch and setting by setting, the engines of each side by side', () => {
+    const s = (engine: string, r: number, batch: number, schedule: 'constant' | 'decreasing' = 'constant') => ({ engine, r, schedule, batch });
+    const items = [
+      s('ours', 0, 1),
+      s('ours', 13, 1),
+      s('ours', 16, 1, 'decreasing'),
+      s('ours', 0, 8),
+      s('ours', 13, 8),
+      s('peer', 0, 1),
+      s('peer', 0, 8),
+      s('peer', 16, 1, 'decreasing'),
+      s('peer', 13, 1),
+    ];
+    expect(sideBySide(items).map((i) => `${i.engine} ${i.r}${i.schedule[0]} b${i.batch}`)).toEqual([
+      'ours 0c b1',
+      'peer 0c b1',
+      'ours 13c b1',
+      'peer 13c b1',
+      'ours 16d b1',
+      'peer 16d b1',
+      'ours 0c b8',
+      'peer 0c b8',
+      'ours 13c b8',
+    ]);
   });
 });
