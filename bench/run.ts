@@ -130,7 +130,8 @@ export async function runBench(weights: ViTWeights, o: BenchOptions): Promise<Be
   rows.push(...ort.rows);
   if (o.peers.tfjs) rows.push(...(await tfjsPeerRows(weights, o.inputs, o.batches, o.repeat, route)));
 
-  // Also the CPU fallback's settings, which its targets judge against the FLOP ratios.
+  // Also the CPU fallback's settings, so the results give the FLOPs of every setting timed (its
+  // targets compare speed-ups with ONNX Runtime's at the same settings, not with FLOP ratios).
   const flops = Object.fromEntries(
     [...settings, ...CPU_SETTINGS].map((s) => [
       `${s.schedule}-${s.r}`,
