@@ -14,7 +14,7 @@
 // ONNX Runtime's cost per node is what a small merge pays for (a first version with the index
 // arithmetic spelled out in ~80 nodes per block ate what the smaller matmuls saved), so the
 // merge works on x·size and size as one tensor [batch, T, D + 1], gathers per image with
-// batch_dims, scatters on (image, token) pairs, and slices B' instead of indexing it.
+// batch_dims, adds the sources into B' with a one-hot MatMul, and slices B' instead of indexing it.
 import type { Distance, Weighting } from '../core/tome';
 import type { TokenLayout } from '../model/config';
 import type { GraphBuilder } from './onnx-builder';
@@ -63,9 +63,6 @@ export interface MergeInputs {
    * other than alternate (the protected tokens left out: they stay A_0 and B_0); none: every
    * other token from the first A' and B' (bipartiteStarts). */
   split?: { a: string; b: string };
-  /** Each image's index in the batch, repeated for the most tokens a block can merge
-   * [batch, ⌈T0 / 2⌉, 1] (int64): the first r of them pair each image with its merges' B' tokens. */
-  image: string;
   layout: TokenLayout;
   D: number;
 }
@@ -207,10 +204,15 @@ function mergeMatched(g: GraphBuilder, rows: string, d: Matching, m: MergeInputs
   const dst = g.op('GatherElements', [d.bestB, src], { axis: 1 });
   const a = splitPart(g, rows, m, 'a');
   const moved = g.op('Mul', [g.op('GatherND', [a, src], { batch_dims: 1 }), movedBy]);
-  // ScatterND on (image, B' token) pairs adds whole rows (ScatterElements, element by element,
-  // took ~1.3x as long); the additions happen in the ranking's order, as the reference's.
-  const into = g.op('Concat', [g.op('Slice', [m.image, g.int64s([0]), m.r, g.int64s([1])]), dst], { axis: 2 });
-  const b = g.op('ScatterND', [splitPart(g, rows, m, 'b'), into, moved], { reduction: 'add' });
+  // The sources are added into B' as a MatMul with a one-hot [batch, B', r] matrix. A scatter-add
+  // is not safe here: ONNX Runtime's CPU ScatterND splits its updates over threads with no
+  // locking, so two sources of one destination could race, and did reorder the sum from run to
+  // run (a near-tie merge then flipped). MLAS splits a MatMul over rows and columns, never over
+  // r, so every destination sums its sources in ranking order on one thread, run after run.
+  const bRows = splitPart(g, rows, m, 'b');
+  const depth = g.op('Shape', [bRows], { start: 1, end: 2 });
+  const oneHot = g.op('OneHot', [g.op('Squeeze', [dst, g.int64s([2])]), depth, g.floats(g.fresh('off_on'), Float32Array.of(0, 1), [2])], { axis: 1 });
+  const b = g.op('Add', [bRows, g.op('MatMul', [oneHot, moved])]);
   const parts = [g.op('GatherND', [a, kept], { batch_dims: 1 }), b];
   if (prefix > 0) parts.unshift(g.op('Slice', [rows, g.int64s([0]), g.int64s([prefix]), g.int64s([1])]));
   return g.op('Concat', parts, { axis: 1 });

@@ -84,10 +84,7 @@ export class ViTGraphBuilder {
     // Sizes start at 1 ([batch, T0, 1]); the first block has no size bias (log 1 = 0).
     const batch = g.op('Slice', [g.op('Shape', [x]), g.int64s([0]), g.int64s([1])]);
     let size = g.op('Expand', [g.floats(g.fresh('ones'), new Float32Array(T0).fill(1), [1, T0, 1]), g.op('Concat', [batch, g.int64s([1, 1])], { axis: 0 })]);
-    const scalar = (v: number) => g.op('Squeeze', [g.int64s([v])]);
     const splitInputs = choices.split === 'alternate' ? null : this.splitInputs(g);
-    const images = g.op('Reshape', [g.op('Range', [scalar(0), g.op('Squeeze', [batch]), scalar(1)]), g.int64s([-1, 1, 1])]);
-    const image = g.op('Expand', [images, g.int64s([1, Math.ceil(T0 / 2), 1])]);
     let bias: string | null = null;
     const decisions: string[][] = [[], [], []];
     for (let b = 0; b < c.depth; b++) {
@@ -96,7 +93,7 @@ export class ViTGraphBuilder {
       const metric = choices.metric === 'x' ? { features: xa, perHead: false } : { features: heads[choices.metric], perHead: true };
       const { distance, weighting } = choices;
       const split = splitInputs?.(b);
-      const merged = mergeOps(g, { x: xa, size, metric, distance, weighting, split, r: rb, keep, image, layout, D });
+      const merged = mergeOps(g, { x: xa, size, metric, distance, weighting, split, r: rb, keep, layout, D });
       const { x: x2, size: size2, ranking, bestB, bestScore } = merged;
       [ranking, bestB, bestScore].forEach((d, i) => decisions[i].push(d));
       size = size2;
