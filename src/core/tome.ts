@@ -171,7 +171,9 @@ export function maxUsefulR(numPatches: number, depth: number, layout: TokenLayou
  * distillation, registers come first). */
 export function initialTokenOfPatch(numPatches: number, layout: TokenLayout = CLASS_TOKEN_ONLY): Int32Array {
   const prefix = prefixCount(layout);
-  return Int32Array.from({ length: numPatches }, (_, p) => p + prefix);
+  const map = new Int32Array(numPatches);
+  for (let p = 0; p < numPatches; p++) map[p] = p + prefix;
+  return map;
 }
 
 /**

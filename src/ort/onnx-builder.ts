@@ -13,9 +13,12 @@ const OPSET = 17;
 /** A dimension: its size, a symbolic name, or null (unknown). */
 export type Dim = number | string | null;
 
+/** The element types the graphs use. */
+export type ElemType = 'float' | 'int64' | 'int32';
+
 /** A value's element type and (when known) shape. */
 export interface ValueType {
-  type: 'float' | 'int64';
+  type: ElemType;
   shape?: Dim[];
 }
 
@@ -53,13 +56,13 @@ export class GraphBuilder {
     return `${prefix}_${this.scope.counter++}`;
   }
 
-  input(name: string, elemType: 'float' | 'int64', shape: Dim[]): string {
+  input(name: string, elemType: ElemType, shape: Dim[]): string {
     this.inputs.push(valueInfo(name, elemType, shape));
     return name;
   }
 
   /** A graph output (`shape` left out: any rank, as a branch's outputs may differ in shape). */
-  output(name: string, elemType: 'float' | 'int64', shape?: Dim[]): void {
+  output(name: string, elemType: ElemType, shape?: Dim[]): void {
     this.outputs.push(valueInfo(name, elemType, shape));
   }
 
@@ -94,6 +97,11 @@ export class GraphBuilder {
       }),
     );
     return out;
+  }
+
+  /** A Cast of `value` to `to` (named `outName` if given). */
+  cast(value: string, to: ElemType, outName?: string): string {
+    return this.op('Cast', [value], { to: ELEM_TYPES[to] }, outName);
   }
 
   /** Adds a node with several outputs; returns their names. */
@@ -158,12 +166,14 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, elemType: 'float' | 'int64', shape?: Dim[]) {
+const ELEM_TYPES = { float: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64, int32: onnx.TensorProto.DataType.INT32 } as const;
+
+function valueInfo(name: string, elemType: ElemType, shape?: Dim[]) {
   return onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
-        elemType: elemType === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64,
+        elemType: ELEM_TYPES[elemType],
         ...(shape && { shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) } }),
       },
     },

@@ -32,8 +32,8 @@ export const IO = {
   features: 'features',
   tokenFeatures: 'token_features',
   /** Every block's decisions, the blocks one after the other along axis 1: its A' tokens ranked,
-   * strongest match first (the first r merge) [batch, Σ A'] (int64), each A' token's best B'
-   * [batch, Σ A'] (int64) and its score [batch, Σ A'], over the blocks with r > 0 (a block with
+   * strongest match first (the first r merge) [batch, Σ A'] (int32), each A' token's best B'
+   * [batch, Σ A'] (int32) and its score [batch, Σ A'], over the blocks with r > 0 (a block with
    * r = 0 neither matches nor merges). A' and B' are counted in the matched sequence (registers
    * left out). */
   ranking: 'merge_ranking',
@@ -101,11 +101,14 @@ export class ViTGraphBuilder {
       x = this.mlp(g, x2, b);
     }
     this.head(g, x);
-    const outputs = [IO.ranking, IO.bestB, IO.bestScore];
     // Each block's decisions are [batch, A', 1] (as TopK gives them): one Reshape for all of them.
-    decisions.forEach((parts, i) => g.op('Reshape', [g.op('Concat', parts, { axis: 1 }), g.int64s([0, -1])], {}, outputs[i]));
-    g.output(IO.ranking, 'int64', ['batch', 'matched']);
-    g.output(IO.bestB, 'int64', ['batch', 'matched']);
+    // The indices leave as int32: the host reads them as numbers, with no BigInt per value.
+    const [ranking, bestB, bestScore] = decisions.map((parts) => g.op('Reshape', [g.op('Concat', parts, { axis: 1 }), g.int64s([0, -1])]));
+    g.cast(ranking, 'int32', IO.ranking);
+    g.cast(bestB, 'int32', IO.bestB);
+    g.op('Identity', [bestScore], {}, IO.bestScore);
+    g.output(IO.ranking, 'int32', ['batch', 'matched']);
+    g.output(IO.bestB, 'int32', ['batch', 'matched']);
     g.output(IO.bestScore, 'float', ['batch', 'matched']);
     return g.encode();
   }

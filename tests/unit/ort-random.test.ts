@@ -107,6 +107,20 @@ describe('inputs', () => {
     const sessions = sessionsFor(w);
     await expect(ortForward(w, sessions, options.ort, [new Float32Array(10)], cases[0])).rejects.toThrow(/input 0 has 10 values, expected 3x20x20/);
   });
+
+  it('gives overlapping batches of one size their own pixels (the staging array is not shared)', async () => {
+    const w = randomViT({}, 3);
+    const sessions = sessionsFor(w);
+    const S = w.config.imgSize;
+    const batch = (seed: number) => [randomArray(3 * S * S, seed, 2), randomArray(3 * S * S, seed + 1, 2)];
+    const [x, y] = [batch(7), batch(9)];
+    const alone = [...(await ortForward(w, sessions, options.ort, x, cases[1])), ...(await ortForward(w, sessions, options.ort, y, cases[1]))];
+    const [bx, by] = await Promise.all([ortForward(w, sessions, options.ort, x, cases[1]), ortForward(w, sessions, options.ort, y, cases[1])]);
+    [...bx, ...by].forEach((got, i) => {
+      expect(Array.from(got.logits)).toEqual(Array.from(alone[i].logits));
+      expect(Array.from(got.groups)).toEqual(Array.from(alone[i].groups));
+    });
+  });
 });
 
 describe('what it refuses', () => {
