@@ -110,7 +110,7 @@ export function mergeOps(g: GraphBuilder, m: MergeInputs): MergeOutputs {
     (g) => {
       // A block that merges nothing matches nothing either (an empty A' would also trip TopK).
       const none = g.op('Slice', [m.size, g.int64s([0]), g.int64s([0]), g.int64s([1])]);
-      const noIndices = g.op('Cast', [none], { to: 7 });
+      const noIndices = g.cast(none, 'int64');
       return [g.op('Identity', [m.x]), g.op('Identity', [m.size]), noIndices, g.op('Identity', [noIndices]), none];
     },
   );

@@ -103,10 +103,10 @@ export class ViTGraphBuilder {
     this.head(g, x);
     // Each block's decisions are [batch, A', 1] (as TopK gives them): one Reshape for all of them.
     // The indices leave as int32: the host reads them as numbers, with no BigInt per value.
-    const [ranking, bestB, bestScore] = decisions.map((parts) => g.op('Reshape', [g.op('Concat', parts, { axis: 1 }), g.int64s([0, -1])]));
-    g.cast(ranking, 'int32', IO.ranking);
-    g.cast(bestB, 'int32', IO.bestB);
-    g.op('Identity', [bestScore], {}, IO.bestScore);
+    const joined = (parts: string[], name?: string) => g.op('Reshape', [g.op('Concat', parts, { axis: 1 }), g.int64s([0, -1])], {}, name);
+    g.cast(joined(decisions[0]), 'int32', IO.ranking);
+    g.cast(joined(decisions[1]), 'int32', IO.bestB);
+    joined(decisions[2], IO.bestScore);
     g.output(IO.ranking, 'int32', ['batch', 'matched']);
     g.output(IO.bestB, 'int32', ['batch', 'matched']);
     g.output(IO.bestScore, 'float', ['batch', 'matched']);
