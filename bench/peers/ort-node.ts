@@ -26,8 +26,10 @@ export interface OrtNodePeer extends PeerSetting {
 }
 
 /** The CPU groups (ours and ONNX Runtime's, in Node and in the page) run this many times the
- * bench's rounds: a round takes seconds, and the targets compare speed-ups of one run. */
-export const CPU_ROUNDS_FACTOR = 3;
+ * bench's rounds: a round takes seconds, and the targets compare speed-ups of two engines within a
+ * few percent of each other, so the medians need many rounds (with 3x, 30 rounds, a target's
+ * outcome changed from run to run of the same code). */
+export const CPU_ROUNDS_FACTOR = 5;
 
 /** The ONNX file of `model` with the official ToMe at `r` (0 = plain). */
 export function onnxGraphPath(onnxDir: string, model: string, r: number): string {

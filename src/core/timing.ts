@@ -44,24 +44,37 @@ export function sideBySide<T extends BenchSetting>(items: T[]): T[] {
   return [...items].sort((a, b) => a.batch - b.batch || settings.indexOf(key(a)) - settings.indexOf(key(b)));
 }
 
+/** The side-by-side group of an item (sideBySide): its batch and setting. */
+export function settingKey(it: BenchSetting): string {
+  return `${it.batch} ${it.r} ${it.schedule}`;
+}
+
 /**
  * A round-robin schedule driven one run at a time, so a caller can interleave other work
  * between runs (the page answers the slider between them): `next()` names the run to do,
  * `record(ms)` reports its time. Warm-up rounds come first and are not kept.
+ * With `pairKey` (e.g. settingKey on sideBySide's order), every other round runs each group of
+ * consecutive items with the same key in reverse: no engine always runs first in its pair, so
+ * no engine always follows the previous setting while its rival follows the same setting.
  */
 export class RoundRobin<T> {
   /** Timed samples per item, in ms. */
   readonly samples: number[][];
   private step = 0;
+  /** Item indices in run order, for even and odd rounds. */
+  private readonly orders: [number[], number[]];
 
   constructor(
     readonly items: T[],
     readonly warmupRounds: number,
     readonly timedRounds: number,
+    pairKey?: (item: T) => string,
   ) {
     if (!Number.isInteger(warmupRounds) || warmupRounds < 0) throw new Error(`warm-up rounds must be a non-negative integer, got ${warmupRounds}`);
     if (!Number.isInteger(timedRounds) || timedRounds < 1) throw new Error(`timed rounds must be a positive integer, got ${timedRounds}`);
     this.samples = items.map(() => []);
+    const forward = items.map((_, i) => i);
+    this.orders = [forward, pairKey ? mirroredGroups(items.map(pairKey)) : forward];
   }
 
   get total(): number {
@@ -72,12 +85,14 @@ export class RoundRobin<T> {
     return this.step;
   }
 
-  /** The next run, or null when every round is done. */
-  next(): { item: T; index: number; round: number; timed: boolean } | null {
+  /** The next run (`index`: the item's; `lastOfRound`: the round's last run), or null when
+   * every round is done. */
+  next(): { item: T; index: number; round: number; timed: boolean; lastOfRound: boolean } | null {
     if (this.step >= this.total || !this.items.length) return null;
-    const index = this.step % this.items.length;
+    const position = this.step % this.items.length;
     const round = Math.floor(this.step / this.items.length);
-    return { item: this.items[index], index, round, timed: round >= this.warmupRounds };
+    const index = this.orders[round % 2][position];
+    return { item: this.items[index], index, round, timed: round >= this.warmupRounds, lastOfRound: position === this.items.length - 1 };
   }
 
   /** Records the time of the run next() named and moves on. */
@@ -87,6 +102,18 @@ export class RoundRobin<T> {
     if (run.timed) this.samples[run.index].push(ms);
     this.step++;
   }
+}
+
+/** 0..n-1 with each run of equal consecutive keys reversed (keys a a b c c -> 1 0 2 4 3). */
+function mirroredGroups(keys: string[]): number[] {
+  const order: number[] = [];
+  for (let start = 0; start < keys.length;) {
+    let end = start + 1;
+    while (end < keys.length && keys[end] === keys[start]) end++;
+    for (let i = end - 1; i >= start; i--) order.push(i);
+    start = end;
+  }
+  return order;
 }
 
 /**
@@ -99,7 +126,7 @@ export async function timeRoundRobin<T>(rr: RoundRobin<T>, run: (item: T) => Pro
     const t0 = performance.now();
     await run(next.item);
     rr.record(performance.now() - t0);
-    if (next.timed && next.index === rr.items.length - 1) await afterRound?.(next.round - rr.warmupRounds);
+    if (next.timed && next.lastOfRound) await afterRound?.(next.round - rr.warmupRounds);
   }
 }
 
