@@ -15,7 +15,7 @@ import type { ModelConfig } from '../../src/model/config';
 import type { ViTWeights } from '../../src/model/weights';
 import { settingName } from '../../src/eval/settings';
 import { goldenDir, sharedPath } from '../../src/golden';
-import { batchOf, benchRows, RoundRobin, settingKey, sideBySide, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
+import { batchOf, benchRows, sideBySideRounds, timeRoundRobin, type BenchSetting } from '../../src/core/timing';
 import { describeCheck, goldenRefs, peerInfo, type GoldenRef, type PeerCheck, type PeerInfo } from './golden-check';
 import { CPU_ROUNDS_FACTOR, exportedGraphs, openOrtNodePeer, peerGraph, type OrtNodePeer } from './ort-node';
 import { CPU_SETTINGS, GPU_SETTINGS, goldenCaseName, type PeerSetting } from './peer-settings';
@@ -44,7 +44,7 @@ export interface OrtBenchOptions {
 
 /** Times `items` round-robin (warm-up rounds first) on the wall clock; their bench rows. */
 async function timeGroup(items: TimedItem[], warmup: number, rounds: number, label: string, log: (s: string) => void): Promise<BenchRow[]> {
-  const rr = new RoundRobin(sideBySide(items), warmup, rounds, settingKey);
+  const rr = sideBySideRounds(items, warmup, rounds);
   await timeRoundRobin(
     rr,
     (it) => it.run(),

@@ -8,7 +8,7 @@ import type { BenchRow } from '../../src/core/results';
 import { sharedPath } from '../../src/golden';
 import { openPage, serverUrl, startServer } from '../browser';
 import type { BenchPageApi, PageEngine, PageInfo } from '../page/api';
-import { RoundRobin, benchRows, settingKey, sideBySide } from '../../src/core/timing';
+import { benchRows, sideBySideRounds } from '../../src/core/timing';
 import { checkPeer, describeCheck, failedCheck, type GoldenRef, type PeerInfo } from './golden-check';
 import { CPU_ROUNDS_FACTOR, peerGraph } from './ort-node';
 import { CPU_SETTINGS, GPU_SETTINGS, goldenCaseName, type PeerSetting } from './peer-settings';
@@ -122,7 +122,7 @@ export async function pageBench(o: PageBenchOptions): Promise<{ rows: BenchRow[]
     ] as const) {
       if (!items.length) continue;
       // One warm-up round; each forward is timed by the page itself.
-      const rr = new RoundRobin(sideBySide(items), 1, rounds, settingKey);
+      const rr = sideBySideRounds(items, 1, rounds);
       for (let next = rr.next(); next; next = rr.next()) {
         rr.record(await next.item.run());
         if (next.timed && next.lastOfRound) o.log(`${label}: round ${next.round}/${rounds}`);

@@ -44,16 +44,11 @@ export function sideBySide<T extends BenchSetting>(items: T[]): T[] {
   return [...items].sort((a, b) => a.batch - b.batch || settings.indexOf(key(a)) - settings.indexOf(key(b)));
 }
 
-/** The side-by-side group of an item (sideBySide): its batch and setting. */
-export function settingKey(it: BenchSetting): string {
-  return `${it.batch} ${it.r} ${it.schedule}`;
-}
-
 /**
  * A round-robin schedule driven one run at a time, so a caller can interleave other work
  * between runs (the page answers the slider between them): `next()` names the run to do,
  * `record(ms)` reports its time. Warm-up rounds come first and are not kept.
- * With `pairKey` (e.g. settingKey on sideBySide's order), every other round runs each group of
+ * With `pairKey` (sideBySideRounds), every other round runs each group of
  * consecutive items with the same key in reverse: no engine always runs first in its pair, so
  * no engine always follows the previous setting while its rival follows the same setting.
  */
@@ -102,6 +97,12 @@ export class RoundRobin<T> {
     if (run.timed) this.samples[run.index].push(ms);
     this.step++;
   }
+}
+
+/** A comparison's round-robin: sideBySide's order, each pair (same batch and setting) in reverse
+ * every other round. */
+export function sideBySideRounds<T extends BenchSetting>(items: T[], warmupRounds: number, timedRounds: number): RoundRobin<T> {
+  return new RoundRobin(sideBySide(items), warmupRounds, timedRounds, (it) => `${it.batch} ${it.r} ${it.schedule}`);
 }
 
 /** 0..n-1 with each run of equal consecutive keys reversed (keys a a b c c -> 1 0 2 4 3). */

@@ -2,7 +2,7 @@
 // schedule, its statistics, and the bench rows built from them. No real time is measured.
 import { describe, expect, it } from 'vitest';
 import { median } from '../../src/core/stats';
-import { batchOf, benchRows, RoundRobin, settingKey, summarize, timeRoundRobin, sideBySide } from '../../src/core/timing';
+import { batchOf, benchRows, RoundRobin, summarize, timeRoundRobin, sideBySide, sideBySideRounds } from '../../src/core/timing';
 
 describe('timing', () => {
   it('summarises timed runs: median, min, max, images per second', () => {
@@ -48,10 +48,10 @@ describe('timing', () => {
     expect(benchRows(settings, [[10], [], [5]]).map((r) => r.engine + r.r)).toEqual(['x0', 'y13']);
   });
 
-  it('with a pair key, runs each side-by-side group in reverse every other round, samples kept per item', async () => {
+  it('side by side, runs each pair in reverse every other round, samples kept per item', async () => {
     const s = (engine: string, r: number, batch: number) => ({ engine, r, schedule: 'constant' as const, batch });
-    const items = sideBySide([s('ours', 0, 1), s('ours', 13, 1), s('lone', 4, 1), s('peer', 0, 1), s('peer', 13, 1)]);
-    const rr = new RoundRobin(items, 1, 2, settingKey);
+    const rr = sideBySideRounds([s('ours', 0, 1), s('ours', 13, 1), s('lone', 4, 1), s('peer', 0, 1), s('peer', 13, 1)], 1, 2);
+    const items = rr.items;
     const order: string[] = [];
     const rounds: number[] = [];
     await timeRoundRobin(
@@ -64,7 +64,7 @@ describe('timing', () => {
     expect(order).toEqual([...even, ...odd, ...even]);
     expect(rounds).toEqual([0, 1]);
     // Each item's samples are its own runs' times, whatever its place in the round.
-    const times = new RoundRobin(items, 0, 2, settingKey);
+    const times = sideBySideRounds(items, 0, 2);
     for (let next = times.next(); next; next = times.next()) times.record(next.round * 100 + next.index);
     expect(times.samples).toEqual(items.map((_, i) => [i, 100 + i]));
   });
