@@ -39,9 +39,13 @@ export interface BenchSetting {
  */
 export function sideBySide<T extends BenchSetting>(items: T[]): T[] {
   const settings: string[] = [];
-  const key = (it: T) => `${it.r} ${it.schedule}`;
-  for (const it of items) if (!settings.includes(key(it))) settings.push(key(it));
-  return [...items].sort((a, b) => a.batch - b.batch || settings.indexOf(key(a)) - settings.indexOf(key(b)));
+  for (const it of items) if (!settings.includes(settingKey(it))) settings.push(settingKey(it));
+  return [...items].sort((a, b) => a.batch - b.batch || settings.indexOf(settingKey(a)) - settings.indexOf(settingKey(b)));
+}
+
+/** An item's ToMe setting, whatever its engine and batch. */
+function settingKey(it: BenchSetting): string {
+  return `${it.r} ${it.schedule}`;
 }
 
 /**
@@ -102,7 +106,7 @@ export class RoundRobin<T> {
 /** A comparison's round-robin: sideBySide's order, each pair (same batch and setting) in reverse
  * every other round. */
 export function sideBySideRounds<T extends BenchSetting>(items: T[], warmupRounds: number, timedRounds: number): RoundRobin<T> {
-  return new RoundRobin(sideBySide(items), warmupRounds, timedRounds, (it) => `${it.batch} ${it.r} ${it.schedule}`);
+  return new RoundRobin(sideBySide(items), warmupRounds, timedRounds, (it) => `${it.batch} ${settingKey(it)}`);
 }
 
 /** 0..n-1 with each run of equal consecutive keys reversed (keys a a b c c -> 1 0 2 4 3). */
